@@ -1,0 +1,15 @@
+"""govspeech: read Chinese government speeches at scale.
+
+The stages (load → clean → structure → directives → index/search/summarize) are
+modules of this package; `pipeline.api` is the public surface, re-exported here.
+"""
+
+from .api import parse_text, read_speech
+from .errors import GovSpeechError, IndexStoreError, InputError
+from .lexicon import Lexicon
+from .model import Citation, Meta, Paragraph, Section, Sentence, Span, Speech
+
+__all__ = [
+    "Citation", "GovSpeechError", "IndexStoreError", "InputError", "Lexicon", "Meta",
+    "Paragraph", "Section", "Sentence", "Span", "Speech", "parse_text", "read_speech",
+]

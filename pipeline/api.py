@@ -1,0 +1,116 @@
+"""The public Python API: everything the CLI does, one import away.
+
+    from pipeline import read_speech
+    speech = read_speech("seeds/000_dbe0c8ca6deedb3a.txt")
+    for s in speech.sentences:
+        if s.kind == "directive" and s.strength == "mandatory":
+            print(speech.citation(s), s.text)
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from pathlib import Path
+
+from . import lexicon as lexicon_module
+from .clean import clean
+from .directives import annotate
+from .lexicon import Lexicon
+from .load import MAX_BYTES, load
+from .model import Meta, Paragraph, Sentence, Speech
+from .structure import structure
+
+
+def parse_text(
+    raw: str,
+    speech_id: str = "speech",
+    title: str | None = None,
+    meta: Meta | None = None,
+    lexicon: Lexicon | None = None,
+) -> Speech:
+    """Clean, structure and classify a speech held in memory (no file needed)."""
+    cleaned = clean(raw)
+    speech = structure(cleaned.text, cleaned.offsets, raw, speech_id, title=title, meta=meta)
+    return annotate(speech, lexicon or lexicon_module.default())
+
+
+def read_speech(
+    path: str | Path,
+    speech_id: str | None = None,
+    lexicon: Lexicon | None = None,
+    max_bytes: int = MAX_BYTES,
+) -> Speech:
+    """Load, clean, structure and classify one speech file.
+
+    Args:
+        path: .txt (any encoding), .html, .docx or .pdf.
+        speech_id: defaults to the file's stem.
+        lexicon: cue words and actors; `Lexicon.load(extra_actors=[...])` to extend.
+        max_bytes: refuse files larger than this.
+
+    Raises:
+        InputError: with a one-line message naming the file and the problem.
+    """
+    doc = load(path, max_bytes=max_bytes)
+    meta = Meta(source=str(path), format=doc.format, encoding=doc.encoding)
+    return parse_text(doc.text, speech_id or Path(path).stem, title=doc.title, meta=meta, lexicon=lexicon)
+
+
+def outline(speech: Speech) -> dict:
+    """The speech's structure as plain JSON-ready data (the `outline --json` shape)."""
+
+    def section(s) -> dict:
+        return {
+            "label": s.label,
+            "title": s.title,
+            "level": s.level,
+            "path": list(s.path),
+            "start": s.span.start,
+            "end": s.span.end,
+            "paragraphs": list(s.paragraph_numbers),
+            "children": [section(c) for c in s.children],
+        }
+
+    return {
+        "speech_id": speech.id,
+        "title": speech.title,
+        "meta": asdict(speech.meta),
+        "sections": [section(s) for s in speech.sections],
+        "paragraphs": [paragraph_dict(speech, p) for p in speech.paragraphs],
+    }
+
+
+def paragraph_dict(speech: Speech, paragraph: Paragraph) -> dict:
+    raw = speech.to_raw(paragraph.span)
+    return {
+        "number": paragraph.number,
+        "kind": paragraph.kind,
+        "section_path": list(paragraph.section_path),
+        "start": paragraph.span.start,
+        "end": paragraph.span.end,
+        "raw_start": raw.start,
+        "raw_end": raw.end,
+        "truncated": paragraph.truncated,
+        "text": paragraph.text,
+    }
+
+
+STRENGTHS = ("mandatory", "advisory")
+
+
+def directives(speech: Speech, strength: str | None = None, kinds: tuple[str, ...] = ("directive", "target")) -> list[Sentence]:
+    """The speech's directives (and targets), optionally of one strength, in reading order."""
+    if strength is not None and strength not in STRENGTHS:
+        raise ValueError(f"strength must be one of {', '.join(STRENGTHS)}, not {strength!r}")
+    return [s for s in speech.sentences if s.kind in kinds and (strength is None or s.strength == strength)]
+
+
+def directive_dict(speech: Speech, sentence: Sentence) -> dict:
+    return {
+        "kind": sentence.kind,
+        "strength": sentence.strength,
+        "cues": list(sentence.cues),
+        "actors": list(sentence.actors),
+        "targets": list(sentence.targets),
+        **speech.citation(sentence).to_dict(),
+    }

@@ -1,0 +1,314 @@
+"""clean: raw text → clean text, with every clean character mapped to its raw offset.
+
+What it does, in order: drop zero-width characters; fold full-width letters and
+digits; drop site-chrome lines (resources/chrome.txt); drop the title's second
+copy; normalise half-width punctuation in Chinese context; then decide, for every
+run of white space, whether it is a paragraph break ("\\n"), a real space between
+Latin words (" "), or a hard-wrap artefact to remove (""). Text whose pieces have
+the near-constant width of wrapped lines (PDF text flattened onto one line) gets
+its paragraphs rebuilt from line widths and heading markers.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Callable, Sequence
+
+from . import lexicon
+from .headings import match_marker
+
+_ZERO_WIDTH = re.compile(r"[\u200b-\u200d\u2060\ufeff\u00ad]")
+_FULLWIDTH_ALNUM = re.compile(r"[\uff10-\uff19\uff21-\uff3a\uff41-\uff5a]")
+_WHITESPACE = re.compile(r"[ \t\n\u00a0\u3000\u2002\u2003\u2009\u200a\u202f\u205f]+")
+_TERMINAL = set("。！？；：.!?;:…")
+_CLOSERS = set("”’」』）)】")
+_HALF_TO_FULL = {",": "，", ":": "：", ";": "；", "?": "？", "!": "！"}
+
+
+def is_cjk(ch: str) -> bool:
+    """Chinese characters, CJK punctuation, and the redaction mark * (which stands for a word)."""
+    o = ord(ch)
+    return (
+        0x3400 <= o <= 0x9FFF
+        or 0xF900 <= o <= 0xFAFF
+        or 0x3000 < o <= 0x303F
+        or 0xFF01 <= o <= 0xFF0F
+        or 0xFF1A <= o <= 0xFF20
+        or 0xFF3B <= o <= 0xFF40
+        or 0xFF5B <= o <= 0xFF65
+        or 0x2010 <= o <= 0x2027
+        or ch in "*＊"
+    )
+
+
+@dataclass(frozen=True)
+class Cleaned:
+    text: str
+    offsets: tuple[int, ...]   # raw offset of each clean character
+    wrapped: bool              # paragraphs were rebuilt from wrapped lines
+
+
+class Mapped:
+    """A string whose every character remembers its offset in the raw text."""
+
+    __slots__ = ("text", "offs", "raw_len")
+
+    def __init__(self, text: str, offs: Sequence[int], raw_len: int):
+        self.text, self.offs, self.raw_len = text, list(offs), raw_len
+
+    @classmethod
+    def of(cls, raw: str) -> "Mapped":
+        return cls(raw, range(len(raw)), len(raw))
+
+    def _at(self, i: int) -> int:
+        if i < len(self.offs):
+            return self.offs[i]
+        return self.offs[-1] + 1 if self.offs else self.raw_len
+
+    def sub(self, pattern: re.Pattern, repl: str | Callable[[re.Match], str]) -> "Mapped":
+        """re.sub that keeps the offset map: an equal-length replacement maps 1:1,
+        any other maps all its characters to the start of what it replaced."""
+        texts: list[str] = []
+        offs: list[int] = []
+        last = 0
+        for m in pattern.finditer(self.text):
+            s, e = m.span()
+            r = repl(m) if callable(repl) else repl
+            if r == m.group(0):
+                continue
+            texts.append(self.text[last:s])
+            offs.extend(self.offs[last:s])
+            texts.append(r)
+            offs.extend(self.offs[s:e] if len(r) == e - s else [self._at(s)] * len(r))
+            last = e
+        if not texts:
+            return self
+        texts.append(self.text[last:])
+        offs.extend(self.offs[last:])
+        return Mapped("".join(texts), offs, self.raw_len)
+
+
+def clean(raw: str, chrome: Sequence[re.Pattern] | None = None) -> Cleaned:
+    """Clean one speech's raw text.
+
+    Args:
+        raw: the loaded text.
+        chrome: whole-line patterns of site chrome; the bundled lexicon by default.
+
+    Returns:
+        Clean text (paragraphs separated by one "\\n") and its offset map.
+    """
+    m = Mapped.of(raw)
+    m = m.sub(re.compile(r"\r\n?"), "\n")
+    m = m.sub(_ZERO_WIDTH, "")
+    m = m.sub(_FULLWIDTH_ALNUM, lambda x: chr(ord(x.group(0)) - 0xFEE0))
+    m = _drop_chrome(m, chrome if chrome is not None else lexicon.chrome_patterns())
+    m = _drop_repeated_title(m)
+    m = _normalise_punctuation(m)
+    m, wrapped = _resolve_whitespace(m, raw)
+    return Cleaned(m.text, tuple(m.offs), wrapped)
+
+
+# -- site chrome ---------------------------------------------------------------
+
+_RELATED = re.compile(r"^(相关报道|相关链接|相关阅读|相关新闻|相关文章|推荐阅读|热点推荐)[:：]?$")
+
+
+def _drop_chrome(m: Mapped, patterns: Sequence[re.Pattern]) -> Mapped:
+    drop: list[tuple[int, int]] = []
+    in_related = False
+    pos = 0
+    for line in m.text.split("\n"):
+        start, end = pos, pos + len(line)
+        pos = end + 1
+        stripped = line.strip(" \t\u3000\u00a0")
+        if not stripped:
+            continue
+        if in_related and len(stripped) < 60 and stripped[-1] not in "。！？；":
+            drop.append((start, end))
+            continue
+        in_related = False
+        if len(stripped) <= 80 and any(p.fullmatch(stripped) for p in patterns):
+            drop.append((start, end))
+            in_related = bool(_RELATED.match(stripped))
+    if not drop:
+        return m
+    keep_text: list[str] = []
+    keep_offs: list[int] = []
+    last = 0
+    for s, e in drop:
+        keep_text.append(m.text[last:s])
+        keep_offs.extend(m.offs[last:s])
+        last = e
+    keep_text.append(m.text[last:])
+    keep_offs.extend(m.offs[last:])
+    return Mapped("".join(keep_text), keep_offs, m.raw_len)
+
+
+# -- the title's second copy ---------------------------------------------------
+
+def _drop_repeated_title(m: Mapped) -> Mapped:
+    """Scraped pages print the title twice (page header, then document); keep the first."""
+    lines = m.text.split("\n")
+    first = next((ln.strip() for ln in lines if ln.strip()), "")
+    chars = [c for c in first if not c.isspace()]
+    if not 6 <= len(chars) <= 80 or first[-1] in _TERMINAL:
+        return m
+    at = m.text.find(first) + len(first)
+    pattern = re.compile(r"(?:^|(?<=\n))[ \t\u3000]*" + r"\s*".join(map(re.escape, chars)), re.M)
+    found = pattern.search(m.text, at, at + len(first) * 4 + 400)
+    if not found:
+        return m
+    s, e = found.span()
+    return Mapped(m.text[:s] + m.text[e:], m.offs[:s] + m.offs[e:], m.raw_len)
+
+
+# -- punctuation ---------------------------------------------------------------
+
+def _neighbour(text: str, i: int, step: int) -> str:
+    j = i + step
+    while 0 <= j < len(text) and text[j] in " \t\u3000":
+        j += step
+    return text[j] if 0 <= j < len(text) else ""
+
+
+def _normalise_punctuation(m: Mapped) -> Mapped:
+    text = m.text
+
+    def simple(x: re.Match) -> str:
+        ch, i = x.group(0), x.start()
+        before, after = _neighbour(text, i, -1), _neighbour(text, i, 1)
+        if before.isdigit() and after.isdigit():
+            return ch                                  # 1,000 and 10:30 stay
+        if (before and is_cjk(before)) or (after and is_cjk(after)):
+            return _HALF_TO_FULL[ch]
+        return ch
+
+    def paren(x: re.Match) -> str:
+        inner = x.group(1)
+        before = _neighbour(text, x.start(), -1)
+        after = _neighbour(text, x.end() - 1, 1)
+        cjk_inside = any(is_cjk(c) for c in inner)
+        numbered = re.fullmatch(r"\s*[\d一二三四五六七八九十]{1,3}\s*", inner) is not None
+        if cjk_inside or (numbered and (not before or before == "\n" or is_cjk(before) or is_cjk(after or "a"))):
+            return f"（{inner}）"
+        return x.group(0)
+
+    def period(x: re.Match) -> str:
+        return "。"
+
+    def quotes(x: re.Match) -> str:
+        line = x.group(0)
+        if line.count('"') % 2 or not any(is_cjk(c) for c in line):
+            return line
+        out, opening = [], True
+        for c in line:
+            if c == '"':
+                out.append("“" if opening else "”")
+                opening = not opening
+            else:
+                out.append(c)
+        return "".join(out)
+
+    m = m.sub(re.compile(r"[,:;?!]"), simple)
+    text = m.text
+    m = m.sub(re.compile(r"\(([^()\n]{0,60})\)"), paren)
+    m = m.sub(re.compile(r"(?<=[\u4e00-\u9fff”）])\.(?=\s*(?:$|\n|[\u4e00-\u9fff“]))"), period)
+    return m.sub(re.compile(r'[^\n]*"[^\n]*'), quotes)
+
+
+# -- white space: breaks, wraps and real spaces ---------------------------------
+
+def _width(s: str) -> float:
+    """Display width in a PDF line: half-width characters take half a cell."""
+    return sum(0.5 if ord(c) < 0x2E80 and c not in "“”‘’—…" else 1.0 for c in s)
+
+
+def _latin(ch: str) -> bool:
+    return bool(ch) and ord(ch) < 0x2E80 and not is_cjk(ch) and (ch.isalnum() or ch in "%.-_/+&'\"")
+
+
+def _resolve_whitespace(m: Mapped, raw: str) -> tuple[Mapped, bool]:
+    text = m.text
+    runs = list(_WHITESPACE.finditer(text))
+    # Each run is either kept as a single space (between Latin words), a certain
+    # break (blank line, \u3000\u3000 paragraph marks), or a candidate: a line end
+    # or a space touching Chinese, which is a wrap when the text is wrapped.
+    kinds: list[str] = []
+    for r in runs:
+        s, e = r.span()
+        ws = r.group(0)
+        before = text[s - 1] if s else ""
+        after = text[e] if e < len(text) else ""
+        if not before or not after:
+            kinds.append("drop")
+        elif ws.count("\n") >= 2 or re.search(r"[\u3000\u2003]{2}", ws):
+            kinds.append("break")
+        elif _latin(before) and _latin(after):
+            kinds.append("line" if "\n" in ws else "space")
+        elif "\n" in ws:
+            kinds.append("line")
+        else:
+            kinds.append("wrap")
+    # Pieces between candidate separators, measured in raw characters.
+    cut = [r for r, k in zip(runs, kinds) if k in ("line", "wrap", "break", "drop")]
+    bounds = [0] + [p for r in cut for p in r.span()] + [len(text)]
+    pieces = [(bounds[i], bounds[i + 1]) for i in range(0, len(bounds), 2)]
+    widths = [_width("".join(raw[o] for o in m.offs[a:b])) for a, b in pieces]
+    full = _line_width(widths)
+    wrapped = full is not None
+
+    width_of = {a: w for (a, _), w in zip(pieces, widths)}
+    start_of_next = {r.start(): r.end() for r in runs}
+    piece_start = {b: a for a, b in pieces}
+
+    def decide(x: re.Match) -> str:
+        kind = kinds[index[x.start()]]
+        if kind == "drop":
+            return ""
+        if kind == "break":
+            return "\n"
+        if kind == "space":
+            return " "
+        if not wrapped:
+            return "\n" if kind == "line" else ""
+        prev_start = piece_start.get(x.start(), 0)
+        prev = text[prev_start:x.start()]
+        nxt_start = start_of_next[x.start()]
+        return "\n" if _paragraph_ends(prev, width_of.get(prev_start, full), text[nxt_start:nxt_start + 12], full) else ""
+
+    index = {r.start(): i for i, r in enumerate(runs)}
+    return m.sub(_WHITESPACE, decide), wrapped
+
+
+def _line_width(widths: list[float]) -> float | None:
+    """The page's line width if the text is hard-wrapped (most pieces share one
+    width), else None."""
+    long = sorted(w for w in widths if w >= 8)
+    if len(long) < 6:
+        return None
+    full = long[int(0.75 * (len(long) - 1))]
+    if full < 12:
+        return None
+    near = sum(1 for w in widths if 0.85 * full <= w <= 1.12 * full)
+    return full if near >= 0.5 * len(widths) else None
+
+
+def _paragraph_ends(prev: str, width: float, nxt: str, full: float) -> bool:
+    """In wrapped text, does the line `prev` end its paragraph?"""
+    if not prev:
+        return False
+    last = prev[-1]
+    while last in _CLOSERS and len(prev) > 1:
+        prev, last = prev[:-1], prev[-2]
+    ends_sentence = last in _TERMINAL
+    if width < 0.8 * full:
+        return True                      # a short line ends its paragraph
+    if ends_sentence and width < 0.93 * full:
+        return True
+    if ends_sentence and (match_marker(nxt) or lexicon.starts_with_salutation(nxt)):
+        return True                      # each heading starts a new unit
+    if match_marker(prev) and not any(c in _TERMINAL for c in prev) and width < 0.9 * full:
+        return True                      # a heading line a little short of full width
+    return False

@@ -1,0 +1,94 @@
+"""directives: mark each body sentence as directive / target / statement.
+
+A directive carries a cue word from resources/mandatory.txt (必须, 严禁 …) or
+resources/advisory.txt (要, 切实 …), matched on jieba words so that 重要 or
+要害 never count as 要. Its actors come from resources/actors.txt (plus any file
+the user adds); measurable targets (numbers, percentages, 高于/不低于, 年底前)
+from resources/targets.txt. A target is a directive or goal sentence that
+states a measure; a past-tense figure (去年增长3%) stays a statement.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+
+from . import lexicon as lexicon_module
+from .lexicon import Lexicon
+from .model import Sentence, Speech
+from .tokenize import words
+
+_GOAL = re.compile(r"(目标|预期|力争|确保|达到|控制在|不低于|不少于|高于|以上|以内|年底前|今年|明年|年内|到\d{4}年)")
+_PAST = re.compile(r"^(去年|过去|前年|上年|五年来|十年来|\d{4}年[^，。]{0,10}(增长|下降|达到|完成))")
+_NEGATED_ADVISORY = re.compile(r"(不要|不应|不宜)")
+
+
+def classify(sentence: Sentence, lexicon: Lexicon) -> Sentence:
+    """The sentence with its kind, strength, cues, actors and targets filled in."""
+    if sentence.kind in ("heading", "salutation", "front"):
+        return sentence
+    tokens = words(sentence.text)
+    mandatory = [w for w in tokens if w in lexicon.mandatory]
+    advisory = [w for w in tokens if w in lexicon.advisory]
+    opening = _opening_verb(tokens, lexicon)
+    if opening:
+        advisory.append(opening)
+    if _NEGATED_ADVISORY.search(sentence.text):
+        mandatory.append(_NEGATED_ADVISORY.search(sentence.text).group(0))
+    cues = tuple(dict.fromkeys(mandatory + advisory))
+    strength = "mandatory" if mandatory else ("advisory" if advisory else None)
+    measures = _matches(sentence.text, lexicon.targets)
+    targets = _matches(sentence.text, lexicon.targets + lexicon.deadlines)
+    is_goal = bool(_GOAL.search(sentence.text)) and not _PAST.search(sentence.text)
+    if measures and (strength or is_goal):
+        kind = "target"
+    elif strength:
+        kind = "directive"
+    else:
+        kind, targets = "statement", ()
+    actors = _actors(sentence.text, lexicon) if kind != "statement" else ()
+    return replace(sentence, kind=kind, strength=strength if kind != "statement" else None,
+                   cues=cues if kind != "statement" else (), actors=actors, targets=targets)
+
+
+def annotate(speech: Speech, lexicon: Lexicon | None = None) -> Speech:
+    """Classify every sentence of a speech."""
+    lexicon = lexicon or lexicon_module.default()
+    return replace(speech, sentences=tuple(classify(s, lexicon) for s in speech.sentences))
+
+
+def _opening_verb(tokens: list[str], lexicon: Lexicon) -> str | None:
+    """The imperative verb that opens a sentence (加强…, 进一步推进…), if any."""
+    content = [t for t in tokens if t.strip() and t not in "，、：“”"]
+    for i, token in enumerate(content[:3]):
+        if token in lexicon.imperative:
+            return token
+        if token not in lexicon.adverbs:
+            return None
+    return None
+
+
+def _matches(text: str, patterns) -> tuple[str, ...]:
+    """Non-overlapping matches of all patterns, longest kept, in text order."""
+    found: list[tuple[int, int]] = []
+    for pattern in patterns:
+        for m in pattern.finditer(text):
+            s, e = m.span()
+            if e > s and not any(a <= s and e <= b for a, b in found):
+                found = [(a, b) for a, b in found if not (s <= a and b <= e)] + [(s, e)]
+    return tuple(text[a:b] for a, b in sorted(found))
+
+
+def _actors(text: str, lexicon: Lexicon) -> tuple[str, ...]:
+    """Dictionary actors in the sentence, longest match first, no overlaps, in order."""
+    taken = [False] * len(text)
+    hits: list[tuple[int, str]] = []
+    for actor in lexicon.actors:
+        start = text.find(actor)
+        while start != -1:
+            end = start + len(actor)
+            if not any(taken[start:end]):
+                taken[start:end] = [True] * len(actor)
+                hits.append((start, actor))
+            start = text.find(actor, end)
+    return tuple(dict.fromkeys(a for _, a in sorted(hits)))

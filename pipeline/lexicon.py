@@ -1,0 +1,83 @@
+"""The data files in resources/, loaded once: chrome patterns, cue words, actors,
+salutations, ceremony phrases, stopwords and the jieba domain dictionary.
+
+Users extend a list by passing their own file (same format) to `Lexicon.load`.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+from typing import Iterable
+
+
+def resource_path(name: str) -> Path:
+    return Path(str(resources.files("pipeline") / "resources" / name))
+
+
+def read_list(path: str | Path) -> list[str]:
+    """Non-empty, non-comment lines of a UTF-8 list file."""
+    lines = Path(path).read_text(encoding="utf-8").splitlines()
+    return [ln.strip() for ln in lines if ln.strip() and not ln.lstrip().startswith("#")]
+
+
+@dataclass(frozen=True)
+class Lexicon:
+    mandatory: frozenset[str]
+    advisory: frozenset[str]
+    imperative: frozenset[str]       # 加强… at the start of a sentence
+    adverbs: frozenset[str]          # 进一步 … that may precede an imperative verb
+    actors: tuple[str, ...]          # longest first
+    targets: tuple[re.Pattern, ...]
+    deadlines: tuple[re.Pattern, ...]
+    ceremony: tuple[re.Pattern, ...]
+
+    @classmethod
+    def load(cls, extra_actors: Iterable[str | Path] = ()) -> "Lexicon":
+        actors = set(read_list(resource_path("actors.txt")))
+        for path in extra_actors:
+            actors.update(read_list(path))
+        verbs, _, adverbs = "\n".join(read_list(resource_path("imperative.txt"))).partition("[adverbs]")
+        return cls(
+            mandatory=frozenset(read_list(resource_path("mandatory.txt"))),
+            advisory=frozenset(read_list(resource_path("advisory.txt"))),
+            imperative=frozenset(verbs.split()),
+            adverbs=frozenset(adverbs.split()),
+            actors=tuple(sorted(actors, key=lambda a: (-len(a), a))),
+            targets=tuple(re.compile(p) for p in read_list(resource_path("targets.txt"))),
+            deadlines=tuple(re.compile(p) for p in read_list(resource_path("deadlines.txt"))),
+            ceremony=tuple(re.compile(p) for p in read_list(resource_path("ceremony.txt"))),
+        )
+
+
+@lru_cache(maxsize=1)
+def default() -> Lexicon:
+    return Lexicon.load()
+
+
+@lru_cache(maxsize=1)
+def chrome_patterns() -> tuple[re.Pattern, ...]:
+    return tuple(re.compile(p, re.I) for p in read_list(resource_path("chrome.txt")))
+
+
+@lru_cache(maxsize=1)
+def _salutation() -> re.Pattern:
+    alternatives = "|".join(f"(?:{p})" for p in read_list(resource_path("salutations.txt")))
+    return re.compile(rf"^(?:{alternatives})[：:]")
+
+
+def salutation_at(text: str) -> re.Match | None:
+    """A salutation (同志们：) at the start of `text`, colon included."""
+    return _salutation().match(text)
+
+
+def starts_with_salutation(text: str) -> bool:
+    return salutation_at(text) is not None
+
+
+@lru_cache(maxsize=1)
+def stopwords() -> frozenset[str]:
+    return frozenset(read_list(resource_path("stopwords.txt")))

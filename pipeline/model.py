@@ -1,0 +1,174 @@
+"""The shared vocabulary: frozen dataclasses that flow between the stages.
+
+Offsets are half-open character offsets into `Speech.text` (the clean text);
+`Speech.to_raw` maps them back to character offsets of the loaded raw text.
+Every `text` field of a unit is exactly `speech.text[span.start:span.end]`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Iterator, Sequence
+
+
+@dataclass(frozen=True, slots=True)
+class Span:
+    start: int
+    end: int
+
+    def __len__(self) -> int:
+        return self.end - self.start
+
+    def __contains__(self, other: "Span") -> bool:
+        return self.start <= other.start and other.end <= self.end
+
+
+@dataclass(frozen=True)
+class Meta:
+    """What the title and the first lines say about the speech. Unknown fields are None."""
+
+    date: str | None = None          # ISO date, e.g. "2020-02-12"
+    year: int | None = None
+    level: str | None = None         # 全市 / 全省 / 全国 …
+    meeting: str | None = None       # 全市巩固拓展…工作会议
+    kind: str | None = None          # 讲话 / 报告 / 致辞 …
+    place: str | None = None
+    speaker: str | None = None
+    salutation: str | None = None    # 同志们
+    source: str | None = None        # the file it was read from
+    format: str | None = None        # txt / html / docx / pdf
+    encoding: str | None = None
+    truncated: bool = False          # the text stops mid-sentence
+
+
+@dataclass(frozen=True)
+class Section:
+    """A node of the heading tree: 一、 (level 1) > （一） > 1. > （1）, or 第一，"""
+
+    path: tuple[str, ...]            # ("二", "（一）"); () is the whole speech
+    level: int
+    label: str                       # "二" or "（一）"
+    title: str                       # the heading text without its label or final 。
+    span: Span                       # from the heading to the end of the section
+    heading_span: Span | None        # the heading sentence itself (label included)
+    paragraph_numbers: tuple[int, ...]  # paragraphs directly in this section
+    children: tuple["Section", ...] = ()
+
+    def walk(self) -> Iterator["Section"]:
+        yield self
+        for child in self.children:
+            yield from child.walk()
+
+
+@dataclass(frozen=True)
+class Paragraph:
+    id: str                          # "<speech>#p<n>"
+    number: int                      # 1-based, reading order
+    section_path: tuple[str, ...]
+    span: Span
+    text: str
+    kind: str = "body"               # body / heading / salutation
+    truncated: bool = False
+
+
+@dataclass(frozen=True)
+class Sentence:
+    id: str                          # "<speech>#p<n>s<m>"
+    paragraph_id: str
+    paragraph_number: int
+    section_path: tuple[str, ...]
+    span: Span
+    text: str
+    kind: str = "statement"          # heading / directive / target / statement
+    strength: str | None = None      # mandatory / advisory, for directives and targets
+    cues: tuple[str, ...] = ()       # the cue words that made it a directive (必须, 要 …)
+    actors: tuple[str, ...] = ()     # 县乡, 行业部门 …
+    targets: tuple[str, ...] = ()    # 高于全市农民平均水平, 今年 …
+    truncated: bool = False
+
+
+@dataclass(frozen=True)
+class Citation:
+    speech_id: str
+    title: str
+    section_path: tuple[str, ...]
+    paragraph: int
+    start: int
+    end: int
+    raw_start: int
+    raw_end: int
+    text: str
+
+    def label(self) -> str:
+        """`二（一）¶12`: where the quote sits, as a reader would say it."""
+        return f"{''.join(self.section_path)}¶{self.paragraph}"
+
+    def __str__(self) -> str:
+        return f"《{self.title}》{''.join(self.section_path)} ¶{self.paragraph} [{self.start}:{self.end}]"
+
+    def to_dict(self) -> dict:
+        d = asdict(self)
+        d["section_path"] = list(self.section_path)
+        return d
+
+
+@dataclass(frozen=True, eq=False)
+class Speech:
+    id: str
+    title: str
+    meta: Meta
+    text: str                        # clean text
+    raw_text: str                    # the loaded text, before cleaning
+    offsets: Sequence[int] = field(repr=False)  # raw offset of every clean character
+    sections: tuple[Section, ...]    # top-level sections; text before the first heading is in none
+    paragraphs: tuple[Paragraph, ...]
+    sentences: tuple[Sentence, ...]
+    title_span: Span | None = None
+
+    def to_raw(self, span: Span) -> Span:
+        """Map a clean-text span to the raw-text characters it came from."""
+        if span.end <= span.start:
+            at = self.offsets[span.start] if span.start < len(self.offsets) else len(self.raw_text)
+            return Span(at, at)
+        return Span(self.offsets[span.start], self.offsets[span.end - 1] + 1)
+
+    def paragraph(self, number: int) -> Paragraph:
+        if not 1 <= number <= len(self.paragraphs):
+            raise KeyError(f"paragraph {number} not in 1..{len(self.paragraphs)}")
+        return self.paragraphs[number - 1]
+
+    def walk_sections(self) -> Iterator[Section]:
+        for section in self.sections:
+            yield from section.walk()
+
+    def section(self, path: Sequence[str]) -> Section:
+        for section in self.walk_sections():
+            if section.path == tuple(path):
+                return section
+        raise KeyError(f"no section {''.join(path)}")
+
+    def sentences_in(self, paragraph: Paragraph) -> list[Sentence]:
+        return [s for s in self.sentences if s.paragraph_id == paragraph.id]
+
+    def citation(self, unit: Paragraph | Sentence | Span) -> Citation:
+        """The citation of a paragraph, a sentence, or any span inside one paragraph."""
+        if isinstance(unit, Span):
+            span = unit
+            paragraph = next((p for p in self.paragraphs if span in p.span), None)
+            if paragraph is None:
+                raise ValueError(f"span {span} lies in no single paragraph")
+        else:
+            span = unit.span
+            paragraph = unit if isinstance(unit, Paragraph) else self.paragraphs[unit.paragraph_number - 1]
+        raw = self.to_raw(span)
+        return Citation(
+            speech_id=self.id,
+            title=self.title,
+            section_path=paragraph.section_path,
+            paragraph=paragraph.number,
+            start=span.start,
+            end=span.end,
+            raw_start=raw.start,
+            raw_end=raw.end,
+            text=self.text[span.start:span.end],
+        )

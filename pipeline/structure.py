@@ -1,0 +1,285 @@
+"""structure: clean text → a Speech (title, meta, section tree, paragraphs, sentences).
+
+Every clean line is one unit: the title, front matter (date, speaker), the
+salutation (同志们：), a standalone heading, or a body paragraph. A body paragraph
+that opens with a marker such as （一） carries its heading as its first sentence
+(a run-in heading). Headings nest by a stack of styles, so a document that starts
+at （一） or uses 第一， works as well as one that starts at 一、.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field, replace
+
+from . import lexicon
+from .headings import Marker, match_marker
+from .model import Meta, Paragraph, Section, Sentence, Span, Speech
+
+_TERMINAL = "。！？；!?;"
+_CLOSERS = "”’」』）)】"
+_SENTENCE_END = re.compile(r"[。！？；!?;]")
+MAX_HEADING = 80     # a run-in heading longer than this is body text that happens to start with 一、
+MAX_QUOTE = 300      # a quote left open this long is a missing ” rather than a quoted passage
+
+
+@dataclass
+class _Open:
+    """A section being built while its paragraphs are read."""
+
+    marker: Marker
+    path: tuple[str, ...]
+    title: str
+    start: int
+    heading_span: Span
+    paragraphs: list[int] = field(default_factory=list)
+    children: list["_Open"] = field(default_factory=list)
+    end: int = -1
+
+    def freeze(self) -> Section:
+        return Section(
+            path=self.path,
+            level=len(self.path),
+            label=self.path[-1],
+            title=self.title,
+            span=Span(self.start, self.end),
+            heading_span=self.heading_span,
+            paragraph_numbers=tuple(self.paragraphs),
+            children=tuple(c.freeze() for c in self.children),
+        )
+
+
+def structure(
+    text: str,
+    offsets,
+    raw_text: str,
+    speech_id: str,
+    title: str | None = None,
+    meta: Meta | None = None,
+) -> Speech:
+    """Build the Speech from clean text.
+
+    Args:
+        text: clean text, one unit per line.
+        offsets: the clean→raw offset map from clean().
+        raw_text: the loaded text (kept for to_raw quotes).
+        speech_id: the id units are named after.
+        title: a title the container states (HTML <title>), used when the text has none.
+        meta: known metadata (source, format, encoding) to merge with what the text says.
+    """
+    lines = _lines(text)
+    title_span = None
+    if lines and _is_title(text[lines[0].start:lines[0].end]):
+        title_span = lines.pop(0)
+        title = text[title_span.start:title_span.end]
+    title = title or ""
+
+    units: list[tuple[Span, str]] = []     # (span, kind) before heading analysis
+    seen_body = False
+    for span in lines:
+        line = text[span.start:span.end]
+        salutation = lexicon.salutation_at(line) if not seen_body else None
+        if salutation:
+            cut = span.start + salutation.end()
+            units.append((Span(span.start, cut), "salutation"))
+            if cut < span.end:
+                units.append((Span(cut, span.end), "body"))
+                seen_body = True
+            continue
+        if not seen_body and not units_have_body(units) and _is_front(line):
+            units.append((span, "front"))
+            continue
+        units.append((span, "body"))
+        seen_body = True
+
+    paragraphs: list[Paragraph] = []
+    sentences: list[Sentence] = []
+    stack: list[_Open] = []
+    roots: list[_Open] = []
+    last_number: dict[str, int] = {}
+    for span, kind in units:
+        line = text[span.start:span.end]
+        heading_end = None
+        if kind == "body":
+            marker = match_marker(line)
+            if marker and _accept(marker, stack, last_number):
+                heading_end = _heading_end(line, marker)
+        if heading_end is not None:
+            heading = Span(span.start, span.start + heading_end)
+            title_text = line[marker.length:heading_end].rstrip(_TERMINAL + "：:").strip()
+            while stack and (stack[-1].marker.style.name == marker.style.name
+                             or marker.style.name in {o.marker.style.name for o in stack}
+                             or stack[-1].marker.style.rank > marker.style.rank):
+                stack.pop().end = span.start
+            path = tuple(o.marker.label for o in stack) + (marker.label,)
+            node = _Open(marker, path, title_text, span.start, heading)
+            (stack[-1].children if stack else roots).append(node)
+            stack.append(node)
+            last_number[marker.style.name] = marker.number
+            kind = "heading" if heading_end == len(line) else "body"
+        number = len(paragraphs) + 1
+        section_path = stack[-1].path if stack else ()
+        pid = f"{speech_id}#p{number}"
+        paragraph = Paragraph(pid, number, section_path, span, line, kind)
+        if stack:
+            stack[-1].paragraphs.append(number)
+        pieces = _split_sentences(line)
+        if heading_end is not None:
+            pieces = [(0, heading_end)] + [(a, b) for a, b in _split_sentences(line[heading_end:], heading_end)]
+        for i, (a, b) in enumerate(pieces, 1):
+            is_heading = heading_end is not None and i == 1
+            skind = "heading" if is_heading else ("statement" if kind == "body" else kind)
+            sspan = Span(span.start + a, span.start + b)
+            sentences.append(Sentence(f"{pid}s{i}", pid, number, section_path, sspan, text[sspan.start:sspan.end], skind))
+        paragraphs.append(paragraph)
+    for node in stack:
+        node.end = len(text)
+
+    truncated = False
+    if paragraphs and paragraphs[-1].kind == "body" and not _ends_complete(paragraphs[-1].text):
+        truncated = True
+        paragraphs[-1] = replace(paragraphs[-1], truncated=True)
+        last = next(i for i in range(len(sentences) - 1, -1, -1) if sentences[i].paragraph_number == paragraphs[-1].number)
+        sentences[last] = replace(sentences[last], truncated=True)
+
+    front = " ".join(text[s.start:s.end] for s, k in units if k in ("front", "salutation"))
+    salutation = next((text[s.start:s.end].rstrip("：:") for s, k in units if k == "salutation"), None)
+    meta = _meta(title, front, text[:400], meta or Meta(), salutation, truncated)
+    return Speech(
+        id=speech_id,
+        title=title,
+        meta=meta,
+        text=text,
+        raw_text=raw_text,
+        offsets=offsets,
+        sections=tuple(r.freeze() for r in roots),
+        paragraphs=tuple(paragraphs),
+        sentences=tuple(sentences),
+        title_span=title_span,
+    )
+
+
+def units_have_body(units) -> bool:
+    return any(k == "body" for _, k in units)
+
+
+def _lines(text: str) -> list[Span]:
+    spans, pos = [], 0
+    for line in text.split("\n"):
+        if line.strip():
+            spans.append(Span(pos, pos + len(line)))
+        pos += len(line) + 1
+    return spans
+
+
+def _is_title(line: str) -> bool:
+    return (
+        len(line) <= 100
+        and line[-1] not in _TERMINAL + "：:，,"
+        and match_marker(line) is None
+        and not lexicon.starts_with_salutation(line)
+    )
+
+
+_FRONT = re.compile(r"^(——|—|\(|（)?.{0,40}(\d{4}年\d{1,2}月\d{1,2}日|同志|总理|主席|书记|省长|市长|县长|部长|主任)")
+
+
+def _is_front(line: str) -> bool:
+    """Lines between title and speech: a date line, the speaker's office and name."""
+    if len(line) > 50 or line[-1] in _TERMINAL or match_marker(line):
+        return False
+    return bool(_FRONT.match(line)) or (2 <= len(line) <= 4 and all("\u4e00" <= c <= "\u9fff" for c in line))
+
+
+def _accept(marker: Marker, stack: list[_Open], last_number: dict[str, int]) -> bool:
+    """Heading numbers must run in order; a stray 一、 inside body text does not."""
+    name = marker.style.name
+    if name not in last_number:
+        return marker.number <= 3 or not stack
+    last = last_number[name]
+    in_stack = any(o.marker.style.name == name for o in stack)
+    if in_stack:
+        return last < marker.number <= last + 2
+    return marker.number == 1 or last < marker.number <= last + 2
+
+
+def _heading_end(line: str, marker: Marker) -> int | None:
+    """Where the heading ends inside its line: the whole line for a standalone
+    heading, the first sentence for a run-in one (（一）收官之年，更是考验之年。…)."""
+    body = line[marker.length:]
+    if not body:
+        return None
+    m = _SENTENCE_END.search(body)
+    if m is None:
+        return len(line) if len(body) <= MAX_HEADING else None
+    end = marker.length + m.end()
+    if m.end() > MAX_HEADING:
+        return None
+    return end
+
+
+def _split_sentences(text: str, base: int = 0) -> list[tuple[int, int]]:
+    """Sentence spans (relative to `text` + base): cut after 。！？；, keeping
+    closing quotes with their sentence and a quoted “…。…” passage whole."""
+    spans: list[tuple[int, int]] = []
+    start, depth, opened_at, i, n = 0, 0, 0, 0, len(text)
+    while i < n:
+        c = text[i]
+        if c in "“「『":
+            if depth == 0:
+                opened_at = i
+            depth += 1
+        elif c in "”」』":
+            depth = max(0, depth - 1)
+        elif c in _TERMINAL:
+            j = i + 1
+            while j < n and text[j] in _TERMINAL:
+                j += 1
+            closing = depth
+            while j < n and text[j] in _CLOSERS:
+                if text[j] in "”」』":
+                    closing = max(0, closing - 1)
+                j += 1
+            if closing == 0 or i - opened_at > MAX_QUOTE:
+                spans.append((start, j))
+                start, depth = j, 0
+            i = j
+            continue
+        i += 1
+    if start < n:
+        spans.append((start, n))
+    return [(a + base, b + base) for a, b in spans if text[a:b].strip()]
+
+
+def _ends_complete(paragraph: str) -> bool:
+    tail = paragraph.rstrip(_CLOSERS + " ")
+    return bool(tail) and tail[-1] in _TERMINAL + "…：:"
+
+
+_DATE = re.compile(r"(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日")
+_YEAR = re.compile(r"(19\d{2}|20\d{2})\s*年")
+_LEVEL = re.compile(r"全(国|省|市|县|区|州|盟|旗|镇|乡)")
+_MEETING = re.compile(r"在(.{2,60}?)(?:上|时)的(?:主题|总结|开幕|闭幕)?(?:讲话|报告|致辞|发言|主持词|演讲)")
+_KIND = re.compile(r"(政府工作报告|工作报告|政治报告|讲话|报告|致辞|发言|贺信|回信|演讲|主持词|贺词)")
+_PLACE = re.compile(r"(?:^|[在于年])([\u4e00-\u9fff]{2,6}?(?:省|市|县|自治区|自治州|地区))")
+
+
+def _meta(title: str, front: str, head: str, known: Meta, salutation: str | None, truncated: bool) -> Meta:
+    date = _DATE.search(front) or _DATE.search(title) or _DATE.search(head)
+    year = _YEAR.search(title) or _YEAR.search(front)
+    kinds = _KIND.findall(title)
+    meeting = _MEETING.search(title)
+    place = next((p for p in _PLACE.findall(title) if not p.startswith(("全", "我", "本"))), None)
+    speaker = next((w for w in front.split() if 2 <= len(w) <= 4 and all("\u4e00" <= c <= "\u9fff" for c in w)), None)
+    return replace(
+        known,
+        date=known.date or (f"{int(date[1]):04d}-{int(date[2]):02d}-{int(date[3]):02d}" if date else None),
+        year=known.year or (int(year[1]) if year else (int(date[1]) if date else None)),
+        level=known.level or (m.group(0) if (m := _LEVEL.search(title)) else None),
+        meeting=known.meeting or (meeting.group(1) if meeting else None),
+        kind=known.kind or (kinds[-1] if kinds else None),
+        place=known.place or place,
+        speaker=known.speaker or speaker,
+        salutation=salutation,
+        truncated=truncated,
+    )

@@ -1,0 +1,41 @@
+"""tokenize: jieba words with the policy-term dictionary (resources/policy_terms.txt).
+
+`words` is the full segmentation (directive cues are matched on it); `terms` drops
+punctuation and stopwords and is what the BM25 index and keyword features use.
+A private jieba.Tokenizer keeps the domain dictionary out of jieba's global state.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import threading
+from functools import lru_cache
+
+from .lexicon import resource_path, stopwords
+
+_lock = threading.Lock()
+_PUNCT_OR_SPACE = re.compile(r"^[\W_]+$")
+
+
+@lru_cache(maxsize=1)
+def _tokenizer():
+    import jieba
+
+    jieba.setLogLevel(logging.WARNING)
+    with _lock:
+        tok = jieba.Tokenizer()
+        tok.initialize()
+        tok.load_userdict(str(resource_path("policy_terms.txt")))
+    return tok
+
+
+def words(text: str) -> list[str]:
+    """Every jieba word of `text`, punctuation included, in order."""
+    return _tokenizer().lcut(text, HMM=True)
+
+
+def terms(text: str) -> list[str]:
+    """Index terms: jieba words without punctuation, spaces and stopwords."""
+    stop = stopwords()
+    return [w for w in words(text) if w not in stop and not _PUNCT_OR_SPACE.match(w)]
