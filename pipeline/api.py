@@ -9,14 +9,14 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from pathlib import Path
 
 from . import lexicon as lexicon_module
 from .clean import clean
 from .directives import annotate
 from .lexicon import Lexicon
-from .load import MAX_BYTES, load
+from .load import MAX_BYTES, load, load_collection
 from .model import Meta, Paragraph, Sentence, Speech
 from .structure import structure
 
@@ -27,11 +27,32 @@ def parse_text(
     title: str | None = None,
     meta: Meta | None = None,
     lexicon: Lexicon | None = None,
+    title_is_authoritative: bool = False,
 ) -> Speech:
-    """Clean, structure and classify a speech held in memory (no file needed)."""
+    """Clean, structure and classify a speech held in memory (no file needed).
+
+    Args:
+        raw: the speech text as it arrived.
+        speech_id: names the speech's paragraphs and sentences.
+        title: used when the text has no title line of its own, or always when
+            `title_is_authoritative` (a collection's title field).
+        meta: what is already known (source, date …); the text fills in the rest.
+    """
     cleaned = clean(raw)
     speech = structure(cleaned.text, cleaned.offsets, raw, speech_id, title=title, meta=meta)
+    if title_is_authoritative and title:
+        speech = replace(speech, title=title)
     return annotate(speech, lexicon or lexicon_module.default())
+
+
+def read_collection(path: str | Path, lexicon: Lexicon | None = None) -> list[Speech]:
+    """Every speech of a .jsonl or .csv collection (see load.load_collection)."""
+    stem = Path(path).stem
+    return [
+        parse_text(e.text, f"{stem}-{e.number}", title=e.title, lexicon=lexicon, title_is_authoritative=True,
+                   meta=Meta(source=e.key, date=e.date, year=e.year, format=Path(path).suffix.lstrip(".")))
+        for e in load_collection(path)
+    ]
 
 
 def read_speech(

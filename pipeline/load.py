@@ -157,3 +157,61 @@ def _pdf_text(path: Path, data: bytes) -> str:
     if not text.strip():
         raise InputError(path, "PDF has no text layer (a scan? run OCR first)")
     return text
+
+
+COLLECTION_SUFFIXES = {".jsonl", ".csv"}
+
+
+@dataclass(frozen=True)
+class CollectionEntry:
+    key: str             # "<path>#<n>": where the speech came from
+    number: int          # 1-based position in the collection
+    text: str
+    title: str | None
+    date: str | None
+    year: int | None
+
+
+def load_collection(path: str | Path, max_bytes: int = 512 * 1024 * 1024) -> list[CollectionEntry]:
+    """Many speeches in one file: JSON lines with `content` (or `text`) and `title`,
+    or a CSV with a `Text` (or `text`/`content`) column and optional `Date`/`title`.
+
+    Raises:
+        InputError: unreadable file, or no row holds text.
+    """
+    import csv
+    import io
+    import json
+
+    path = Path(path)
+    if not path.is_file():
+        raise InputError(path, "no such file" if not path.exists() else "not a file")
+    if path.stat().st_size > max_bytes:
+        raise InputError(path, f"collection is over the {max_bytes / 1e6:.0f} MB limit")
+    text, _ = decode(path, path.read_bytes())
+    if path.suffix.lower() == ".jsonl":
+        rows = []
+        for n, line in enumerate(text.splitlines(), 1):
+            if not line.strip():
+                continue
+            try:
+                rows.append(json.loads(line))
+            except json.JSONDecodeError as exc:
+                raise InputError(path, f"line {n} is not JSON ({exc.msg})") from None
+    else:
+        rows = list(csv.DictReader(io.StringIO(text)))
+    entries = []
+    for n, row in enumerate(rows, 1):
+        if not isinstance(row, dict):
+            raise InputError(path, f"record {n} is not an object")
+        fields = {k.lower(): v for k, v in row.items() if isinstance(k, str)}
+        body = fields.get("content") or fields.get("text") or ""
+        if not isinstance(body, str) or not body.strip():
+            continue
+        date = str(fields.get("date") or "") or None
+        year = fields.get("year")
+        year = int(year) if isinstance(year, (int, str)) and str(year).isdigit() else (int(date[:4]) if date and date[:4].isdigit() else None)
+        entries.append(CollectionEntry(f"{path}#{n}", n, body, fields.get("title") or None, date, year))
+    if not entries:
+        raise InputError(path, "no record with a `content` or `text` field")
+    return entries
