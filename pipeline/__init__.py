@@ -4,7 +4,9 @@ The stages (load → clean → structure → directives → index/search/summari
 modules of this package; `pipeline.api` is the public surface, re-exported here.
 """
 
-from .api import parse_text, read_speech
+from .api import parse_text, read_collection, read_speech, summarize
+from .index import Index
+from .search import Filters, Hit
 from .errors import GovSpeechError, IndexStoreError, InputError
 from .lexicon import Lexicon
 from .model import Citation, Meta, Paragraph, Section, Sentence, Span, Speech
@@ -12,4 +14,5 @@ from .model import Citation, Meta, Paragraph, Section, Sentence, Span, Speech
 __all__ = [
     "Citation", "GovSpeechError", "IndexStoreError", "InputError", "Lexicon", "Meta",
     "Paragraph", "Section", "Sentence", "Span", "Speech", "parse_text", "read_speech",
+    "read_collection", "summarize", "Index", "Filters", "Hit",
 ]

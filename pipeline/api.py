@@ -135,3 +135,10 @@ def directive_dict(speech: Speech, sentence: Sentence) -> dict:
         "targets": list(sentence.targets),
         **speech.citation(sentence).to_dict(),
     }
+
+
+def summarize(speech: Speech, per_section: int | None = None, ratio: float | None = None, encoder=None, top_n: int = 5):
+    """Per-section key points; see pipeline.summarize.summarize."""
+    from .summarize import summarize as run
+
+    return run(speech, per_section=per_section, ratio=ratio, encoder=encoder, top_n=top_n)

