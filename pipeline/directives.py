@@ -27,7 +27,7 @@ def classify(sentence: Sentence, lexicon: Lexicon) -> Sentence:
     """The sentence with its kind, strength, cues, actors and targets filled in."""
     if sentence.kind in ("heading", "salutation", "front"):
         return sentence
-    tokens = words(sentence.text)
+    tokens = words(sentence.text) if _may_have_cue(sentence.text, lexicon) else ()
     mandatory = [w for w in tokens if w in lexicon.mandatory]
     advisory = [w for w in tokens if w in lexicon.advisory]
     opening = _opening_verb(tokens, lexicon)
@@ -55,6 +55,11 @@ def annotate(speech: Speech, lexicon: Lexicon | None = None) -> Speech:
     """Classify every sentence of a speech."""
     lexicon = lexicon or lexicon_module.default()
     return replace(speech, sentences=tuple(classify(s, lexicon) for s in speech.sentences))
+
+
+def _may_have_cue(text: str, lexicon: Lexicon) -> bool:
+    """A cheap substring test before jieba: no cue word in the text, no directive."""
+    return any(cue in text for cue in lexicon.cue_words)
 
 
 def _opening_verb(tokens: list[str], lexicon: Lexicon) -> str | None:

@@ -62,10 +62,14 @@ def resolve(name_or_path: str | Path | None) -> Path:
     return default_root() / str(name_or_path)
 
 
-def passage_text(section_title: str, sentence: str) -> str:
-    """What the encoder sees for one sentence: its section's heading gives the
-    topic a bare sentence (管护要长效常态) often leaves implicit."""
-    return f"{section_title}：{sentence}" if section_title else sentence
+PASSAGES = ("section", "sentence")
+
+
+def passage_text(section_title: str, sentence: str, passage: str = "section") -> str:
+    """What the encoder sees for one sentence. "section" prefixes its section's
+    heading, which gives the topic a bare sentence (管护要长效常态) leaves implicit;
+    "sentence" is the sentence alone. benchmarks/search_benchmark.py compares them."""
+    return f"{section_title}：{sentence}" if section_title and passage == "section" else sentence
 
 
 # -- what gets indexed ---------------------------------------------------------
@@ -478,7 +482,8 @@ class Index:
 
     @classmethod
     def build(cls, paths: Iterable[str | Path], name: str | Path | None = None, model: str = DEFAULT_MODEL,
-              index_type: str = "auto", progress: Progress | None = None) -> tuple["Index", BuildReport]:
+              index_type: str = "auto", progress: Progress | None = None, passage: str = "section"
+              ) -> tuple["Index", BuildReport]:
         """Index speeches (files, folders, .jsonl/.csv collections) from scratch.
 
         Returns:
@@ -486,7 +491,9 @@ class Index:
         """
         root = resolve(name)
         with writer_lock(root):
-            return cls._write(root, [], paths, model, index_type, progress, replace_all=True)
+            if passage not in PASSAGES:
+                raise GovSpeechError(f"unknown passage mode {passage!r} ({', '.join(PASSAGES)})")
+            return cls._write(root, [], paths, model, index_type, progress, replace_all=True, passage=passage)
 
     def add(self, paths: Iterable[str | Path], progress: Progress | None = None) -> tuple["Index", BuildReport]:
         """Add speeches; unchanged ones (same content hash) are skipped, changed ones replaced."""
@@ -518,11 +525,12 @@ class Index:
     @classmethod
     def _write(cls, root: Path, existing: list[tuple[str, str, str]], paths: Iterable[str | Path], model: str,
                index_type: str, progress: Progress | None, replace_all: bool = False,
-               force_write: bool = False) -> tuple["Index", BuildReport]:
+               force_write: bool = False, passage: str | None = None) -> tuple["Index", BuildReport]:
         started = time.perf_counter()
         report = BuildReport()
         encoder = load_encoder(model)
         old = None if replace_all or not existing else Index.open(root, verify=False)
+        passage = passage or (old.manifest.get("passage", "section") if old else "section")
         sources = read_sources(paths, report, progress)
         by_source = {r[1]: r for r in existing}
         new_rows: list[SpeechRows] = []
@@ -574,7 +582,7 @@ class Index:
                 db.executemany("INSERT INTO sections VALUES (?,?,?,?,?,?,?)", rec.sections)
                 db.executemany("INSERT INTO paragraphs VALUES (?,?,?,?,?,?,?,?)", rec.paragraphs)
                 for u in rec.units:
-                    passages.append(passage_text(u["section_title"], u["text"]))
+                    passages.append(passage_text(u["section_title"], u["text"], passage))
                     new_units.append(u)
             if progress:
                 progress("terms", 0, len(new_units))
@@ -609,7 +617,7 @@ class Index:
             manifest = {
                 "format": FORMAT,
                 "encoder": {"spec": encoder.spec, "dim": encoder.dim, "version": encoder.version, "normalized": True},
-                "passage": "section_title：sentence",
+                "passage": passage,
                 "index_type": kind, "index_type_requested": index_type,
                 "counts": counts, "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "files": files,
             }

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from importlib import resources
 from pathlib import Path
 from typing import Iterable
@@ -34,6 +34,10 @@ class Lexicon:
     targets: tuple[re.Pattern, ...]
     deadlines: tuple[re.Pattern, ...]
     ceremony: tuple[re.Pattern, ...]
+
+    @cached_property
+    def cue_words(self) -> frozenset[str]:
+        return self.mandatory | self.advisory | self.imperative
 
     @classmethod
     def load(cls, extra_actors: Iterable[str | Path] = ()) -> "Lexicon":

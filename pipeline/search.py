@@ -130,16 +130,33 @@ def bm25_candidates(index: "Index", query: str, n: int, mask: np.ndarray | None)
     return [(i, s) for i, s in hits if s > 0]
 
 
-def rrf(rankings: Sequence[list[tuple[int, float]]], k: int = RRF_K) -> list[tuple[int, float]]:
+def rrf(rankings: Sequence[list[tuple[int, float]]], k: int = RRF_K, weights: Sequence[float] | None = None
+        ) -> list[tuple[int, float]]:
+    """Reciprocal rank fusion: Σ w / (k + rank) over the rankings a row appears in."""
     fused: dict[int, float] = {}
-    for ranking in rankings:
+    weights = weights or [1.0] * len(rankings)
+    for ranking, w in zip(rankings, weights):
         for rank, (row, _) in enumerate(ranking, 1):
-            fused[row] = fused.get(row, 0.0) + 1.0 / (k + rank)
+            fused[row] = fused.get(row, 0.0) + w / (k + rank)
+    return sorted(fused.items(), key=lambda x: (-x[1], x[0]))
+
+
+def convex(dense: list[tuple[int, float]], sparse: list[tuple[int, float]], alpha: float) -> list[tuple[int, float]]:
+    """alpha·dense + (1−alpha)·bm25, each min-max scaled over its own candidates."""
+    def scaled(ranking):
+        if not ranking:
+            return {}
+        values = np.array([s for _, s in ranking])
+        lo, hi = values.min(), values.max()
+        return {r: (s - lo) / (hi - lo) if hi > lo else 1.0 for r, s in ranking}
+    d, b = scaled(dense), scaled(sparse)
+    fused = {r: alpha * d.get(r, 0.0) + (1 - alpha) * b.get(r, 0.0) for r in set(d) | set(b)}
     return sorted(fused.items(), key=lambda x: (-x[1], x[0]))
 
 
 def search(index: "Index", query: str, k: int = 10, mode: str = "hybrid", filters: Filters | None = None,
-           rerank: str | None = None, context: int = 0, candidates: int | None = None) -> list[Hit]:
+           rerank: str | None = None, context: int = 0, candidates: int | None = None,
+           fusion: str = "rrf", dense_weight: float = 0.5) -> list[Hit]:
     """Find the sentences that answer `query`.
 
     Args:
@@ -149,6 +166,8 @@ def search(index: "Index", query: str, k: int = 10, mode: str = "hybrid", filter
         mode: hybrid (RRF of dense and BM25), dense, or bm25.
         filters: narrow to speeches, dates, places, sections, kinds, strengths.
         rerank: "st:NAME" of a sentence-transformers cross-encoder to reorder the top hits.
+        fusion: "rrf" (weighted reciprocal rank fusion) or "convex" (min-max scaled scores).
+        dense_weight: the dense side's share in either fusion (0.5 = equal).
         context: neighbouring sentences to attach before and after each hit.
         candidates: how deep each retriever looks before fusion (default max(50, 5k)).
 
@@ -170,7 +189,14 @@ def search(index: "Index", query: str, k: int = 10, mode: str = "hybrid", filter
     elif mode == "bm25":
         ranked = bm25_candidates(index, query, depth, mask)
     else:
-        ranked = rrf([dense_candidates(index, query, depth, mask), bm25_candidates(index, query, depth, mask)])
+        dense = dense_candidates(index, query, depth, mask)
+        sparse = bm25_candidates(index, query, depth, mask)
+        if fusion == "convex":
+            ranked = convex(dense, sparse, dense_weight)
+        elif fusion == "rrf":
+            ranked = rrf([dense, sparse], weights=(dense_weight, 1 - dense_weight))
+        else:
+            raise GovSpeechError(f"unknown fusion {fusion!r} (rrf, convex)")
     if rerank:
         ranked = _rerank(index, query, ranked[:max(depth, k)], rerank)
     return [_hit(index, rank, row, score, context) for rank, (row, score) in enumerate(ranked[:k], 1)]

@@ -30,9 +30,11 @@ def _tokenizer():
     return tok
 
 
-def words(text: str) -> list[str]:
-    """Every jieba word of `text`, punctuation included, in order."""
-    return _tokenizer().lcut(text, HMM=True)
+@lru_cache(maxsize=65536)
+def words(text: str) -> tuple[str, ...]:
+    """Every jieba word of `text`, punctuation included, in order. Cached: the
+    directive stage and the index segment the same sentences."""
+    return tuple(_tokenizer().lcut(text, HMM=True))
 
 
 def terms(text: str) -> list[str]:

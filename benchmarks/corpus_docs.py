@@ -1,0 +1,76 @@
+"""The benchmark documents: the seed and speeches from ../shared/corpus, read in place
+and written as .txt files (title line first) into a scratch folder for indexing."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = ROOT.parent / "shared"
+CORPUS = SHARED / "corpus"
+SEED = ROOT / "seeds" / "000_dbe0c8ca6deedb3a.txt"
+
+
+def corpus_text(key: str) -> tuple[str, str]:
+    """(title, text) of a document key: seed, work_report_YYYY, congress_N, speech_YYYY-MM-DD."""
+    if key == "seed":
+        return "", SEED.read_text(encoding="utf-8")
+    if key.startswith("work_report_"):
+        year = int(key.rsplit("_", 1)[1])
+        for line in open(CORPUS / "national_work_reports.jsonl", encoding="utf-8"):
+            d = json.loads(line)
+            if d.get("year") == year:
+                return d["title"], d["content"]
+    if key.startswith("congress_"):
+        n = int(key.rsplit("_", 1)[1])
+        for line in open(CORPUS / "cpc_congress_reports.jsonl", encoding="utf-8"):
+            d = json.loads(line)
+            if d.get("congress") == n:
+                return d["title"], d["content"]
+    if key.startswith("speech_"):
+        date = key.split("_", 1)[1]
+        with open(CORPUS / "speeches_2020.csv", encoding="utf-8") as f:
+            for row in csv.DictReader(f):
+                if row["Date"] == date:
+                    return "", row["Text"]
+    raise KeyError(key)
+
+
+def write_docs(keys: list[str], folder: Path) -> list[Path]:
+    """One .txt per key, named by the key (so the speech id is the key)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for key in keys:
+        title, text = corpus_text(key)
+        path = folder / f"{key}.txt"
+        path.write_text((title + "\n\n" if title else "") + text, encoding="utf-8")
+        paths.append(path)
+    return paths
+
+
+def machine() -> str:
+    import os
+    import platform
+
+    mem = ""
+    try:
+        kb = int(next(l for l in open("/proc/meminfo") if l.startswith("MemTotal")).split()[1])
+        mem = f", {kb / 1024 / 1024:.0f} GiB"
+    except (OSError, StopIteration):
+        pass
+    return f"{os.cpu_count()} cores{mem}, {platform.machine()}, Python {platform.python_version()}"
+
+
+def write_section(results: Path, heading: str, body: str) -> None:
+    """Replace (or append) one `## heading` section of RESULTS.md."""
+    text = results.read_text(encoding="utf-8") if results.exists() else "# Benchmark results\n\n"
+    marker = f"## {heading}\n"
+    if marker in text:
+        before, _, rest = text.partition(marker)
+        nxt = rest.find("\n## ")
+        text = before + marker + body.rstrip() + "\n" + (rest[nxt:] if nxt != -1 else "")
+    else:
+        text = text.rstrip() + "\n\n" + marker + body.rstrip() + "\n"
+    results.write_text(text, encoding="utf-8")
