@@ -89,6 +89,9 @@ class Mapped:
         return Mapped("".join(texts), offs, self.raw_len)
 
 
+_CAPTION = re.compile(r"[ \u3000]*(?:新华社|人民日报|中新社)?记者[ \u3000]*[\u4e00-\u9fff]{2,4}(?:[、 ][\u4e00-\u9fff]{2,4})*[ \u3000]*/?[ \u3000]*摄[ \u3000]*")
+
+
 def clean(raw: str, chrome: Sequence[re.Pattern] | None = None) -> Cleaned:
     """Clean one speech's raw text.
 
@@ -105,8 +108,10 @@ def clean(raw: str, chrome: Sequence[re.Pattern] | None = None) -> Cleaned:
     m = m.sub(_FULLWIDTH_ALNUM, lambda x: chr(ord(x.group(0)) - 0xFEE0))
     m = _drop_chrome(m, chrome if chrome is not None else lexicon.chrome_patterns())
     m = _drop_repeated_title(m)
+    m = m.sub(_CAPTION, "")         # photo credits inside the text (新华社记者 鞠鹏/摄)
     m = _normalise_punctuation(m)
     m, wrapped = _resolve_whitespace(m, raw)
+    m = _split_flattened(m)
     return Cleaned(m.text, tuple(m.offs), wrapped)
 
 
@@ -312,3 +317,46 @@ def _paragraph_ends(prev: str, width: float, nxt: str, full: float) -> bool:
     if match_marker(prev) and not any(c in _TERMINAL for c in prev) and width < 0.9 * full:
         return True                      # a heading line a little short of full width
     return False
+
+
+# -- flattened text without any break marks --------------------------------------
+
+FLATTENED = 800   # a "paragraph" longer than this has lost its line breaks
+_RUN_IN = re.compile(r"(?<=[。！？；：!?;:])(?=(?:[一二三四五六七八九十]{1,3}、|（[一二三四五六七八九十]{1,3}）|第[一二三四五六七八九十]{1,3}，))")
+_TITLE_DATE = re.compile(r"^(.{4,80}?(?:讲话|报告|致辞|发言|演讲)（\d{4}年\d{1,2}月\d{1,2}日）)(?=\S)")
+
+
+def _split_flattened(m: Mapped) -> Mapped:
+    """Text that arrived with no line breaks and no wrap spaces (a scraped speech
+    flattened onto one line) gets a break before each heading marker that follows
+    a sentence end, when the markers number in sequence (一、 二、 三、 …), and
+    after a title glued to its body (…的讲话（2018年2月12日）…)."""
+    text = m.text
+    breaks: set[int] = set()
+    pos = 0
+    for line in text.split("\n"):
+        if len(line) > FLATTENED:
+            title = _TITLE_DATE.match(line)
+            if title and pos == 0:
+                breaks.add(pos + title.end())
+            last: dict[str, int] = {}
+            for cut in _RUN_IN.finditer(line):
+                marker = match_marker(line[cut.start():])
+                if marker is None:
+                    continue
+                name, n = marker.style.name, marker.number
+                top_level = name == "cn_dun"
+                if n == last.get(name, 0) + 1 or (n == 1 and not top_level):
+                    last[name] = n
+                    breaks.add(pos + cut.start())
+        pos += len(line) + 1
+    if not breaks:
+        return m
+    texts, offs, prev = [], [], 0
+    for b in sorted(breaks):
+        texts += [text[prev:b], "\n"]
+        offs += list(m.offs[prev:b]) + [m._at(b)]
+        prev = b
+    texts.append(text[prev:])
+    offs += m.offs[prev:]
+    return Mapped("".join(texts), offs, m.raw_len)

@@ -270,7 +270,7 @@ def search(query, name, k, mode, speech, since, until, place, section, kind, str
     from .search import Filters
 
     filters = Filters(speech=speech, since=since, until=until, place=place, section=section, kind=kind, strength=strength)
-    hits = Index.open(name, verify=False).search(query, k=k, mode=mode, filters=filters, rerank=rerank, context=context)
+    hits = Index.open(name).search(query, k=k, mode=mode, filters=filters, rerank=rerank, context=context)
     if as_json:
         _print_json([h.to_dict() for h in hits])
         return
