@@ -23,6 +23,8 @@ _FULLWIDTH_ALNUM = re.compile(r"[\uff10-\uff19\uff21-\uff3a\uff41-\uff5a]")
 _WHITESPACE = re.compile(r"[ \t\n\u00a0\u3000\u2002\u2003\u2009\u200a\u202f\u205f]+")
 _TERMINAL = set("。！？；：.!?;:…")
 _CLOSERS = set("”’」』）)】")
+_OPENERS = set("《“（「『【")
+_JOINERS = set("》”）」』】，、。；：！？")
 _HALF_TO_FULL = {",": "，", ":": "：", ";": "；", "?": "？", "!": "！"}
 
 
@@ -89,7 +91,7 @@ class Mapped:
         return Mapped("".join(texts), offs, self.raw_len)
 
 
-_CAPTION = re.compile(r"[ \u3000]*(?:新华社|人民日报|中新社)?记者[ \u3000]*[\u4e00-\u9fff]{2,4}(?:[、 ][\u4e00-\u9fff]{2,4})*[ \u3000]*/?[ \u3000]*摄[ \u3000]*")
+_CAPTION = re.compile(r" *(?:新华社|人民日报|中新社)?记者 *[\u4e00-\u9fff]{2,4}(?:[、 ][\u4e00-\u9fff]{2,4})* */? *摄 *")
 
 
 def clean(raw: str, chrome: Sequence[re.Pattern] | None = None) -> Cleaned:
@@ -106,6 +108,7 @@ def clean(raw: str, chrome: Sequence[re.Pattern] | None = None) -> Cleaned:
     m = m.sub(re.compile(r"\r\n?"), "\n")
     m = m.sub(_ZERO_WIDTH, "")
     m = m.sub(_FULLWIDTH_ALNUM, lambda x: chr(ord(x.group(0)) - 0xFEE0))
+    m = m.sub(re.compile(r"(?<=\d)．(?=\d)"), ".")    # ５．２％ → 5.2％
     m = _drop_chrome(m, chrome if chrome is not None else lexicon.chrome_patterns())
     m = _drop_repeated_title(m)
     m = m.sub(_CAPTION, "")         # photo credits inside the text (新华社记者 鞠鹏/摄)
@@ -118,17 +121,23 @@ def clean(raw: str, chrome: Sequence[re.Pattern] | None = None) -> Cleaned:
 # -- site chrome ---------------------------------------------------------------
 
 _RELATED = re.compile(r"^(相关报道|相关链接|相关阅读|相关新闻|相关文章|推荐阅读|热点推荐)[:：]?$")
+_NOTES = re.compile(r"^(注释|注\s*释|名词解释)[:：]?$")   # a portal's glossary after the speech
+_LICENCE = re.compile(r"^本作品(是|在|来自|属于).{0,30}$")     # Wikisource's licence box after the text
 
 
 def _drop_chrome(m: Mapped, patterns: Sequence[re.Pattern]) -> Mapped:
     drop: list[tuple[int, int]] = []
-    in_related = False
+    in_related = in_notes = False
     pos = 0
     for line in m.text.split("\n"):
         start, end = pos, pos + len(line)
         pos = end + 1
         stripped = line.strip(" \t\u3000\u00a0")
         if not stripped:
+            continue
+        if in_notes or ((_NOTES.match(stripped) or _LICENCE.match(stripped)) and start > len(m.text) // 2):
+            in_notes = True
+            drop.append((start, end))
             continue
         if in_related and len(stripped) < 60 and stripped[-1] not in "。！？；":
             drop.append((start, end))
@@ -252,12 +261,14 @@ def _resolve_whitespace(m: Mapped, raw: str) -> tuple[Mapped, bool]:
             kinds.append("break")
         elif _latin(before) and _latin(after):
             kinds.append("line" if "\n" in ws else "space")
+        elif "\n" in ws and (before in _OPENERS or after in _JOINERS):
+            kinds.append("wrap-join")          # Wikisource link text on its own line: 《\n书名\n》，
         elif "\n" in ws:
             kinds.append("line")
         else:
             kinds.append("wrap")
     # Pieces between candidate separators, measured in raw characters.
-    cut = [r for r, k in zip(runs, kinds) if k in ("line", "wrap", "break", "drop")]
+    cut = [r for r, k in zip(runs, kinds) if k in ("line", "wrap", "wrap-join", "break", "drop")]
     bounds = [0] + [p for r in cut for p in r.span()] + [len(text)]
     pieces = [(bounds[i], bounds[i + 1]) for i in range(0, len(bounds), 2)]
     widths = [_width("".join(raw[o] for o in m.offs[a:b])) for a, b in pieces]
@@ -270,7 +281,7 @@ def _resolve_whitespace(m: Mapped, raw: str) -> tuple[Mapped, bool]:
 
     def decide(x: re.Match) -> str:
         kind = kinds[index[x.start()]]
-        if kind == "drop":
+        if kind == "drop" or (kind == "wrap-join" and not wrapped):
             return ""
         if kind == "break":
             return "\n"

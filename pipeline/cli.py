@@ -231,12 +231,13 @@ def index_remove(speeches, name, as_json) -> None:
 
 @index.command("info")
 @click.option("--name", default=None, help="Index name or folder (default: default).")
+@click.option("--verify", is_flag=True, help="Hash every file against the manifest (slow on big indexes).")
 @click.option("--json", "as_json", is_flag=True)
-def index_info(name, as_json) -> None:
+def index_info(name, verify, as_json) -> None:
     """What an index holds and which encoder built it."""
     from .index import Index
 
-    info = Index.open(name).info()
+    info = Index.open(name, verify="full" if verify else True).info()
     if as_json:
         _print_json(info)
         return
@@ -279,7 +280,7 @@ def search(query, name, k, mode, speech, since, until, place, section, kind, str
         console.print("no hits")
     for h in hits:
         c = h.citation
-        console.print(f"[bold]{h.rank}.[/] [dim]{h.score:.3f}[/] 《{c.title}》[cyan]{c.label()}[/] [dim][{c.start}:{c.end}] {h.kind}[/]")
+        console.print(f"[bold]{h.rank}.[/] [cyan]{c.label()}[/] [dim]{h.score:.3f} {h.kind} [{c.start}:{c.end}][/] 《{c.title or c.speech_id}》")
         for t in h.before:
             console.print(f"   [dim]{t}[/]")
         console.print(f"   {c.text}")

@@ -18,7 +18,9 @@ from .lexicon import Lexicon
 from .model import Sentence, Speech
 from .tokenize import words
 
-_GOAL = re.compile(r"(目标|预期|力争|确保|达到|控制在|不低于|不少于|高于|以上|以内|年底前|今年|明年|年内|到\d{4}年)")
+_GOAL = re.compile(r"(目标|预期|力争|确保|达到|控制在|不低于|不少于|高于|(?<!规模)以上|以内|年底前|今年|明年|年内|到\d{4}年)")
+# 要 glued by jieba to the verb after it (要选) is still the modal; these 要- words are not.
+_YAO_WORDS = frozenset("要求 要素 要害 要点 要地 要件 要闻 要务 要是 要么 要紧 要不 要不然 要塞 要职 要员 要义 要领 要旨 要道 要冲".split())
 _PAST = re.compile(r"^(去年|过去|前年|上年|五年来|十年来|\d{4}年[^，。]{0,10}(增长|下降|达到|完成))")
 _NEGATED_ADVISORY = re.compile(r"(不要|不应|不宜)")
 
@@ -30,6 +32,7 @@ def classify(sentence: Sentence, lexicon: Lexicon) -> Sentence:
     tokens = words(sentence.text) if _may_have_cue(sentence.text, lexicon) else ()
     mandatory = [w for w in tokens if w in lexicon.mandatory]
     advisory = [w for w in tokens if w in lexicon.advisory]
+    advisory += ["要" for w in tokens if len(w) > 1 and w[0] == "要" and w not in _YAO_WORDS and w not in lexicon.cue_words]
     opening = _opening_verb(tokens, lexicon)
     if opening:
         advisory.append(opening)
@@ -46,7 +49,7 @@ def classify(sentence: Sentence, lexicon: Lexicon) -> Sentence:
         kind = "directive"
     else:
         kind, targets = "statement", ()
-    actors = _actors(sentence.text, lexicon) if kind != "statement" else ()
+    actors = _actors(_outside(sentence.text, targets), lexicon) if kind != "statement" else ()
     return replace(sentence, kind=kind, strength=strength if kind != "statement" else None,
                    cues=cues if kind != "statement" else (), actors=actors, targets=targets)
 
@@ -67,7 +70,8 @@ def _opening_verb(tokens: list[str], lexicon: Lexicon) -> str | None:
     content = [t for t in tokens if t.strip() and t not in "，、：“”"]
     for i, token in enumerate(content[:3]):
         if token in lexicon.imperative:
-            return token
+            # 发展是第一要务: the verb is the subject of 是, not an order
+            return None if "是" in content[i + 1:i + 3] else token
         if token not in lexicon.adverbs:
             return None
     return None
@@ -82,6 +86,13 @@ def _matches(text: str, patterns) -> tuple[str, ...]:
             if e > s and not any(a <= s and e <= b for a, b in found):
                 found = [(a, b) for a, b in found if not (s <= a and b <= e)] + [(s, e)]
     return tuple(text[a:b] for a, b in sorted(found))
+
+
+def _outside(text: str, targets: tuple[str, ...]) -> str:
+    """The text with its targets blanked: 农民 in 高于全市农民平均水平 is a yardstick, not an actor."""
+    for t in targets:
+        text = text.replace(t, " " * len(t))
+    return text
 
 
 def _actors(text: str, lexicon: Lexicon) -> tuple[str, ...]:

@@ -37,12 +37,14 @@ from .embed import DEFAULT_MODEL, Encoder, load_encoder
 from .errors import GovSpeechError, IndexStoreError, InputError
 from .load import COLLECTION_SUFFIXES, HTML_SUFFIXES, TEXT_SUFFIXES
 from .model import Speech
-from .tokenize import terms
+from .tokenize import index_terms
 
 FORMAT = 1
 INDEXED_KINDS = ("heading", "statement", "directive", "target")
 SPEECH_SUFFIXES = (TEXT_SUFFIXES - {""}) | HTML_SUFFIXES | {".docx", ".pdf"}
 FLAT_LIMIT = 100_000          # exact search below this many vectors (auto)
+STAMPS = "stamps.json"        # modification times of the files as built (see Index._verify)
+IVFPQ_MIN = 256 * 40          # product quantization trains 256 centroids per sub-vector
 LOCK_WAIT = 30.0              # seconds a second writer waits before failing
 
 Progress = Callable[..., None]   # progress(stage, done, total, **info)
@@ -387,26 +389,29 @@ class Index:
     def __init__(self, root: Path, version: Path, manifest: dict, verify: bool = True):
         self.root, self.version_dir, self.manifest = root, version, manifest
         if verify:
-            self._verify()
+            self._verify(full=verify == "full")
         try:
             self.db = sqlite3.connect(f"file:{version / 'meta.sqlite'}?mode=ro", uri=True, check_same_thread=False)
             self.db.execute("SELECT count(*) FROM units").fetchone()
         except sqlite3.DatabaseError as exc:
             raise IndexStoreError(version / "meta.sqlite", f"unreadable store ({exc})") from None
+        # Open every file now, so a reader keeps working after writers publish
+        # newer versions and delete this one (open files outlive their names).
         self.vectors = np.load(version / "vectors.npy", mmap_mode="r", allow_pickle=False)
-        self._dense = None
-        self._bm25 = None
+        self.dense = self._load_dense()
+        self.bm25 = self._load_bm25()
         self._encoder: Encoder | None = None
 
     # opening ---------------------------------------------------------------
 
     @classmethod
-    def open(cls, name_or_path: str | Path | None = None, model: str | None = None, verify: bool = True) -> "Index":
+    def open(cls, name_or_path: str | Path | None = None, model: str | None = None, verify: bool | str = True) -> "Index":
         """Open an index by name (under indexes/) or folder.
 
         Args:
             model: if given, it must be the encoder the index was built with.
-            verify: check every file against the manifest's checksums.
+            verify: check every file against the manifest (True: sizes, and hashes of
+                files modified since the build; "full": hash everything; False: skip).
 
         Raises:
             IndexStoreError: missing, corrupt, or built by another encoder.
@@ -426,12 +431,24 @@ class Index:
                                         f"not {model!r}: rebuild it with --model {model} or leave --model out")
         return cls(root, version, manifest, verify=verify)
 
-    def _verify(self) -> None:
+    def _verify(self, full: bool = False) -> None:
+        """Every file against the manifest: sizes always; SHA-256 for each file whose
+        modification time differs from the one the build recorded (all of them with
+        `full`), so a search does not re-hash a gigabyte of vectors nobody touched."""
+        try:
+            stamps = json.loads((self.version_dir / STAMPS).read_text())
+        except (OSError, json.JSONDecodeError):
+            stamps = {}
         for name, expected in self.manifest["files"].items():
             path = self.version_dir / name
             if not path.exists():
                 raise IndexStoreError(path, "missing from the index (corrupt or half-deleted); rebuild it")
-            if path.stat().st_size != expected["size"] or _sha256(path) != expected["sha256"]:
+            st = path.stat()
+            if st.st_size != expected["size"]:
+                raise IndexStoreError(path, "has the wrong size (the index is corrupt); rebuild it")
+            if not full and stamps.get(name) == st.st_mtime_ns:
+                continue
+            if _sha256(path) != expected["sha256"]:
                 raise IndexStoreError(path, "fails its checksum (the index is corrupt); rebuild it")
 
     @property
@@ -446,25 +463,24 @@ class Index:
             self._encoder = encoder
         return self._encoder
 
-    @property
-    def dense(self):
-        if self._dense is None:
-            import faiss
+    def _load_dense(self):
+        """FAISS index for hnsw/ivfpq (memory-mapped); None for flat, which is an exact
+        matrix product over the memory-mapped vectors (no copy into RAM)."""
+        if self.manifest["index_type"] == "flat":
+            return None
+        import faiss
 
-            kind = self.manifest["index_type"]
-            if kind == "flat":
-                self._dense = build_dense(np.asarray(self.vectors), "flat")
-            else:
-                self._dense = faiss.read_index(str(self.version_dir / "dense.faiss"), faiss.IO_FLAG_MMAP | faiss.IO_FLAG_READ_ONLY)
-        return self._dense
+        index = faiss.read_index(str(self.version_dir / "dense.faiss"), faiss.IO_FLAG_MMAP | faiss.IO_FLAG_READ_ONLY)
+        if hasattr(index, "hnsw"):
+            index.hnsw.efSearch = 128        # recall@10 vs exact, see benchmarks/RESULTS.md
+        if hasattr(index, "nprobe"):
+            index.nprobe = 16
+        return index
 
-    @property
-    def bm25(self):
-        if self._bm25 is None:
-            import bm25s
+    def _load_bm25(self):
+        import bm25s
 
-            self._bm25 = bm25s.BM25.load(str(self.version_dir / "bm25"), mmap=True, load_vocab=True)
-        return self._bm25
+        return bm25s.BM25.load(str(self.version_dir / "bm25"), mmap=True, load_vocab=True)
 
     def __len__(self) -> int:
         return int(self.manifest["counts"]["sentences"])
@@ -565,6 +581,14 @@ class Index:
             report.seconds = time.perf_counter() - started
             return Index.open(root, verify=False), report
 
+        if replace_all and not new_rows:
+            # Publishing an empty index would replace a good one with nothing.
+            raise GovSpeechError(f"{', '.join(map(str, paths)) or 'no paths'}: no speech could be read "
+                                 f"({len(report.errors)} files failed); the index was not changed")
+        total = sum(len(r.units) for r in new_rows) + (len(old) if old is not None else 0)
+        if index_type == "ivfpq" and total < IVFPQ_MIN:
+            raise GovSpeechError(f"ivfpq needs at least {IVFPQ_MIN} sentences to train its quantizer; this index would "
+                                 f"have {total} (use --index-type flat or hnsw)")
         staged = root / "versions" / f".tmp-{uuid.uuid4().hex}"
         staged.mkdir(parents=True)
         try:
@@ -587,7 +611,7 @@ class Index:
             if progress:
                 progress("terms", 0, len(new_units))
             for i, u in enumerate(new_units):
-                t = terms(u["text"] + " " + u["section_title"])
+                t = index_terms(u["text"] + " " + u["section_title"])
                 terms_all.append(t)
                 db.execute(f"INSERT INTO units (row, {','.join(f'{chr(34)}{c}{chr(34)}' for c in UNIT_COLUMNS)}, terms) "
                            f"VALUES ({','.join('?' * (len(UNIT_COLUMNS) + 2))})",
@@ -622,6 +646,7 @@ class Index:
                 "counts": counts, "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "files": files,
             }
             (staged / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=1), encoding="utf-8")
+            (staged / STAMPS).write_text(json.dumps({n: (staged / n).stat().st_mtime_ns for n in files}))
             _fsync_tree(staged)
             report.version = _switch(root, staged)
         except BaseException:

@@ -94,13 +94,25 @@ def decode(path: Path, data: bytes) -> tuple[str, str]:
     from charset_normalizer import from_bytes
 
     best = from_bytes(data).best()
-    if best is None or "\x00" in str(best):
+    if best is None or not _plausible(str(best)):
         raise InputError(path, "not a text file (binary content, no text encoding fits)")
     encoding = best.encoding
     # GBK and GB2312 are subsets of GB18030: decode with the superset so rare characters survive.
     if encoding in {"gb2312", "gbk", "cp936"}:
         encoding = "gb18030"
     return data.decode(encoding, errors="replace"), encoding
+
+
+def _plausible(text: str) -> bool:
+    """Decoded text a person wrote: no control characters, and almost all of it
+    Chinese, ASCII, CJK punctuation or full-width forms. Random bytes that a
+    detector calls UTF-16 decode to code points strewn over the whole plane."""
+    if not text or any(c < " " and c not in "\t\n\r\f" for c in text[:100_000]):
+        return False
+    sample = text[:100_000]
+    usual = sum(1 for c in sample if c < "\x7f" or "\u4e00" <= c <= "\u9fff" or "\u3000" <= c <= "\u303f"
+                or "\uff00" <= c <= "\uffef" or "\u2000" <= c <= "\u206f" or c in "·—")
+    return usual >= 0.9 * len(sample)
 
 
 def _looks_like_html(text: str) -> bool:

@@ -20,7 +20,11 @@ _PUNCT_OR_SPACE = re.compile(r"^[\W_]+$")
 
 @lru_cache(maxsize=1)
 def _tokenizer():
-    import jieba
+    import warnings
+
+    with warnings.catch_warnings():   # jieba imports pkg_resources, which warns on every run
+        warnings.simplefilter("ignore")
+        import jieba
 
     jieba.setLogLevel(logging.WARNING)
     with _lock:
@@ -38,6 +42,17 @@ def words(text: str) -> tuple[str, ...]:
 
 
 def terms(text: str) -> list[str]:
-    """Index terms: jieba words without punctuation, spaces and stopwords."""
+    """Keyword terms: jieba words without punctuation, spaces and stopwords."""
     stop = stopwords()
     return [w for w in words(text) if w not in stop and not _PUNCT_OR_SPACE.match(w)]
+
+
+_HAN = re.compile(r"[\u3400-\u9fff]")
+
+
+def index_terms(text: str) -> list[str]:
+    """What BM25 indexes: the jieba terms plus every Chinese character. Paraphrased
+    queries share characters more often than words (修路 / 公路, 维护 / 管护); on
+    the gold set this took BM25 from R@1 0.25 to 0.44 and hybrid from 0.65 to 0.72
+    (benchmarks/RESULTS.md)."""
+    return terms(text) + _HAN.findall(text)
