@@ -272,7 +272,8 @@ def _resolve_whitespace(m: Mapped, raw: str) -> tuple[Mapped, bool]:
     bounds = [0] + [p for r in cut for p in r.span()] + [len(text)]
     pieces = [(bounds[i], bounds[i + 1]) for i in range(0, len(bounds), 2)]
     widths = [_width("".join(raw[o] for o in m.offs[a:b])) for a, b in pieces]
-    full = _line_width(widths)
+    last_chars = [text[b - 1] if b > a else "" for a, b in pieces]
+    full = _line_width(widths, last_chars)
     wrapped = full is not None
 
     width_of = {a: w for (a, _), w in zip(pieces, widths)}
@@ -298,17 +299,26 @@ def _resolve_whitespace(m: Mapped, raw: str) -> tuple[Mapped, bool]:
     return m.sub(_WHITESPACE, decide), wrapped
 
 
-def _line_width(widths: list[float]) -> float | None:
-    """The page's line width if the text is hard-wrapped (most pieces share one
-    width), else None."""
+def _line_width(widths: list[float], last_chars: list[str]) -> float | None:
+    """The page's line width if the text is hard-wrapped, else None.
+
+    Wrapped text has many pieces of one width (the page's) that end mid-sentence;
+    text written one paragraph per line has lines that mostly end in 。 however
+    alike their lengths are."""
     long = sorted(w for w in widths if w >= 8)
     if len(long) < 6:
         return None
     full = long[int(0.75 * (len(long) - 1))]
     if full < 12:
         return None
-    near = sum(1 for w in widths if 0.85 * full <= w <= 1.12 * full)
-    return full if near >= 0.5 * len(widths) else None
+    ends_sentence = [c in _TERMINAL or c in _CLOSERS for c in last_chars]
+    if sum(ends_sentence) >= 0.5 * len(widths):
+        return None
+    near = [i for i, w in enumerate(widths) if 0.85 * full <= w <= 1.12 * full]
+    mid_sentence = sum(1 for i in near if not ends_sentence[i])
+    if len(near) >= 0.5 * len(widths) or (len(near) >= 0.3 * len(widths) and mid_sentence >= 0.6 * len(near)):
+        return full
+    return None
 
 
 def _paragraph_ends(prev: str, width: float, nxt: str, full: float) -> bool:

@@ -196,8 +196,15 @@ def index_build(paths, name, model, index_type, as_json, quiet) -> None:
     """Index speech files, folders, and .jsonl/.csv collections from scratch."""
     from .index import Index
 
-    with _progress_bar(not quiet and not as_json) as progress:
-        built, report = Index.build(paths, name=name, model=model, index_type=index_type, progress=progress)
+    from .index import NothingRead
+
+    try:
+        with _progress_bar(not quiet and not as_json) as progress:
+            built, report = Index.build(paths, name=name, model=model, index_type=index_type, progress=progress)
+    except NothingRead as exc:
+        for file, problem in exc.report.errors:
+            click.echo(f"govspeech: skipped: {file}: {problem}", err=True)
+        raise
     _report(report, as_json, built)
     if not report.added and report.errors:
         raise GovSpeechError(f"no speech could be read ({len(report.errors)} files failed)")

@@ -23,7 +23,7 @@ class Style:
 
 
 STYLES = (
-    Style("cn_dun", 1, re.compile(rf"^({_CN})、"), "{}"),                      # 一、
+    Style("cn_dun", 1, re.compile(rf"^({_CN})、(?![{CN_DIGITS}])"), "{}"),      # 一、 (not 一、二线城市)
     Style("cn_paren", 2, re.compile(rf"^[（(]({_CN})[）)]"), "（{}）"),          # （一）
     Style("cn_ordinal", 3, re.compile(rf"^第({_CN})[，,、：:]"), "第{}"),        # 第一，
     Style("arabic_dot", 4, re.compile(r"^(\d{1,2})[.．、](?![\d.．])"), "{}."),  # 1.

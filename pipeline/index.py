@@ -163,6 +163,14 @@ class BuildReport:
         return d
 
 
+class NothingRead(GovSpeechError):
+    """A build found no readable speech; carries the report of what failed."""
+
+    def __init__(self, report: BuildReport, message: str):
+        self.report = report
+        super().__init__(message)
+
+
 # -- the embedding cache -------------------------------------------------------
 
 class EmbeddingCache:
@@ -445,7 +453,7 @@ class Index:
                 raise IndexStoreError(path, "missing from the index (corrupt or half-deleted); rebuild it")
             st = path.stat()
             if st.st_size != expected["size"]:
-                raise IndexStoreError(path, "has the wrong size (the index is corrupt); rebuild it")
+                raise IndexStoreError(path, "fails its checksum (wrong size: the index is corrupt); rebuild it")
             if not full and stamps.get(name) == st.st_mtime_ns:
                 continue
             if _sha256(path) != expected["sha256"]:
@@ -583,8 +591,8 @@ class Index:
 
         if replace_all and not new_rows:
             # Publishing an empty index would replace a good one with nothing.
-            raise GovSpeechError(f"{', '.join(map(str, paths)) or 'no paths'}: no speech could be read "
-                                 f"({len(report.errors)} files failed); the index was not changed")
+            raise NothingRead(report, f"{', '.join(map(str, paths)) or 'no paths'}: no speech could be read "
+                                      f"({len(report.errors)} files failed); the index was not changed")
         total = sum(len(r.units) for r in new_rows) + (len(old) if old is not None else 0)
         if index_type == "ivfpq" and total < IVFPQ_MIN:
             raise GovSpeechError(f"ivfpq needs at least {IVFPQ_MIN} sentences to train its quantizer; this index would "

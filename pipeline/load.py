@@ -126,7 +126,11 @@ def _html_text(html: str) -> tuple[str, str | None]:
     from bs4 import BeautifulSoup
 
     soup = BeautifulSoup(html, "lxml")
-    title = soup.title.get_text(strip=True) if soup.title else None
+    h1 = soup.find("h1")
+    title = h1.get_text(strip=True) if h1 else None
+    if not title and soup.title:
+        # <title> carries the site after the headline: 在…的讲话_领导讲话_某某市人民政府
+        title = re.split(r"\s*[_|｜]\s*|\s+[-—–]\s+", soup.title.get_text(strip=True))[0] or None
     text = trafilatura.extract(html, include_comments=False, include_tables=True, favor_recall=True)
     if not text or len(_CJK.findall(text)) < 20:
         # trafilatura gives up on very short pages; fall back to the body's text.

@@ -269,7 +269,7 @@ def _meta(title: str, front: str, head: str, known: Meta, salutation: str | None
     year = _YEAR.search(title) or _YEAR.search(front)
     kinds = _KIND.findall(title)
     meeting = _MEETING.search(title)
-    place = next((p for p in _PLACE.findall(title) if not p.startswith(("全", "我", "本"))), None)
+    place = next((p for p in _PLACE.findall(title) if not p.startswith(("全", "我", "本", "在全"))), None)
     speaker = next((w for w in front.split() if 2 <= len(w) <= 4 and all("\u4e00" <= c <= "\u9fff" for c in w)), None)
     return replace(
         known,

@@ -26,7 +26,11 @@ from . import lexicon as lexicon_module
 from .model import Citation, Sentence, Speech
 from .tokenize import terms
 
-WEIGHTS = {"centrality": 1.0, "heading": 0.6, "lead": 0.35, "mandatory": 0.45, "advisory": 0.2, "target": 0.35, "short": -0.5}
+# Measured in benchmarks/summary_benchmark.py: a measurable target is what analysts
+# quote most (target 0.35 → 0.7 took section ROUGE-L from 0.562 to 0.620, the same
+# value when the weight is chosen leaving each document out); advisory cues carry
+# no signal (picked 0.91× as often as an average sentence), so they weigh nothing.
+WEIGHTS = {"centrality": 1.0, "heading": 0.6, "lead": 0.35, "mandatory": 0.45, "advisory": 0.0, "target": 0.7, "short": -0.5}
 MMR_LAMBDA = 0.7
 MIN_CHARS = 8            # shorter sentences (监测要更灵敏。) are sub-leads, rarely a point on their own
 
@@ -108,7 +112,7 @@ def summarize(speech: Speech, per_section: int | None = None, ratio: float | Non
     heading_vectors = _vectors([titles.get(p, "") or speech.title for p in groups], encoder, fit=[s.text for s in candidates])
     row_of = {s.id: i for i, s in enumerate(candidates)}
 
-    sections, pool = [], []
+    sections, pool = [], []           # pool: every scored candidate, for the whole-speech top list
     order = [()] + [s.path for s in speech.walk_sections()]
     for g, path in enumerate(groups):
         sentences = groups[path]
@@ -117,10 +121,13 @@ def summarize(speech: Speech, per_section: int | None = None, ratio: float | Non
         chosen = _mmr(scores, v, budget(len(sentences), per_section, ratio))
         points = tuple(KeyPoint(sentences[i], float(scores[i]), speech.citation(sentences[i])) for i in sorted(chosen))
         sections.append(SectionSummary(path, titles.get(path, ""), levels.get(path, 0), points))
-        pool.extend(points)
+        pool.extend((sentences[i], float(scores[i])) for i in range(len(sentences)))
     sections.sort(key=lambda s: order.index(s.path) if s.path in order else len(order))
-    top = sorted(pool, key=lambda k: (-k.score, k.sentence.span.start))[:top_n]
-    return Summary(speech.id, speech.title, tuple(sections), tuple(sorted(top, key=lambda k: k.sentence.span.start)))
+    # The top list draws on all candidates, not only the section picks: a speech
+    # without headings still gets top_n points (benchmark: top-5 ROUGE-L 0.19 → 0.24).
+    best = sorted(pool, key=lambda x: (-x[1], x[0].span.start))[:top_n]
+    top = tuple(KeyPoint(s, score, speech.citation(s)) for s, score in sorted(best, key=lambda x: x[0].span.start))
+    return Summary(speech.id, speech.title, tuple(sections), top)
 
 
 def _vectors(texts: Sequence[str], encoder, fit: Sequence[str] | None = None) -> np.ndarray:

@@ -1,0 +1,132 @@
+"""Shared fixtures: the seed speech, the development corpus, span checks, the CLI.
+
+Tests read like examples of use: a real snippet of a speech goes in, the exact
+structure, directive or citation comes out. Nothing here touches the network.
+"""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+SEED = ROOT / "seeds" / "000_dbe0c8ca6deedb3a.txt"
+CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
+
+# The punctuation clean() normalises in Chinese context, and white space (which
+# it drops as wraps or turns into paragraph breaks) and zero-width characters.
+_HALF_TO_FULL = str.maketrans({",": "，", ":": "：", ";": "；", "?": "？", "!": "！", "(": "（", ")": "）"})
+_SPACE = re.compile(r"[\s\u200b-\u200d\u2060\ufeff]+")
+
+
+def spelled(text: str) -> str:
+    """What a passage spells once punctuation is normalised and white space dropped."""
+    return _SPACE.sub("", text.translate(_HALF_TO_FULL))
+
+
+@pytest.fixture(scope="session")
+def seed_path() -> Path:
+    return SEED
+
+
+@pytest.fixture(scope="session")
+def seed_speech():
+    from pipeline import read_speech
+
+    return read_speech(SEED)
+
+
+@pytest.fixture(scope="session")
+def corpus() -> Path:
+    if not CORPUS.is_dir():
+        pytest.skip(f"development corpus not found at {CORPUS}")
+    return CORPUS
+
+
+@pytest.fixture
+def assert_exact_spans():
+    """Every paragraph and sentence quotes exactly speech.text[span], and its raw
+    span spells the same characters in the loaded text."""
+
+    def check(speech, raw_too: bool = True) -> None:
+        for unit in (*speech.paragraphs, *speech.sentences):
+            assert speech.text[unit.span.start:unit.span.end] == unit.text, unit.id
+            if raw_too:
+                raw = speech.to_raw(unit.span)
+                assert 0 <= raw.start <= raw.end <= len(speech.raw_text), unit.id
+                assert spelled(speech.raw_text[raw.start:raw.end]) == spelled(unit.text), unit.id
+
+    return check
+
+
+_ENTRY = [sys.executable, "-c", "from pipeline.cli import main; main()"]
+
+
+@pytest.fixture(scope="session")
+def cli():
+    """Run the `govspeech` entry point (pipeline.cli:main) in a fresh interpreter."""
+
+    def run(*args, timeout: float = 120) -> subprocess.CompletedProcess:
+        return subprocess.run([*_ENTRY, *map(str, args)], capture_output=True, text=True, encoding="utf-8",
+                              cwd=ROOT, timeout=timeout)
+
+    return run
+
+
+@pytest.fixture(scope="session")
+def cli_all():
+    """Run several `govspeech` commands at once (each loads jieba: run side by side they take
+    the time of the slowest); returns their results in the order given."""
+
+    def run(commands, timeout: float = 180) -> list[subprocess.CompletedProcess]:
+        procs = [(args, subprocess.Popen([*_ENTRY, *map(str, args)], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                         text=True, encoding="utf-8", cwd=ROOT)) for args in commands]
+        results = []
+        for args, proc in procs:
+            out, err = proc.communicate(timeout=timeout)
+            results.append(subprocess.CompletedProcess(args, proc.returncode, out, err))
+        return results
+
+    return run
+
+
+def _font_covers_chinese(path: Path) -> bool:
+    try:
+        from fontTools.ttLib import TTFont
+
+        font = TTFont(str(path), fontNumber=0, lazy=True)
+        cmap = font.getBestCmap() or {}
+        return all(ord(c) in cmap for c in "在全市教育工作会议上的讲话同志们")
+    except Exception:
+        return False
+
+
+@pytest.fixture(scope="session")
+def cjk_font() -> Path:
+    """A TrueType/OpenType font file with Chinese glyphs, for generating a PDF.
+
+    On Debian: `apt-get install -y fonts-droid-fallback` (DroidSansFallbackFull.ttf)
+    or fonts-noto-cjk / fonts-wqy-zenhei (.ttc collections)."""
+    candidates: list[Path] = []
+    try:
+        out = subprocess.run(["fc-list", ":lang=zh", "file"], capture_output=True, text=True, timeout=20).stdout
+        candidates += [Path(line.split(":")[0].strip()) for line in out.splitlines() if line.strip()]
+    except (OSError, subprocess.SubprocessError):
+        pass
+    for folder in ("/usr/share/fonts", "/usr/local/share/fonts", str(Path.home() / ".fonts"), "/Library/Fonts",
+                   "/System/Library/Fonts", "C:/Windows/Fonts"):
+        base = Path(folder)
+        if base.is_dir():
+            for pattern in ("*CJK*", "*cjk*", "*Droid*Fallback*", "*wqy*", "*Hei*", "*Song*", "*Kai*", "*Ming*", "sim*", "msyh*"):
+                candidates += base.rglob(pattern)
+    # fpdf2 embeds .ttf/.otf directly; .ttc collections need collection_font_number.
+    candidates = sorted(set(p for p in candidates if p.suffix.lower() in {".ttf", ".otf", ".ttc"} and p.is_file()),
+                        key=lambda p: (p.suffix.lower() == ".ttc", str(p)))
+    for path in candidates:
+        if _font_covers_chinese(path):
+            return path
+    pytest.skip("no font with Chinese glyphs on this machine (e.g. `apt-get install -y fonts-droid-fallback`)")

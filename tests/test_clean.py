@@ -1,0 +1,167 @@
+"""clean: the noise of real inputs out, every clean character mapped back to the raw text."""
+
+from __future__ import annotations
+
+import pytest
+
+from pipeline import parse_text
+from pipeline.clean import clean
+
+
+def raw_of(cleaned, raw: str, start: int, end: int) -> str:
+    """The raw characters behind clean characters start..end."""
+    return raw[cleaned.offsets[start]:cleaned.offsets[end - 1] + 1]
+
+
+# -- punctuation and characters ------------------------------------------------
+
+@pytest.mark.parametrize(
+    "raw, expected",
+    [
+        ("全年完成投资1,000亿元,同比增长8.5%,会议于10:30开始。", "全年完成投资1,000亿元，同比增长8.5%，会议于10:30开始。"),
+        ('我们要坚持"两山"理念,推动绿色发展!', "我们要坚持“两山”理念，推动绿色发展！"),
+        ("(一)加强组织领导", "（一）加强组织领导"),
+        ("会议指出(见附件),要抓好落实.", "会议指出（见附件），要抓好落实。"),
+        ("是因病因灾?是因学?", "是因病因灾？是因学？"),
+        ("引进Tesla Model 3等新能源车型。", "引进Tesla Model 3等新能源车型。"),
+        ("全市ＧＤＰ增长５％。", "全市GDP增长5％。"),
+        ("今年\u200b全市\u200d粮食产量\ufeff稳定。", "今年全市粮食产量稳定。"),
+    ],
+    ids=["numbers keep , and :", "straight quotes", "(一)", "(…) and final .", "?", "Latin spaces kept",
+         "full-width letters and digits", "zero-width characters"],
+)
+def test_punctuation_and_characters(raw, expected):
+    cleaned = clean(raw)
+    assert cleaned.text == expected
+    assert len(cleaned.offsets) == len(cleaned.text)
+
+
+def test_every_clean_character_points_at_its_raw_character():
+    raw = "今年\u200b全市粮食产量稳 定,总产量达到１２０万吨。"
+    cleaned = clean(raw)
+    assert cleaned.text == "今年全市粮食产量稳定，总产量达到120万吨。"
+    for i, ch in enumerate(cleaned.text):
+        original = raw[cleaned.offsets[i]]
+        assert original == ch or (original, ch) in {(",", "，"), ("１", "1"), ("２", "2"), ("０", "0")}
+    assert list(cleaned.offsets) == sorted(cleaned.offsets)
+
+
+# -- site chrome -----------------------------------------------------------------
+
+PORTAL = """首页 > 政务公开 > 领导讲话
+在全区优化营商环境工作推进会上的讲话
+发布时间：2024-03-12 10:30  来源：区政府办公室
+【字号：大 中 小】
+打印 收藏
+同志们：
+优化营商环境没有最好、只有更好。一是要强化服务意识，二是要提升办事效率，三是要加强监督检查。
+一、坚持“两统一、一体化”工作思路
+各部门要坚持监管规则两统一、一体化推进审批服务改革，严禁设置隐性门槛。
+二、抓好重点任务落实
+全区政务服务事项网上可办率要达到95%以上。
+相关链接
+区政府召开常务会议研究营商环境工作
+我区出台优化营商环境十条措施
+上一篇：全区安全生产工作会议召开
+下一篇：区领导调研重点项目建设
+版权所有：某某区人民政府办公室
+"""
+
+
+def test_government_portal_page_keeps_only_the_speech(assert_exact_spans):
+    speech = parse_text(PORTAL, "yshj")
+    assert speech.title == "在全区优化营商环境工作推进会上的讲话"
+    assert [p.text for p in speech.paragraphs] == PORTAL.splitlines()[5:11]
+    for chrome in ("首页", "字号", "打印", "收藏", "发布时间", "相关链接", "十条措施", "上一篇", "下一篇", "版权所有"):
+        assert chrome not in speech.text
+    assert [(s.path, s.title) for s in speech.walk_sections()] == [
+        (("一",), "坚持“两统一、一体化”工作思路"), (("二",), "抓好重点任务落实")]
+    assert_exact_spans(speech)
+
+
+def test_seed_page_chrome_and_second_title_are_dropped(seed_path):
+    raw = seed_path.read_text(encoding="utf-8")
+    cleaned = clean(raw)
+    assert cleaned.wrapped
+    assert cleaned.text.startswith("在2025年全市巩固拓展脱贫攻坚成果同乡村振兴有效衔接工作会议上的讲话\n同志们：\n今天，")
+    assert raw_of(cleaned, raw, 0, 4) == "在202"                   # the first copy, on its own line
+    assert raw.index("在2025年") == cleaned.offsets[0]
+
+
+# -- Wikisource and news-site shapes ------------------------------------------------
+
+WIKISOURCE = (
+    "政府工作报告\n\n\n\n——2024年1月20日在某某市第十六届人民代表大会第四次会议上\n\n\n市长\u3000\n王\u200b明\n\n\n"
+    "各位代表：\n\n"
+    "\u3000\u3000现在，我代表市人民政府，向大会报告工作，请予审议，并请市政协委员提出意见。\n\n"
+    "\u3000\u3000一、2023年工作回顾\n\n"
+    "\u3000\u3000过去一年，全市地区生产总值增长5.8%，一般公共预算收入增长\u200b7.2%。\n\n"
+    "\u3000\u3000（一）经济运行持续向好。固定资产投资增长4.1%。\n\n"
+    "\u3000\u3000二、2024年主要目标任务\n\n"
+    "\u3000\u3000今年全市经济社会发展的主要预期目标是：地区生产总值增长6%左右，城镇新增就业5万人以上。\n"
+)
+
+
+def test_wikisource_style_report(assert_exact_spans):
+    speech = parse_text(WIKISOURCE, "zfgzbg")
+    assert speech.title == "政府工作报告"
+    assert speech.meta.date == "2024-01-20"
+    assert speech.meta.salutation == "各位代表"
+    body = [p for p in speech.paragraphs if p.kind not in ("front", "salutation")]
+    assert [p.text for p in body] == [
+        "现在，我代表市人民政府，向大会报告工作，请予审议，并请市政协委员提出意见。",
+        "一、2023年工作回顾",
+        "过去一年，全市地区生产总值增长5.8%，一般公共预算收入增长7.2%。",
+        "（一）经济运行持续向好。固定资产投资增长4.1%。",
+        "二、2024年主要目标任务",
+        "今年全市经济社会发展的主要预期目标是：地区生产总值增长6%左右，城镇新增就业5万人以上。",
+    ]
+    assert [(s.path, s.title) for s in speech.walk_sections()] == [
+        (("一",), "2023年工作回顾"), (("一", "（一）"), "经济运行持续向好"), (("二",), "2024年主要目标任务")]
+    assert "\u200b" not in speech.text and "\u3000" not in speech.text
+    assert_exact_spans(speech)
+
+
+NEWS = (
+    "\u3000\u3000新华社北京3月5日电　3月5日上午，国家主席习近平在参加江苏代表团审议时强调，要牢牢把握高质量发展这个首要任务。"
+    "\u3000\u3000习近平指出，江苏经济基础好、科教资源丰富，要在推进科技自立自强上走在前列。"
+    "\u3000\u3000习近平强调，必须坚持以人民为中心的发展思想，决不能把“发展”简单理解为“增长”。"
+)
+
+
+def test_news_scrape_paragraphs_marked_only_by_ideographic_spaces(assert_exact_spans):
+    speech = parse_text(NEWS, "xh")
+    assert [p.text for p in speech.paragraphs] == [
+        "新华社北京3月5日电3月5日上午，国家主席习近平在参加江苏代表团审议时强调，要牢牢把握高质量发展这个首要任务。",
+        "习近平指出，江苏经济基础好、科教资源丰富，要在推进科技自立自强上走在前列。",
+        "习近平强调，必须坚持以人民为中心的发展思想，决不能把“发展”简单理解为“增长”。",
+    ]
+    assert_exact_spans(speech)
+
+
+def test_photo_caption_line_is_dropped():
+    raw = ("在全县春耕生产工作会议上的讲话\n同志们：\n今年春耕生产形势总体较好。\n"
+           "新华社记者 李学仁 摄\n各乡镇要严禁撂荒耕地。\n")
+    speech = parse_text(raw)
+    assert [p.text for p in speech.paragraphs] == ["同志们：", "今年春耕生产形势总体较好。", "各乡镇要严禁撂荒耕地。"]
+    assert "摄" not in speech.text and "李学仁" not in speech.text
+
+
+def test_photo_caption_between_ideographic_space_paragraphs_keeps_the_break():
+    raw = ("\u3000\u3000习近平指出，江苏经济基础好、科教资源丰富，要在推进科技自立自强上走在前列。"
+           "\u3000\u3000新华社记者 李学仁 摄"
+           "\u3000\u3000习近平强调，必须坚持以人民为中心的发展思想，决不能把“发展”简单理解为“增长”。")
+    speech = parse_text(raw)
+    assert "李学仁" not in speech.text
+    assert [p.text for p in speech.paragraphs] == [
+        "习近平指出，江苏经济基础好、科教资源丰富，要在推进科技自立自强上走在前列。",
+        "习近平强调，必须坚持以人民为中心的发展思想，决不能把“发展”简单理解为“增长”。",
+    ]
+
+
+def test_glossary_notes_after_the_speech_are_not_speech():
+    raw = ("在全区优化营商环境工作推进会上的讲话\n同志们：\n各部门要持续深化“放管服”改革，严禁设置隐性门槛。\n"
+           "要坚持“两个毫不动摇”〔1〕，依法保护民营企业产权和企业家权益。\n注释\n"
+           "〔1〕两个毫不动摇：毫不动摇巩固和发展公有制经济，毫不动摇鼓励、支持、引导非公有制经济发展。\n")
+    speech = parse_text(raw)
+    assert speech.paragraphs[-1].text == "要坚持“两个毫不动摇”〔1〕，依法保护民营企业产权和企业家权益。"

