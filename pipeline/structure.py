@@ -74,10 +74,27 @@ def structure(
         title = text[title_span.start:title_span.end]
     title = title or ""
 
+    # Lines between the title and a salutation that follows within a few lines are
+    # front matter; those before any date or office line continue a title that
+    # was broken across lines (Wikisource: 高举…旗帜 / 为…而奋斗 / ——在…上的报告).
+    front_until = 0
+    salutation_at = next((i for i, sp in enumerate(lines[:8]) if lexicon.salutation_at(text[sp.start:sp.end])), None)
+    if title_span is not None and salutation_at:
+        head = [text[sp.start:sp.end] for sp in lines[:salutation_at]]
+        if all(len(h) <= 50 and h[-1] not in _TERMINAL for h in head):
+            front_until = salutation_at
+            for h in head:
+                if _FRONT.match(h) or h.startswith(("——", "—", "（", "(")):
+                    break
+                title = f"{title} {h}"
+
     units: list[tuple[Span, str]] = []     # (span, kind) before heading analysis
     seen_body = False
-    for span in lines:
+    for n, span in enumerate(lines):
         line = text[span.start:span.end]
+        if n < front_until:
+            units.append((span, "front"))
+            continue
         salutation = lexicon.salutation_at(line) if not seen_body else None
         if salutation:
             cut = span.start + salutation.end()

@@ -51,9 +51,6 @@ def test_work_report_2001_link_fragments_stay_in_their_sentence(corpus):
                                    "《中共中央关于制定国民经济和社会发展第十个五年计划的建议》，提出了")
 
 
-@pytest.mark.xfail(strict=True, reason="a title broken across lines (Wikisource): only its first line becomes the "
-                   "title; the second line starts the body, so the subtitle, date, speaker and 同志们： that follow "
-                   "are body paragraphs and the salutation is not recognised")
 def test_congress_report_title_broken_across_lines(corpus):
     row = next(r for r in jsonl(corpus, "cpc_congress_reports.jsonl") if str(r.get("congress")) == "20")
     speech = parse_text(row["content"], "congress-20")
