@@ -624,6 +624,10 @@ class Index:
                 db.execute(f"INSERT INTO units (row, {','.join(f'{chr(34)}{c}{chr(34)}' for c in UNIT_COLUMNS)}, terms) "
                            f"VALUES ({','.join('?' * (len(UNIT_COLUMNS) + 2))})",
                            [row + i, *[u[c] for c in UNIT_COLUMNS], " ".join(t)])
+                if progress and (i + 1) % 500 == 0:
+                    progress("terms", i + 1, len(new_units))
+            if progress:
+                progress("terms", len(new_units), len(new_units))
             db.commit()
             cache = EmbeddingCache(root / "embed_cache.sqlite", encoder)
             try:
@@ -643,6 +647,8 @@ class Index:
                 import faiss
 
                 faiss.write_index(build_dense(vectors, kind), str(staged / "dense.faiss"))
+            if progress:
+                progress("dense", 1, 1, index_type=kind)
             _write_bm25(staged / "bm25", terms_all)
             files = {str(p.relative_to(staged)): {"size": p.stat().st_size, "sha256": _sha256(p)}
                      for p in sorted(staged.rglob("*")) if p.is_file()}
