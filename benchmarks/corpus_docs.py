@@ -21,13 +21,13 @@ def corpus_text(key: str) -> tuple[str, str]:
         year = int(key.rsplit("_", 1)[1])
         for line in open(CORPUS / "national_work_reports.jsonl", encoding="utf-8"):
             d = json.loads(line)
-            if d.get("year") == year:
+            if str(d.get("year")) == str(year):
                 return d["title"], d["content"]
     if key.startswith("congress_"):
         n = int(key.rsplit("_", 1)[1])
         for line in open(CORPUS / "cpc_congress_reports.jsonl", encoding="utf-8"):
             d = json.loads(line)
-            if d.get("congress") == n:
+            if str(d.get("congress")) == str(n):
                 return d["title"], d["content"]
     if key.startswith("speech_"):
         date = key.split("_", 1)[1]

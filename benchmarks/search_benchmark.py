@@ -78,10 +78,11 @@ def main() -> None:
         ("bm25", "-", {"mode": "bm25"}),
     ]
     for passage in ("section", "sentence"):
-        for w in (0.5, 0.6, 0.7):
-            configs.append((f"hybrid rrf w={w}", passage, {"mode": "hybrid", "fusion": "rrf", "dense_weight": w}))
+        configs.append(("hybrid convex a=0.6 (default)", passage, {"mode": "hybrid"}))
         for a in (0.5, 0.7):
             configs.append((f"hybrid convex a={a}", passage, {"mode": "hybrid", "fusion": "convex", "dense_weight": a}))
+        for w in (0.5, 0.7):
+            configs.append((f"hybrid rrf w={w}", passage, {"mode": "hybrid", "fusion": "rrf", "dense_weight": w}))
     for name, passage, options in configs:
         result = evaluate(indexes["section" if passage == "-" else passage], gold, **options)
         rows.append((name, passage, result))
