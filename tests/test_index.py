@@ -24,6 +24,7 @@ import numpy as np
 import pytest
 
 import pipeline.index as index_module
+from cli_helpers import CLI, assert_one_line_error, cli
 from speeches import ECOLOGY_2021, SAFETY_2019  # tests/ is on sys.path (pytest prepend import mode)
 from pipeline import GovSpeechError, Index, IndexStoreError, read_speech
 from pipeline.embed import load_encoder
@@ -34,7 +35,6 @@ SEED = ROOT / "seeds" / "000_dbe0c8ca6deedb3a.txt"
 SEED_ID = SEED.stem
 INDEXED_KINDS = ("heading", "statement", "directive", "target")
 SHARED_CACHE = "govspeech_embed_cache.sqlite"    # same name in test_search.py
-CLI = "import sys; sys.argv[0] = 'govspeech'; from pipeline.cli import main; main()"
 
 
 BUSINESS_2022 = """在2022年全区优化营商环境大会上的讲话
@@ -111,22 +111,6 @@ def snapshot(root: Path) -> dict:
 
 def staging_dirs(root: Path) -> list[Path]:
     return sorted((root / "versions").glob(".tmp-*"))
-
-
-def cli(*args, timeout: float = 180) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-c", CLI, *map(str, args)], capture_output=True, text=True,
-                          encoding="utf-8", timeout=timeout, cwd=tempfile.gettempdir())
-
-
-def assert_one_line_error(proc: subprocess.CompletedProcess, *needles: str) -> str:
-    assert proc.returncode == 2, (proc.returncode, proc.stdout, proc.stderr)
-    assert "Traceback" not in proc.stderr
-    lines = proc.stderr.strip().splitlines()
-    assert len(lines) == 1, proc.stderr
-    assert lines[0].startswith("govspeech: error: "), lines[0]
-    for needle in needles:
-        assert needle in lines[0], lines[0]
-    return lines[0]
 
 
 # -- fixtures ---------------------------------------------------------------------------

@@ -12,12 +12,11 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
-import sys
-import tempfile
 from pathlib import Path
 
 import pytest
 
+from cli_helpers import assert_one_line_error, cli as run_cli
 from speeches import ECOLOGY_2021, SAFETY_2019  # tests/ is on sys.path (pytest prepend import mode)
 from pipeline import Filters, GovSpeechError, Index, Span, read_speech
 
@@ -28,7 +27,6 @@ SEED_ID = SEED.stem
 
 INDEXED_KINDS = ("heading", "statement", "directive", "target")
 SHARED_CACHE = "govspeech_embed_cache.sqlite"    # written by test_index.py's base fixture
-CLI = "import sys; sys.argv[0] = 'govspeech'; from pipeline.cli import main; main()"
 HIT_KEYS = {"rank", "score", "kind", "speech_id", "title", "section_path", "paragraph", "start", "end",
             "raw_start", "raw_end", "text"}
 
@@ -97,19 +95,7 @@ def check_citation(hit, speeches: dict) -> None:
 
 
 def cli(*args, timeout: float = 120) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-c", CLI, *map(str, args)], capture_output=True, text=True,
-                          encoding="utf-8", timeout=timeout, cwd=tempfile.gettempdir())
-
-
-def assert_one_line_error(proc: subprocess.CompletedProcess, *needles: str) -> str:
-    assert proc.returncode == 2, (proc.returncode, proc.stdout, proc.stderr)
-    assert "Traceback" not in proc.stderr
-    lines = proc.stderr.strip().splitlines()
-    assert len(lines) == 1, proc.stderr
-    assert lines[0].startswith("govspeech: error: "), lines[0]
-    for needle in needles:
-        assert needle in lines[0], lines[0]
-    return lines[0]
+    return run_cli(*args, timeout=timeout)
 
 
 # -- meta: the dates the date filters rely on -------------------------------------
