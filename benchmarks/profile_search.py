@@ -5,12 +5,10 @@ check of one proposed fix for the BM25 side, measured in the same run.
     python benchmarks/profile_search.py [--index benchmarks/out/latency/idx_1000000_hnsw] [--no-write]
 
 1. cProfile of 3 × 80 hybrid queries (the gold queries) through Index.search.
-2. BM25 candidates as search.bm25_candidates computes them today (bm25s get_scores:
-   np.add.at into a dense score array over every row, then argpartition over all
-   rows) against scoring only the rows in the query terms' posting lists
-   (np.bincount over the concatenated postings, top-k among the matched rows).
-   Same terms, same depth (50); the top-10 of both are compared.
-Nothing in pipeline/ is changed: the proposed path is written here, beside it.
+2. The BM25 side's work: postings each query touches (single-character terms, which
+   tokenize.index_terms adds, against word terms) and bm25s scoring time with all the
+   query's terms against its word terms alone.
+Nothing in pipeline/ is changed.
 """
 
 from __future__ import annotations
@@ -33,22 +31,6 @@ GOLD = Path(__file__).resolve().parent / "gold" / "search_gold.jsonl"
 DEPTH = 50
 
 
-def posting_list_top(bm25, words: list[str], n: int) -> list[tuple[int, float]]:
-    """BM25 top-n scoring only the rows that contain a query term."""
-    ids = np.asarray(bm25.get_tokens_ids(words), dtype=np.int64)
-    if not len(ids):
-        return []
-    data, indices, indptr = bm25.scores["data"], bm25.scores["indices"], bm25.scores["indptr"]
-    docs = np.concatenate([np.asarray(indices[indptr[t]:indptr[t + 1]]) for t in ids])
-    weights = np.concatenate([np.asarray(data[indptr[t]:indptr[t + 1]]) for t in ids])
-    rows, inverse = np.unique(docs, return_inverse=True)
-    scores = np.bincount(inverse, weights=weights).astype(np.float32)
-    n = min(n, len(rows))
-    top = np.argpartition(-scores, n - 1)[:n]
-    top = top[np.argsort(-scores[top], kind="stable")]
-    return [(int(rows[i]), float(scores[i])) for i in top]
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--index", type=Path, default=OUT / "latency" / "idx_1000000_hnsw")
@@ -60,7 +42,6 @@ def main() -> None:
     load_before = load_average()
     started = time.perf_counter()
     from pipeline.index import Index
-    from pipeline.search import bm25_candidates
 
     try:
         from pipeline.search import index_terms as query_terms
@@ -91,27 +72,39 @@ def main() -> None:
     prof = ["| function | calls | own s | cumulative s | share |", "|---|---:|---:|---:|---:|"]
     prof += [f"| `{name}` | {nc:,} | {tt:.2f} | {ct:.2f} | {ct / total:.0%} |" for name, nc, tt, ct in rows]
 
+    # The BM25 side's work: postings touched per query, split by single Chinese
+    # characters (index_terms adds one term per character) and multi-character words,
+    # and bm25s scoring time with all query terms against words only.
     bm25 = index.bm25
-    words = [w for w in (query_terms(q) for q in queries) if w]
-    for w in words[:5]:
-        bm25_candidates(index, " ".join(w), DEPTH, None)
-        posting_list_top(bm25, w, DEPTH)
-    now, proposed, same = [], [], 0
+    indptr = bm25.scores["indptr"]
+    n_rows = bm25.scores["num_docs"]
+
+    def postings(ids):
+        return int(sum(int(indptr[t + 1] - indptr[t]) for t in ids))
+
+    char_post, word_post, t_all, t_words = [], [], [], []
     for p in range(3):
-        for q, w in zip(queries, words):
-            t = time.perf_counter()
-            a = bm25_candidates(index, q, DEPTH, None)
-            now.append(time.perf_counter() - t)
-            t = time.perf_counter()
-            b = posting_list_top(bm25, query_terms(q), DEPTH)
-            proposed.append(time.perf_counter() - t)
+        for q in queries:
+            toks = query_terms(q)
+            chars = [w for w in toks if len(w) == 1]
+            words = [w for w in toks if len(w) > 1]
             if p == 0:
-                same += [r for r, _ in a[:10]] == [r for r, _ in b[:10]] or np.allclose([s for _, s in a[:10]], [s for _, s in b[:10]], rtol=1e-4)
-    fix = ["| BM25 candidates (depth 50) | p50 ms | p95 ms | top-10 same as today |", "|---|---:|---:|---:|",
-           f"| today: bm25s get_scores (np.add.at over all rows) + argpartition over all rows | {np.percentile(now, 50) * 1000:.2f} | "
-           f"{np.percentile(now, 95) * 1000:.2f} | - |",
-           f"| proposed: np.bincount over the query terms' posting lists, top-k among matched rows | "
-           f"{np.percentile(proposed, 50) * 1000:.2f} | {np.percentile(proposed, 95) * 1000:.2f} | {same}/{len(words)} |"]
+                char_post.append(postings(bm25.get_tokens_ids(chars)))
+                word_post.append(postings(bm25.get_tokens_ids(words)))
+            t = time.perf_counter()
+            scores = bm25.get_scores(toks)
+            np.argpartition(-scores, DEPTH - 1)[:DEPTH]
+            t_all.append(time.perf_counter() - t)
+            if words:
+                t = time.perf_counter()
+                scores = bm25.get_scores(words)
+                np.argpartition(-scores, DEPTH - 1)[:DEPTH]
+                t_words.append(time.perf_counter() - t)
+    fix = ["| BM25 work per query at this size | median |", "|---|---:|",
+           f"| postings touched, single-character terms | {np.median(char_post):,.0f} ({np.median(char_post) / n_rows:.2f} per row) |",
+           f"| postings touched, multi-character word terms | {np.median(word_post):,.0f} |",
+           f"| bm25s get_scores + argpartition, all query terms (today) ms | {np.percentile(t_all, 50) * 1000:.2f} |",
+           f"| the same, word terms only (before characters were indexed) ms | {np.percentile(t_words, 50) * 1000:.2f} |"]
     text = (f"cProfile of {3 * len(queries)} hybrid queries at {len(index):,} sentences ({index.manifest['index_type']}), "
             f"profiled total {total:.2f} s:\n\n" + "\n".join(prof) + "\n\n" + "\n".join(fix))
     print(text)
