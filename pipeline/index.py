@@ -584,10 +584,11 @@ class Index:
         if old is not None and not new_rows and len(kept) == len(existing) and not force_write:
             # Nothing new or changed: the live version already is the answer.
             old.close()
-            report.sentences = len(Index.open(root, verify=False))
-            report.version = current_version(root).name
+            live = Index.open(root, verify=False)
+            report.sentences = len(live)
+            report.version = live.version_dir.name
             report.seconds = time.perf_counter() - started
-            return Index.open(root, verify=False), report
+            return live, report
 
         if replace_all and not new_rows:
             # Publishing an empty index would replace a good one with nothing.
