@@ -1,5 +1,13 @@
 #!/usr/bin/env python3
-"""Check benchmarks/gold/search_gold.jsonl against the source documents.
+"""Check a search gold file against the source documents.
+
+    python benchmarks/gold/check_search_gold.py [--gold PATH]
+
+PATH defaults to benchmarks/gold/search_gold.jsonl (the tuning set); the
+held-out set is benchmarks/gold/search_heldout.jsonl and the blind set
+benchmarks/gold/search_blind.jsonl. The documents and the
+distribution minimums are taken from the file being checked (PROFILES, keyed by
+file name; see "distribution" below).
 
 Standalone: reads the shared corpus from Path(__file__).resolve().parents[3] / "shared".
 
@@ -18,10 +26,18 @@ Checks:
     characters with the whole sentence containing each fragment (sentences are
     split on 。！？；!?;, whitespace is ignored on both sides, so the
     seed's line-wrap spaces do not hide a copied run);
-  * distribution: at least 50 queries, at least 14 on `seed`, at least 9 on
-    each other document.
+  * distribution, per file: search_gold.jsonl needs at least 50 queries, at
+    least 14 on `seed` and at least 9 on each of work_report_2023, congress_20,
+    speech_2020-04-30, speech_2020-02-24; search_heldout.jsonl needs at least
+    50 queries and at least 10 on each of work_report_2019, congress_19,
+    speech_2020-03-07, speech_2020-01-09, speech_2020-11-25;
+    search_blind.jsonl (written before any system output was seen) needs at
+    least 40 queries and at least 10 on each of work_report_2017, congress_18,
+    speech_2020-09-09, speech_2020-07-22. Only the documents of the file's
+    profile are known document keys.
 Prints one line per violation and a summary; exits 1 if there is any.
 """
+import argparse
 import csv
 import json
 import re
@@ -39,28 +55,49 @@ WS_RE = re.compile(r"[\s\u200b\u200c\u200d\ufeff]+")
 MIN_PER_DOC = {"seed": 14, "work_report_2023": 9, "congress_20": 9,
                "speech_2020-04-30": 9, "speech_2020-02-24": 9}
 MIN_TOTAL = 50
+HELDOUT_MIN_PER_DOC = {"work_report_2019": 10, "congress_19": 10, "speech_2020-03-07": 10,
+                       "speech_2020-01-09": 10, "speech_2020-11-25": 10}
+HELDOUT_MIN_TOTAL = 50
+BLIND_MIN_PER_DOC = {"work_report_2017": 10, "congress_18": 10, "speech_2020-09-09": 10,
+                     "speech_2020-07-22": 10}
+BLIND_MIN_TOTAL = 40
+# gold file name -> (minimum queries per document, minimum queries in all)
+PROFILES = {
+    "search_gold.jsonl": (MIN_PER_DOC, MIN_TOTAL),
+    "search_heldout.jsonl": (HELDOUT_MIN_PER_DOC, HELDOUT_MIN_TOTAL),
+    "search_blind.jsonl": (BLIND_MIN_PER_DOC, BLIND_MIN_TOTAL),
+}
 RUN = 4
 
 
-def load_docs():
+def load_docs(keys):
+    """Texts of the document keys: seed, work_report_YYYY, congress_N, speech_YYYY-MM-DD."""
+    keys = set(keys)
     docs = {}
-    docs["seed"] = (SHARED / "seeds" / "000_dbe0c8ca6deedb3a.txt").read_text(encoding="utf-8")
-    with open(SHARED / "corpus" / "national_work_reports.jsonl", encoding="utf-8") as f:
-        for line in f:
-            rec = json.loads(line)
-            if str(rec.get("year")) == "2023":
-                docs["work_report_2023"] = rec["content"]
-    with open(SHARED / "corpus" / "cpc_congress_reports.jsonl", encoding="utf-8") as f:
-        for line in f:
-            rec = json.loads(line)
-            if str(rec.get("congress")) == "20":
-                docs["congress_20"] = rec["content"]
-    csv.field_size_limit(10 ** 9)
-    with open(SHARED / "corpus" / "speeches_2020.csv", encoding="utf-8", newline="") as f:
-        rows = {r["Date"]: r["Text"] for r in csv.DictReader(f)}
-    for d in ("2020-04-30", "2020-02-24"):
-        if d in rows:
-            docs["speech_" + d] = rows[d]
+    if "seed" in keys:
+        docs["seed"] = (SHARED / "seeds" / "000_dbe0c8ca6deedb3a.txt").read_text(encoding="utf-8")
+    years = {k.rsplit("_", 1)[1] for k in keys if k.startswith("work_report_")}
+    if years:
+        with open(SHARED / "corpus" / "national_work_reports.jsonl", encoding="utf-8") as f:
+            for line in f:
+                rec = json.loads(line)
+                if str(rec.get("year")) in years:
+                    docs["work_report_" + str(rec["year"])] = rec["content"]
+    congresses = {k.rsplit("_", 1)[1] for k in keys if k.startswith("congress_")}
+    if congresses:
+        with open(SHARED / "corpus" / "cpc_congress_reports.jsonl", encoding="utf-8") as f:
+            for line in f:
+                rec = json.loads(line)
+                if str(rec.get("congress")) in congresses:
+                    docs["congress_" + str(rec["congress"])] = rec["content"]
+    dates = {k.split("_", 1)[1] for k in keys if k.startswith("speech_")}
+    if dates:
+        csv.field_size_limit(10 ** 9)
+        with open(SHARED / "corpus" / "speeches_2020.csv", encoding="utf-8", newline="") as f:
+            rows = {r["Date"]: r["Text"] for r in csv.DictReader(f)}
+        for d in sorted(dates):
+            if d in rows:
+                docs["speech_" + d] = rows[d]
     return docs
 
 
@@ -81,21 +118,31 @@ def shared_runs(query, sentence, n=RUN):
     return sorted({q[i:i + n] for i in range(len(q) - n + 1) if q[i:i + n] in s})
 
 
-def main():
+def main(argv=None):
+    ap = argparse.ArgumentParser(description="Check a search gold file against the source documents.")
+    ap.add_argument("--gold", type=Path, default=GOLD,
+                    help=f"gold file to check (default {GOLD}); its name selects the profile: "
+                         + ", ".join(PROFILES))
+    args = ap.parse_args(argv)
+    gold = args.gold
+    if gold.name not in PROFILES:
+        print(f"no profile for {gold.name!r} (known: {', '.join(PROFILES)})")
+        return 2
+    min_per_doc, min_total = PROFILES[gold.name]
     problems = []
-    docs = load_docs()
-    for key in MIN_PER_DOC:
+    docs = load_docs(min_per_doc)
+    for key in min_per_doc:
         if key not in docs:
             problems.append(f"document {key} not found under {SHARED}")
-    if not GOLD.exists():
-        print(f"missing {GOLD}")
+    if not gold.exists():
+        print(f"missing {gold}")
         return 1
 
     per_doc = Counter()
     ids = set()
     n_lines = 0
     n_fragments = 0
-    for lineno, line in enumerate(GOLD.read_text(encoding="utf-8").splitlines(), 1):
+    for lineno, line in enumerate(gold.read_text(encoding="utf-8").splitlines(), 1):
         if not line.strip():
             continue
         n_lines += 1
@@ -163,16 +210,16 @@ def main():
             if used[k] == 0:
                 problems.append(f"{where}: no answer fragment lies in {k}")
 
-    if n_lines < MIN_TOTAL:
-        problems.append(f"only {n_lines} queries (need at least {MIN_TOTAL})")
-    for k, need in MIN_PER_DOC.items():
+    if n_lines < min_total:
+        problems.append(f"only {n_lines} queries (need at least {min_total})")
+    for k, need in min_per_doc.items():
         if per_doc[k] < need:
             problems.append(f"doc {k}: {per_doc[k]} queries (need at least {need})")
 
     for p in problems:
         print(p)
-    dist = ", ".join(f"{k}={per_doc[k]}" for k in MIN_PER_DOC)
-    print(f"{n_lines} queries, {n_fragments} fragments ({dist}); "
+    dist = ", ".join(f"{k}={per_doc[k]}" for k in min_per_doc)
+    print(f"{gold.name}: {n_lines} queries, {n_fragments} fragments ({dist}); "
           f"{len(problems)} violation(s)")
     return 1 if problems else 0
 
