@@ -39,7 +39,7 @@ from .load import COLLECTION_SUFFIXES, HTML_SUFFIXES, TEXT_SUFFIXES
 from .model import Speech
 from .tokenize import index_terms
 
-FORMAT = 1
+FORMAT = 2                    # 2: stored vectors carry their paragraph's context
 INDEXED_KINDS = ("heading", "statement", "directive", "target")
 SPEECH_SUFFIXES = (TEXT_SUFFIXES - {""}) | HTML_SUFFIXES | {".docx", ".pdf"}
 FLAT_LIMIT = 100_000          # exact search below this many vectors (auto)
@@ -64,14 +64,43 @@ def resolve(name_or_path: str | Path | None) -> Path:
     return default_root() / str(name_or_path)
 
 
-PASSAGES = ("section", "sentence")
+PASSAGES = ("sentence", "section")
+DEFAULT_PASSAGE = "sentence"
+CONTEXT_WEIGHT = 0.4          # share of the paragraph's mean vector in each stored vector
+SHORT_SENTENCE = 12           # characters; a shorter sentence is encoded with its heading
 
 
-def passage_text(section_title: str, sentence: str, passage: str = "section") -> str:
-    """What the encoder sees for one sentence. "section" prefixes its section's
-    heading, which gives the topic a bare sentence (管护要长效常态) leaves implicit;
-    "sentence" is the sentence alone. benchmarks/search_benchmark.py compares them."""
-    return f"{section_title}：{sentence}" if section_title and passage == "section" else sentence
+def passage_text(section_title: str, sentence: str, passage: str = DEFAULT_PASSAGE) -> str:
+    """What the encoder sees for one sentence. "sentence": the sentence itself, but one
+    too short to name its own topic (管护要长效常态。) is prefixed by its section's
+    heading; "section": every sentence prefixed. benchmarks/search_benchmark.py
+    compares them."""
+    if section_title and (passage == "section" or len(sentence) < SHORT_SENTENCE):
+        return f"{section_title}：{sentence}"
+    return sentence
+
+
+def with_context(vectors: np.ndarray, paragraphs: Sequence, weight: float = CONTEXT_WEIGHT) -> np.ndarray:
+    """Each sentence vector blended with its paragraph: s + weight × (normalised mean of
+    the paragraph's sentence vectors), normalised again (`paragraphs[i]` names row i's
+    paragraph). A bare sentence (管护要长效常态) leaves its topic to its neighbours; the
+    mean brings them in at no encoding cost. A one-sentence paragraph (a heading)
+    keeps its own vector. On the gold set this beat sentence windows, paragraphs
+    encoded whole and the section-heading prefix (benchmarks/RESULTS.md)."""
+    out = np.array(vectors, dtype=np.float32, copy=True)
+    if not len(out) or not weight:
+        return out
+    groups: dict = {}
+    for i, key in enumerate(paragraphs):
+        groups.setdefault(key, []).append(i)
+    for rows in groups.values():
+        mean = vectors[rows].mean(axis=0)
+        norm = np.linalg.norm(mean)
+        if norm > 0:
+            out[rows] += weight * (mean / norm)
+    norms = np.linalg.norm(out, axis=1, keepdims=True)
+    norms[norms == 0] = 1.0
+    return out / norms
 
 
 # -- what gets indexed ---------------------------------------------------------
@@ -506,9 +535,12 @@ class Index:
 
     @classmethod
     def build(cls, paths: Iterable[str | Path], name: str | Path | None = None, model: str = DEFAULT_MODEL,
-              index_type: str = "auto", progress: Progress | None = None, passage: str = "section"
-              ) -> tuple["Index", BuildReport]:
+              index_type: str = "auto", progress: Progress | None = None, passage: str = DEFAULT_PASSAGE,
+              context_weight: float = CONTEXT_WEIGHT) -> tuple["Index", BuildReport]:
         """Index speeches (files, folders, .jsonl/.csv collections) from scratch.
+
+        `passage` is what the encoder sees ("sentence", or "section": heading-prefixed);
+        `context_weight` is the paragraph context's share in each stored vector (0: none).
 
         Returns:
             The opened new index and a report (added, errors per file, counts, timings).
@@ -517,7 +549,8 @@ class Index:
         with writer_lock(root):
             if passage not in PASSAGES:
                 raise GovSpeechError(f"unknown passage mode {passage!r} ({', '.join(PASSAGES)})")
-            return cls._write(root, [], paths, model, index_type, progress, replace_all=True, passage=passage)
+            return cls._write(root, [], paths, model, index_type, progress, replace_all=True, passage=passage,
+                              context_weight=context_weight)
 
     def add(self, paths: Iterable[str | Path], progress: Progress | None = None) -> tuple["Index", BuildReport]:
         """Add speeches; unchanged ones (same content hash) are skipped, changed ones replaced."""
@@ -549,12 +582,15 @@ class Index:
     @classmethod
     def _write(cls, root: Path, existing: list[tuple[str, str, str]], paths: Iterable[str | Path], model: str,
                index_type: str, progress: Progress | None, replace_all: bool = False,
-               force_write: bool = False, passage: str | None = None) -> tuple["Index", BuildReport]:
+               force_write: bool = False, passage: str | None = None, context_weight: float | None = None
+               ) -> tuple["Index", BuildReport]:
         started = time.perf_counter()
         report = BuildReport()
         encoder = load_encoder(model)
         old = None if replace_all or not existing else Index.open(root, verify=False)
-        passage = passage or (old.manifest.get("passage", "section") if old else "section")
+        passage = passage or (old.manifest.get("passage", DEFAULT_PASSAGE) if old else DEFAULT_PASSAGE)
+        if context_weight is None:
+            context_weight = old.manifest.get("context_weight", CONTEXT_WEIGHT) if old else CONTEXT_WEIGHT
         sources = read_sources(paths, report, progress)
         by_source = {r[1]: r for r in existing}
         new_rows: list[SpeechRows] = []
@@ -632,7 +668,8 @@ class Index:
             db.commit()
             cache = EmbeddingCache(root / "embed_cache.sqlite", encoder)
             try:
-                vectors_parts.append(embed_passages(encoder, passages, cache, report, progress))
+                raw = embed_passages(encoder, passages, cache, report, progress)
+                vectors_parts.append(with_context(raw, [(u["speech_id"], u["paragraph"]) for u in new_units], context_weight))
             finally:
                 cache.close()
             vectors = np.concatenate(vectors_parts) if vectors_parts else np.zeros((0, encoder.dim), np.float32)
@@ -657,6 +694,7 @@ class Index:
                 "format": FORMAT,
                 "encoder": {"spec": encoder.spec, "dim": encoder.dim, "version": encoder.version, "normalized": True},
                 "passage": passage,
+                "context_weight": context_weight,
                 "index_type": kind, "index_type_requested": index_type,
                 "counts": counts, "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "files": files,
             }

@@ -1,5 +1,5 @@
 """The data files in resources/, loaded once: chrome patterns, cue words, actors,
-salutations, ceremony phrases, stopwords and the jieba domain dictionary.
+salutations, ceremony phrases, stopwords, question cues and the jieba domain dictionary.
 
 Users extend a list by passing their own file (same format) to `Lexicon.load`.
 """
@@ -85,3 +85,28 @@ def starts_with_salutation(text: str) -> bool:
 @lru_cache(maxsize=1)
 def stopwords() -> frozenset[str]:
     return frozenset(read_list(resource_path("stopwords.txt")))
+
+
+@dataclass(frozen=True)
+class QuestionCues:
+    interrogatives: re.Pattern      # 多少, 什么, 如何 … (longest first)
+    quantity_question: re.Pattern   # the query asks for a number, date or share
+    quantity: re.Pattern            # a sentence states one
+
+
+@lru_cache(maxsize=1)
+def question_cues() -> QuestionCues:
+    """resources/questions.txt: blocks headed [interrogatives], [quantity questions], [quantities]."""
+    blocks: dict[str, list[str]] = {}
+    current = ""
+    for line in read_list(resource_path("questions.txt")):
+        if line.startswith("[") and line.endswith("]"):
+            current = line[1:-1]
+        else:
+            blocks.setdefault(current, []).append(line)
+    words = sorted({w for line in blocks["interrogatives"] for w in line.split()}, key=lambda w: (-len(w), w))
+    return QuestionCues(
+        interrogatives=re.compile("|".join(map(re.escape, words))),
+        quantity_question=re.compile("|".join(f"(?:{p})" for p in blocks["quantity questions"])),
+        quantity=re.compile("|".join(f"(?:{p})" for p in blocks["quantities"])),
+    )

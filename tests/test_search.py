@@ -14,11 +14,14 @@ import shutil
 import subprocess
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from cli_helpers import assert_one_line_error, cli as run_cli
 from speeches import ECOLOGY_2021, SAFETY_2019  # tests/ is on sys.path (pytest prepend import mode)
 from pipeline import Filters, GovSpeechError, Index, Span, read_speech
+from pipeline.lexicon import question_cues
+from pipeline.search import bm25_scores
 
 ROOT = Path(__file__).resolve().parents[1]
 SEED = ROOT / "seeds" / "000_dbe0c8ca6deedb3a.txt"
@@ -199,8 +202,8 @@ def test_ranks_and_scores_are_ordered(index, mode):
 
 
 @pytest.mark.slow
-def test_convex_fusion_scores_lie_in_unit_interval(index):
-    hits = index.search("农村公路建成后如何管护", k=5, mode="hybrid", fusion="convex")
+def test_minmax_fusion_scores_lie_in_unit_interval(index):
+    hits = index.search("农村公路建成后如何管护", k=5, mode="hybrid", fusion="minmax")
     assert hits[0].citation.text == "管护要长效常态。"
     assert all(0.0 <= h.score <= 1.0 + 1e-9 for h in hits)
 
@@ -413,3 +416,40 @@ def test_cli_search_without_an_index_is_a_one_line_error(tmp_path, monkeypatch):
 @pytest.mark.slow
 def test_cli_empty_query_is_a_one_line_error(index_root):
     assert_one_line_error(cli("search", " ", "--index", index_root), "empty query")
+
+
+# -- how a query is read ----------------------------------------------------------
+
+@pytest.mark.slow
+def test_question_words_do_not_count_as_keywords(index):
+    """多少 / 如何 / 吗 never occur in an answer: BM25 scores a question as its content."""
+    for question, content in (("农村公路建成后如何管护", "农村公路建成后 管护"),
+                              ("事故死亡人数要下降多少吗", "事故死亡人数要下降")):
+        assert np.array_equal(bm25_scores(index, question), bm25_scores(index, content))
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("query,answer", [
+    ("今年事故伤亡要减少多少", "全年生产安全事故起数和死亡人数要确保比上年下降10%以上。"),
+    ("空气好的日子要占到多大比例", "今年全市空气质量优良天数比例要达到80%以上。"),
+])
+def test_a_quantity_question_prefers_a_sentence_that_states_one(index, speeches, query, answer):
+    """Asked 多少 / 多大比例, hybrid search lifts sentences that state a number: the
+    target sentence comes first, and the top five hold at least as many numbers as
+    the same search without the prior."""
+    cues = question_cues()
+    assert cues.quantity_question.search(query)
+    with_prior = index.search(query, k=5)
+    without = index.search(query, k=5, quantity_prior=0.0)
+    assert with_prior[0].citation.text == answer, [h.citation.text for h in with_prior]
+    numbers = lambda hits: sum(bool(cues.quantity.search(h.citation.text)) for h in hits)
+    assert numbers(with_prior) >= numbers(without)
+    for h in with_prior:
+        check_citation(h, speeches)
+
+
+@pytest.mark.slow
+def test_a_question_that_asks_no_number_is_ranked_without_the_prior(index):
+    plain = "农村公路建成后如何管护"
+    assert not question_cues().quantity_question.search(plain)
+    assert [h.row for h in index.search(plain, k=5)] == [h.row for h in index.search(plain, k=5, quantity_prior=0.0)]
