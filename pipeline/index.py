@@ -438,6 +438,7 @@ class Index:
         self.dense = self._load_dense()
         self.bm25 = self._load_bm25()
         self._encoder: Encoder | None = None
+        self._sample: tuple[np.ndarray, np.ndarray] | None = None
 
     # opening ---------------------------------------------------------------
 
@@ -509,10 +510,20 @@ class Index:
 
         index = faiss.read_index(str(self.version_dir / "dense.faiss"), faiss.IO_FLAG_MMAP | faiss.IO_FLAG_READ_ONLY)
         if hasattr(index, "hnsw"):
-            index.hnsw.efSearch = 128        # recall@10 vs exact, see benchmarks/RESULTS.md
+            # recall@10 vs exact 0.97 / 0.83 at 100k / 1M sentences for under a millisecond
+            # (128 gave 0.93 / 0.72); benchmarks/RESULTS.md, query latency
+            index.hnsw.efSearch = 256
         if hasattr(index, "nprobe"):
             index.nprobe = 16
         return index
+
+    def score_sample(self, limit: int) -> tuple[np.ndarray, np.ndarray]:
+        """Up to `limit` evenly spaced rows and their vectors, held in memory: the rows
+        hybrid search standardises each query's scores against."""
+        if self._sample is None or len(self._sample[0]) != min(limit, len(self)):
+            rows = np.unique(np.linspace(0, len(self) - 1, num=min(len(self), limit)).astype(np.int64))
+            self._sample = (rows, np.asarray(self.vectors[rows], dtype=np.float32))
+        return self._sample
 
     def _load_bm25(self):
         import bm25s

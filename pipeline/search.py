@@ -158,11 +158,9 @@ def dense_scores(index: "Index", q: np.ndarray, rows: np.ndarray) -> np.ndarray:
     return np.asarray(index.vectors[rows], dtype=np.float32) @ q
 
 
-def dense_stats(index: "Index", q: np.ndarray) -> tuple[float, float]:
-    """Mean and spread of q's scores over the collection, from evenly spaced rows."""
-    rows = np.unique(np.linspace(0, len(index) - 1, num=min(len(index), STATS_SAMPLE)).astype(np.int64))
-    scores = dense_scores(index, q, rows)
-    return float(scores.mean()), float(scores.std())
+def _stats(scores: np.ndarray) -> tuple[float, float]:
+    spread = float(scores.std())
+    return float(scores.mean()), spread or 1.0
 
 
 def bm25_scores(index: "Index", query: str) -> np.ndarray | None:
@@ -212,16 +210,18 @@ def minmax(dense: list[tuple[int, float]], sparse: list[tuple[int, float]], alph
 def zscore(index: "Index", query: str, q: np.ndarray, dense: list[tuple[int, float]], sparse: np.ndarray | None,
            sparse_top: list[tuple[int, float]], alpha: float, prior: float = QUANTITY_PRIOR) -> list[tuple[int, float]]:
     """alpha·z(dense) + (1−alpha)·z(bm25) over the union of both candidate lists, every
-    candidate scored exactly by both retrievers; z against the collection's scores.
+    candidate scored exactly by both retrievers; z against the scores of a fixed sample
+    of the collection (all of it up to STATS_SAMPLE rows).
     A query that asks for a quantity (多少, 哪一年) lifts sentences that state one."""
     rows = np.array(sorted({r for r, _ in dense} | {r for r, _ in sparse_top}), dtype=np.int64)
     if not len(rows):
         return []
-    mean, spread = dense_stats(index, q)
-    fused = alpha * (dense_scores(index, q, rows) - mean) / (spread or 1.0)
+    sample, sample_vectors = index.score_sample(STATS_SAMPLE)
+    mean, spread = _stats(sample_vectors @ q)
+    fused = alpha * (dense_scores(index, q, rows) - mean) / spread
     if sparse is not None:
-        spread_b = float(sparse.std())
-        fused += (1 - alpha) * (sparse[rows] - float(sparse.mean())) / (spread_b or 1.0)
+        mean, spread = _stats(sparse[sample])
+        fused += (1 - alpha) * (sparse[rows] - mean) / spread
     cues = question_cues()
     if prior and cues.quantity_question.search(query):
         texts = dict(index.db.execute(f"SELECT row, text FROM units WHERE row IN ({','.join(map(str, rows.tolist()))})"))
