@@ -76,20 +76,16 @@ def load_docs(keys):
     docs = {}
     if "seed" in keys:
         docs["seed"] = (SHARED / "seeds" / "000_dbe0c8ca6deedb3a.txt").read_text(encoding="utf-8")
-    years = {k.rsplit("_", 1)[1] for k in keys if k.startswith("work_report_")}
-    if years:
-        with open(SHARED / "corpus" / "national_work_reports.jsonl", encoding="utf-8") as f:
+    for prefix, name, field in (("work_report_", "national_work_reports.jsonl", "year"),
+                                ("congress_", "cpc_congress_reports.jsonl", "congress")):
+        wanted = {k[len(prefix):] for k in keys if k.startswith(prefix)}
+        if not wanted:
+            continue
+        with open(SHARED / "corpus" / name, encoding="utf-8") as f:
             for line in f:
                 rec = json.loads(line)
-                if str(rec.get("year")) in years:
-                    docs["work_report_" + str(rec["year"])] = rec["content"]
-    congresses = {k.rsplit("_", 1)[1] for k in keys if k.startswith("congress_")}
-    if congresses:
-        with open(SHARED / "corpus" / "cpc_congress_reports.jsonl", encoding="utf-8") as f:
-            for line in f:
-                rec = json.loads(line)
-                if str(rec.get("congress")) in congresses:
-                    docs["congress_" + str(rec["congress"])] = rec["content"]
+                if str(rec.get(field)) in wanted:
+                    docs[prefix + str(rec[field])] = rec["content"]
     dates = {k.split("_", 1)[1] for k in keys if k.startswith("speech_")}
     if dates:
         csv.field_size_limit(10 ** 9)
