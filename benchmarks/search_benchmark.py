@@ -41,10 +41,14 @@ def norm(s: str) -> str:
     return re.sub(r"\s+", "", s)
 
 
+def answers(speech_id: str, text: str, q) -> bool:
+    """The sentence answers q: it lies in one of q's documents and holds an answer fragment."""
+    text = norm(text)
+    return speech_id in {q["doc"], *q.get("other_docs", [])} and any(norm(a) in text for a in q["answers"])
+
+
 def correct(hit, q) -> bool:
-    docs = {q["doc"], *q.get("other_docs", [])}
-    text = norm(hit.citation.text)
-    return hit.citation.speech_id in docs and any(norm(a) in text for a in q["answers"])
+    return answers(hit.citation.speech_id, hit.citation.text, q)
 
 
 def evaluate(index: Index, gold: list[dict], **options) -> dict:
@@ -75,8 +79,7 @@ def candidate_recall(index: Index, gold: list[dict], depth: int = 50) -> float:
         rows |= {r for r, _ in bm25_candidates(bm25_scores(index, q["query"]), depth, None)}
         marks = ",".join(map(str, rows))
         units = index.db.execute(f"SELECT speech_id, text FROM units WHERE row IN ({marks})").fetchall()
-        docs = {q["doc"], *q.get("other_docs", [])}
-        found += any(sid in docs and any(norm(a) in norm(text) for a in q["answers"]) for sid, text in units)
+        found += any(answers(sid, text, q) for sid, text in units)
     return found / len(gold)
 
 
