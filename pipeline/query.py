@@ -1,0 +1,191 @@
+"""query: what a search query says beyond its words: the places it names, the
+years it asks about (今年, 去年, 2026年, 十五五) and the kind of quantity it wants
+(万人, 亿元, %).
+
+`understand(query)` returns an `Understood`; search turns it into ranking features
+against each candidate's speech (its place and year) and sentence (its numbers and
+tense). They are soft priors, never filters: a question about 河南 still finds a
+national sentence when no Henan speech answers it.
+
+The places come from resources/gazetteer.tsv (every province, prefecture and county,
+with its short name: 河南 for 河南省, 郑州 for 郑州市); the time words, units and
+cues from resources/query.txt.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+from .errors import GovSpeechError
+from .lexicon import read_list, resource_path
+
+GAZETTEER = "gazetteer.tsv"
+QUERY_WORDS = "query.txt"
+_NUMBER = r"(?:[0-9０-９]+(?:[.．][0-9０-９]+)?|[一二三四五六七八九十两百千万亿零〇几]+多?)"
+_YEAR = re.compile(r"(?<![0-9])((?:19|20)[0-9]{2})\s*年")
+
+
+@dataclass(frozen=True)
+class Place:
+    name: str            # as the gazetteer spells it: 河南省
+    level: str           # province / prefecture / county
+    province: str        # 河南省 (its own name for a province)
+
+
+@dataclass(frozen=True)
+class Understood:
+    """What a query asks about. Empty fields: the query said nothing of it."""
+
+    places: tuple[Place, ...] = ()
+    years: tuple[int, ...] = ()          # 2026年 → 2026
+    offset: int | None = None            # 今年 0, 去年 -1, 明年 1: relative to the speech's year
+    period: tuple[int, int] | None = None   # 十五五 → (2026, 2030)
+    quantity: bool = False               # asks for a number, share or date
+    units: tuple[str, ...] = ()          # quantity kinds asked for: percent, money, people …
+
+    @property
+    def provinces(self) -> frozenset[str]:
+        return frozenset(p.province for p in self.places)
+
+    def empty(self) -> bool:
+        return not (self.places or self.years or self.offset is not None or self.period or self.quantity)
+
+    def to_dict(self) -> dict:
+        return {"places": [{"name": p.name, "level": p.level, "province": p.province} for p in self.places],
+                "years": list(self.years), "relative_year": self.offset,
+                "period": list(self.period) if self.period else None,
+                "quantity": self.quantity, "units": list(self.units)}
+
+
+@dataclass(frozen=True)
+class QueryWords:
+    relative: dict[str, int]
+    periods: dict[str, tuple[int, int]]
+    units: dict[str, str]                 # unit → kind
+    cues: tuple[tuple[str, str], ...]     # (cue word, kind)
+    forward: frozenset[str]
+    backward: frozenset[str]
+
+
+def _blocks(name: str) -> dict[str, list[str]]:
+    path = resource_path(name)
+    blocks: dict[str, list[str]] = {}
+    current = ""
+    for line in read_list(path):
+        if line.startswith("[") and line.endswith("]"):
+            current = line[1:-1]
+        elif not current:
+            raise GovSpeechError(f"{path}: line {line!r} comes before any [block]")
+        else:
+            blocks.setdefault(current, []).append(line)
+    return blocks
+
+
+@lru_cache(maxsize=1)
+def query_words() -> QueryWords:
+    blocks = _blocks(QUERY_WORDS)
+    path = resource_path(QUERY_WORDS)
+    try:
+        relative = {w: int(n) for w, n in (line.split() for line in blocks["relative years"])}
+        periods = {w: (int(a), int(b)) for w, a, b in (line.split() for line in blocks["plan periods"])}
+        units = {u: kind for line in blocks["units"] for kind, *us in [line.split()] for u in us}
+        cues = tuple((w, kind) for line in blocks["kind cues"] for kind, *ws in [line.split()] for w in ws)
+        forward = frozenset(w for line in blocks["forward"] for w in line.split())
+        backward = frozenset(w for line in blocks["backward"] for w in line.split())
+    except (KeyError, ValueError) as exc:
+        raise GovSpeechError(f"{path}: malformed ({exc.__class__.__name__}: {exc})") from None
+    return QueryWords(relative, periods, units, cues, forward, backward)
+
+
+@dataclass(frozen=True)
+class Gazetteer:
+    by_name: dict[str, tuple[Place, ...]]   # full and short names → places
+    pattern: re.Pattern                     # every name, longest first
+
+    def find(self, text: str) -> tuple[Place, ...]:
+        """Places named in `text`, in order, each once (longest name wins: 郑州市 not 郑州 + 市)."""
+        found: dict[Place, None] = {}
+        for m in self.pattern.finditer(text):
+            for place in self.by_name[m.group()]:
+                found.setdefault(place, None)
+        return tuple(found)
+
+
+@lru_cache(maxsize=1)
+def gazetteer() -> Gazetteer:
+    path = resource_path(GAZETTEER)
+    lines = read_list(path)
+    if not lines or lines[0].split("\t") != ["name", "short", "level", "province"]:
+        raise GovSpeechError(f"{path}: first line must be the header name<TAB>short<TAB>level<TAB>province")
+    by_name: dict[str, list[Place]] = {}
+    for n, line in enumerate(lines[1:], 2):
+        cells = line.split("\t")
+        if len(cells) != 4 or cells[2] not in ("province", "prefecture", "county"):
+            raise GovSpeechError(f"{path}: row {n} is not name, short, level, province: {line!r}")
+        name, short, level, province = cells
+        place = Place(name, level, province)
+        for key in {name, short}:
+            by_name.setdefault(key, []).append(place)
+    # a bare short name shared by several places prefers the higher level (吉林 the province)
+    rank = {"province": 0, "prefecture": 1, "county": 2}
+    names = sorted(by_name, key=lambda w: (-len(w), w))
+    return Gazetteer({k: tuple(sorted(v, key=lambda p: rank[p.level])) for k, v in by_name.items()},
+                     re.compile("|".join(map(re.escape, names))))
+
+
+def places_in(text: str) -> tuple[Place, ...]:
+    return gazetteer().find(text)
+
+
+def _quantity_question(query: str) -> bool:
+    from .lexicon import question_cues
+
+    return bool(question_cues().quantity_question.search(query))
+
+
+@lru_cache(maxsize=1)
+def _unit_pattern() -> re.Pattern:
+    units = sorted(query_words().units, key=lambda u: (-len(u), u))
+    return re.compile(rf"{_NUMBER}\s*({'|'.join(map(re.escape, units))})|百分之")
+
+
+@lru_cache(maxsize=1)
+def _asked_unit_pattern() -> re.Pattern:
+    units = sorted(query_words().units, key=lambda u: (-len(u), u))
+    return re.compile(rf"(?:多少|几|多大|多高|多长|多远)\s*({'|'.join(map(re.escape, units))})")
+
+
+def unit_kinds(text: str) -> frozenset[str]:
+    """Quantity kinds a sentence states: '新增就业1200万人以上' → {people}."""
+    units = query_words().units
+    return frozenset("percent" if m.group(1) is None else units[m.group(1)] for m in _unit_pattern().finditer(text))
+
+
+def understand(query: str) -> Understood:
+    """Read places, years, relative time and the quantity asked for out of a query.
+
+    >>> understand("河南今年GDP预期涨幅定在多少").to_dict()["places"][0]["name"]
+    '河南省'
+    """
+    words = query_words()
+    places = places_in(query)
+    years = tuple(dict.fromkeys(int(y) for y in _YEAR.findall(query)))
+    offset = next((n for w, n in sorted(words.relative.items(), key=lambda x: -len(x[0])) if w in query), None)
+    period = next((span for w, span in words.periods.items() if w in query), None)
+    quantity = _quantity_question(query)
+    kinds: list[str] = [words.units[m.group(1)] for m in _asked_unit_pattern().finditer(query)]
+    if "百分之" in query or "%" in query:
+        kinds.append("percent")
+    if quantity and not kinds:
+        kinds = [kind for cue, kind in words.cues if cue in query]
+    return Understood(places, years, offset, period, quantity or bool(kinds), tuple(dict.fromkeys(kinds)))
+
+
+def tense(text: str) -> int:
+    """+1 a sentence that plans or sets a target, −1 one that reports a result, 0 neither or both."""
+    words = query_words()
+    forward = any(w in text for w in words.forward)
+    backward = any(w in text for w in words.backward)
+    return int(forward) - int(backward)
