@@ -38,11 +38,27 @@ def corpus_text(key: str) -> tuple[str, str]:
     raise KeyError(key)
 
 
-def write_docs(keys: list[str], folder: Path) -> list[Path]:
-    """One .txt per key, named by the key (so the speech id is the key)."""
+def doc_id(key: str) -> str:
+    """The speech id a document key gets in an index: the key, or a path key's file stem."""
+    return Path(key).stem if _is_path(key) else key
+
+
+def _is_path(key: str) -> bool:
+    return "/" in key or key.endswith((".txt", ".md", ".html", ".docx", ".pdf"))
+
+
+def write_docs(keys: list[str], folder: Path, base: Path | None = None) -> list[Path]:
+    """One .txt per key, named by the key (so the speech id is the key). A key that is a
+    path (relative to `base`, e.g. the gold file's folder) is used as it is."""
     folder.mkdir(parents=True, exist_ok=True)
     paths = []
     for key in keys:
+        if _is_path(key):
+            path = Path(key) if Path(key).is_absolute() else (base or Path.cwd()) / key
+            if not path.exists():
+                raise SystemExit(f"{path}: document named by the gold set not found")
+            paths.append(path)
+            continue
         title, text = corpus_text(key)
         path = folder / f"{key}.txt"
         path.write_text((title + "\n\n" if title else "") + text, encoding="utf-8")

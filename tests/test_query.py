@@ -1,0 +1,128 @@
+"""Query understanding, clauses and the ranker's weights file, without an index:
+what a query names (places, years, the quantity asked), how a long sentence is cut
+into clauses that quote it exactly, and that the weights load as plain JSON and a
+broken file is a one-line error naming it."""
+
+from __future__ import annotations
+
+import json
+import pickle
+
+import numpy as np
+import pytest
+
+from pipeline import GovSpeechError
+from pipeline.clauses import clause_spans
+from pipeline.query import gazetteer, tense, understand, unit_kinds
+from pipeline.rank import FEATURES, Candidate, Ranker, features, load_ranker, speech_places
+
+
+# -- places, years, quantities ---------------------------------------------------
+
+def test_a_province_named_without_its_suffix_is_understood():
+    u = understand("河南今年GDP预期涨幅定在多少")
+    assert [(p.name, p.level) for p in u.places] == [("河南省", "province")]
+    assert u.offset == 0 and u.quantity and u.units == ("percent",)
+
+
+def test_a_prefecture_city_belongs_to_its_province():
+    u = understand("十五五期间郑州要建多少公里地铁")
+    assert [(p.name, p.level, p.province) for p in u.places] == [("郑州市", "prefecture", "河南省")]
+    assert u.period == (2026, 2030) and u.units == ("length",)
+
+
+def test_a_county_is_found_by_its_full_name_and_its_short_name():
+    assert understand("兰考县脱贫后怎么发展").places[0].province == "河南省"
+    assert understand("兰考脱贫后怎么发展").places[0].name == "兰考县"
+
+
+def test_common_words_that_are_also_county_names_are_not_places():
+    # 和平区, 城区, 通道县 exist, but a query about 和平发展 or 城区 names no place
+    assert understand("坚持和平发展道路，城区交通通道建设").places == ()
+
+
+def test_years_relative_years_and_asked_units():
+    assert understand("2026年全省粮食产量目标").years == (2026,)
+    u = understand("江苏去年城镇新增就业多少万人")
+    assert u.offset == -1 and u.units == ("people",) and u.provinces == {"江苏省"}
+    assert understand("会上播放了什么视频材料").empty()
+
+
+def test_the_gazetteer_holds_every_province_and_prefecture():
+    levels = [p.level for places in gazetteer().by_name.values() for p in places]
+    provinces = {p.name for places in gazetteer().by_name.values() for p in places if p.level == "province"}
+    assert len(provinces) == 34
+    assert len({p for places in gazetteer().by_name.values() for p in places if p.level == "prefecture"}) > 320
+    assert levels.count("county") > 2500
+
+
+def test_a_sentence_states_quantities_of_kinds():
+    assert unit_kinds("城镇新增就业1200万人以上，城镇调查失业率5.5%左右") == {"people", "percent"}
+    assert tense("今年发展主要预期目标是：国内生产总值增长5%左右") == 1
+    assert tense("过去一年，国内生产总值增长5.2%") == -1
+
+
+def test_speech_places_come_from_title_and_meta():
+    assert speech_places("2026年河南省政府工作报告", None) == {"河南省"}
+    assert speech_places("在全市工作会议上的讲话", "郑州市") == {"郑州市", "河南省"}
+
+
+# -- clauses ---------------------------------------------------------------------
+
+def test_clauses_of_a_long_sentence_quote_it_exactly_and_lie_inside_it():
+    s = "过去一年，疏解提质一般制造业企业104家，治理违法建设2049万平方米，核心区平房申请式退租2006户，城乡居民收入增长5%。"
+    spans = clause_spans(s)
+    assert [s[a:b] for a, b in spans] == ["过去一年，疏解提质一般制造业企业104家", "治理违法建设2049万平方米",
+                                         "核心区平房申请式退租2006户", "城乡居民收入增长5%"]
+    assert all(0 <= a < b <= len(s) for a, b in spans)
+
+
+def test_a_short_sentence_has_no_clauses():
+    assert clause_spans("管护要长效常态。") == []
+    assert clause_spans("要坚持问题导向，把工作做实做细做好。") == []
+
+
+# -- features ----------------------------------------------------------------------
+
+def _candidate(text, places=frozenset(), year=None, kind="statement", dense=1.0):
+    return Candidate(0, text, kind, places, year, dense, dense, 0.0)
+
+
+def test_place_and_unit_features_mark_the_speech_of_the_place_asked():
+    text = "今年城镇新增就业110万人以上。"
+    X = features("河南今年新增就业多少人", understand("河南今年新增就业多少人"),
+                 [_candidate(text, frozenset({"河南省"}), 2026), _candidate(text, frozenset({"江苏省"}), 2026)])
+    f = {name: X[:, i].tolist() for i, name in enumerate(FEATURES)}
+    assert f["place_match"] == [1.0, 0.0] and f["place_other"] == [0.0, 1.0]
+    assert f["unit_match"] == [1.0, 1.0] and f["tense_match"] == [1.0, 1.0]
+
+
+# -- the weights file --------------------------------------------------------------
+
+def test_the_bundled_weights_load_as_json_without_pickle(monkeypatch):
+    def refuse(*args, **kwargs):
+        raise AssertionError("the ranker must not unpickle anything")
+
+    monkeypatch.setattr(pickle, "load", refuse)
+    monkeypatch.setattr(pickle, "loads", refuse)
+    monkeypatch.setattr(np, "load", refuse)
+    load_ranker.cache_clear()
+    ranker = load_ranker()
+    assert ranker.weights.shape == (len(FEATURES),) and np.isfinite(ranker.weights).all()
+    assert ranker.weights[FEATURES.index("dense")] > 0
+
+
+@pytest.mark.parametrize("content, problem", [
+    ("{not json", "not JSON"),
+    (json.dumps({"weights": [1, 2]}), '"weights" object'),
+    (json.dumps({"weights": {"dense": 1.0}}), "missing"),
+    (json.dumps({"weights": {**dict.fromkeys(FEATURES, 0.0), "dense": "high"}}), "not finite numbers"),
+    (json.dumps({"weights": {**dict.fromkeys(FEATURES, 0.0), "novelty": 1.0}}), "unknown"),
+])
+def test_a_malformed_weights_file_is_a_one_line_error_naming_it(tmp_path, content, problem):
+    path = tmp_path / "ranker.json"
+    path.write_text(content, encoding="utf-8")
+    with pytest.raises(GovSpeechError) as err:
+        Ranker.load(path)
+    message = str(err.value)
+    assert str(path) in message and problem in message and "\n" not in message
