@@ -30,13 +30,12 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import train_questions  # noqa: E402
-from corpus_docs import doc_id, write_docs  # noqa: E402
+from corpus_docs import write_docs  # noqa: E402
 from search_benchmark import GOLD, HELDOUT, OUT, answers, load_gold, share_embedding_cache  # noqa: E402
 
 from pipeline.index import Index  # noqa: E402
 from pipeline.lexicon import resource_path  # noqa: E402
 from pipeline.rank import FEATURES  # noqa: E402
-from pipeline.search import candidate_table  # noqa: E402
 
 PLAIN = {"dense": 0.8, "bm25": 0.2, "quantity": 1.0}     # the previous release's fusion, as a start
 LAMBDAS = (0.003, 0.01, 0.03, 0.1)
@@ -55,9 +54,11 @@ def write_training_docs(folder: Path) -> list[Path]:
 
 def tables(index: Index, questions: list[dict]) -> list[tuple[np.ndarray, np.ndarray]]:
     """(feature matrix, 0/1 labels) of each question whose answer is among its candidates."""
+    from pipeline.search import candidate_table
+
     out = []
     for q in questions:
-        units, X = candidate_table(index, q["query"])
+        units, X, _ = candidate_table(index, q["query"])
         y = np.array([answers(u.speech_id, u.text, q) for u in units], dtype=np.float32)
         if y.any() and not y.all():
             out.append((X, y))

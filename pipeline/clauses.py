@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import re
 
-MIN_CLAUSE = 10          # characters; shorter pieces are joined to their neighbour
-MIN_SENTENCE = 24        # a shorter sentence is its own clause
+MIN_CLAUSE = 12          # characters; shorter pieces are joined to their neighbour
+MIN_SENTENCE = 50        # a shorter sentence is its own clause (keeps the build ≤ 1.6× the cost)
 _CUT = re.compile(r"[；，：;,:]")
 _TRAILING = "。！？!?…；，：;,: \u3000"
 

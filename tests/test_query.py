@@ -72,8 +72,9 @@ def test_speech_places_come_from_title_and_meta():
 def test_clauses_of_a_long_sentence_quote_it_exactly_and_lie_inside_it():
     s = "过去一年，疏解提质一般制造业企业104家，治理违法建设2049万平方米，核心区平房申请式退租2006户，城乡居民收入增长5%。"
     spans = clause_spans(s)
+    # a piece under MIN_CLAUSE characters (城乡居民收入增长5%) joins its neighbour
     assert [s[a:b] for a, b in spans] == ["过去一年，疏解提质一般制造业企业104家", "治理违法建设2049万平方米",
-                                         "核心区平房申请式退租2006户", "城乡居民收入增长5%"]
+                                         "核心区平房申请式退租2006户，城乡居民收入增长5%"]
     assert all(0 <= a < b <= len(s) for a, b in spans)
 
 
