@@ -21,7 +21,8 @@ from cli_helpers import assert_one_line_error, cli as run_cli
 from speeches import ECOLOGY_2021, SAFETY_2019  # tests/ is on sys.path (pytest prepend import mode)
 from pipeline import Filters, GovSpeechError, Index, Span, read_speech
 from pipeline.lexicon import question_cues
-from pipeline.search import bm25_scores
+from pipeline.tokenize import index_terms
+from pipeline.search import query_terms
 
 ROOT = Path(__file__).resolve().parents[1]
 SEED = ROOT / "seeds" / "000_dbe0c8ca6deedb3a.txt"
@@ -340,6 +341,31 @@ def test_place_filter_matches_title_or_meeting(index):
 @pytest.mark.parametrize("mode", ["dense", "hybrid", "bm25"])
 def test_filter_matching_nothing_returns_empty(index, filters, mode):
     assert index.search("安全生产", k=5, mode=mode, filters=filters) == []
+    assert index.count(filters) == 0
+
+
+@pytest.mark.parametrize("bad,message", [
+    (dict(kind=("directiv",)), "unknown kind 'directiv'"),
+    (dict(kind="directiv"), "unknown kind 'directiv'"),
+    (dict(strength="mandatroy"), "unknown strength 'mandatroy'"),
+    (dict(since="last year"), "not a date: 'last year'"),
+    (dict(until="2020/03/01"), "not a date"),
+])
+def test_a_misspelt_filter_fails_when_made_not_with_a_silent_empty_list(bad, message):
+    with pytest.raises(GovSpeechError, match=message):
+        Filters(**bad)
+
+
+def test_a_filter_given_one_kind_as_a_string_means_that_kind():
+    assert Filters(kind="directive").kind == ("directive",)
+    assert Filters(speech="seed").speech == ("seed",)
+
+
+@pytest.mark.slow
+def test_cli_says_when_the_filters_exclude_every_speech(index_root):
+    proc = cli("search", "安全生产", "--index", index_root, "--place", "西藏", "--json")
+    assert proc.returncode == 0 and json.loads(proc.stdout) == []
+    assert "no sentence" in proc.stderr and "passes the filters (place=西藏)" in proc.stderr
 
 
 # -- the command line -----------------------------------------------------------------
@@ -425,7 +451,10 @@ def test_question_words_do_not_count_as_keywords(index):
     """多少 / 如何 / 吗 never occur in an answer: BM25 scores a question as its content."""
     for question, content in (("农村公路建成后如何管护", "农村公路建成后 管护"),
                               ("事故死亡人数要下降多少吗", "事故死亡人数要下降")):
-        assert np.array_equal(bm25_scores(index, question), bm25_scores(index, content))
+        assert query_terms(question) == query_terms(content)
+        rows = np.arange(len(index))
+        assert np.array_equal(index.store.sparse_scores(query_terms(question), rows),
+                              index.store.sparse_scores(index_terms(content), rows))
 
 
 @pytest.mark.slow
