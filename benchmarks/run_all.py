@@ -2,7 +2,7 @@
 and print how long each took. A script that is missing is skipped with a message;
 one that fails is reported and the rest still run.
 
-    python benchmarks/run_all.py [--only ingest,build,latency,plot,profile,search,summary]
+    python benchmarks/run_all.py [--only ingest,build,latency,busy,plot,profile,search,summary]
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ SCRIPTS = [
     ("ingest", "ingest_benchmark.py"),
     ("build", "build_benchmark.py"),
     ("latency", "latency_benchmark.py"),
+    ("busy", "busy_benchmark.py"),
     ("plot", "plot_latency.py"),
     ("profile", "profile_search.py"),
     ("search", "search_benchmark.py"),

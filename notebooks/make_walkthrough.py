@@ -130,7 +130,7 @@ def render(hits):
     parts = []
     for h in hits:
         c = h.citation
-        text = index.db.execute("SELECT text FROM speeches WHERE id = ?", [c.speech_id]).fetchone()[0]
+        text = index.speech(c.speech_id)["text"]
         before, after = text[max(0, c.start - 60):c.start], text[c.end:c.end + 60]
         parts.append(f"<p><b>{h.rank}.</b> 《{html.escape(c.title or c.speech_id)}》 {c.label()} [{c.start}:{c.end}]<br>"
                      f"<span style='color:#888'>…{html.escape(before)}</span><mark>{html.escape(c.text)}</mark>"

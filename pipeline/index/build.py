@@ -1,0 +1,209 @@
+"""build: plan a change to an index (what is added, replaced, unchanged, removed) and
+write it as one new version — the one way a version is written.
+
+    plan_changes   live records + speeches read → kept ids, new rows, report
+    encode_rows    new rows → stored vectors (through the embedding cache)
+    write_version  kept rows (copied from the live store) + new rows → a published version
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Sequence
+
+import numpy as np
+
+from .. import api
+from ..embed import Encoder
+from ..errors import GovSpeechError
+from ..model import Speech
+from ..tokenize import index_terms
+from . import dense as dense_module
+from . import versions
+from .rows import FILE as ROWS_FILE, RowWriter, SpeechRows, speech_rows
+from .sources import ReadSpeech
+from .sparse import Bm25Sparse
+from .store import LocalStore
+from .vectors import CACHE_FILE, EmbeddingCache, embed_passages, passage_text, with_context
+
+Progress = Callable[..., None]   # progress(stage, done, total, **info)
+
+
+@dataclass
+class BuildReport:
+    added: list[str] = field(default_factory=list)       # speech ids new to the index
+    replaced: list[str] = field(default_factory=list)    # changed content, re-indexed
+    unchanged: list[str] = field(default_factory=list)   # same content hash: skipped
+    removed: list[str] = field(default_factory=list)
+    errors: list[tuple[str, str]] = field(default_factory=list)   # (file, problem): skipped files
+    warnings: list[str] = field(default_factory=list)    # what went wrong but was mended (a reset cache)
+    sentences: int = 0           # sentences in the index afterwards
+    embedded: int = 0            # distinct passages the encoder really ran on
+    repeated: int = 0            # passages repeating another in this build (encoded once)
+    cached: int = 0              # passages whose vectors came from the cache
+    embed_seconds: float = 0.0
+    seconds: float = 0.0
+    version: str = ""
+
+    def to_dict(self) -> dict:
+        d = dict(self.__dict__)
+        d["errors"] = [{"file": f, "error": e} for f, e in self.errors]
+        d["embeddings_per_second"] = round(self.embedded / self.embed_seconds, 1) if self.embed_seconds else None
+        return d
+
+
+class NothingRead(GovSpeechError):
+    """A build found no readable speech; carries the report of what failed."""
+
+    def __init__(self, report: BuildReport, message: str):
+        self.report = report
+        super().__init__(message)
+
+
+@dataclass
+class Plan:
+    kept: list[str]              # speech ids copied unchanged from the live version
+    new: list[SpeechRows]        # speeches to (re-)index, in order
+
+    def changes(self, existing: int) -> bool:
+        return bool(self.new) or len(self.kept) != existing
+
+
+def _unique_id(speech_id: str, taken: set[str]) -> str:
+    if speech_id not in taken:
+        return speech_id
+    n = 2
+    while f"{speech_id}-{n}" in taken:
+        n += 1
+    return f"{speech_id}-{n}"
+
+
+def _renamed(speech: Speech, new_id: str) -> Speech:
+    """The same speech under another id (two files with one stem), units renamed too."""
+    return api.parse_text(speech.raw_text, new_id, title=speech.title, meta=speech.meta, title_is_authoritative=True)
+
+
+def plan_changes(existing: Sequence[tuple[str, str, str]], read: Sequence[ReadSpeech], report: BuildReport,
+                 removed: Sequence[str] = ()) -> Plan:
+    """existing: (id, source, content hash) of the live speeches. A source already there
+    with the same hash is unchanged; with another hash it is replaced under its id;
+    a new source gets its speech id, made unique. `removed` ids are dropped."""
+    by_source = {r[1]: r for r in existing}
+    taken = {r[0] for r in existing}
+    replaced_sources: set[str] = set()
+    seen: set[str] = set()
+    new: list[SpeechRows] = []
+    for item in read:
+        if item.key in seen:
+            continue
+        seen.add(item.key)
+        prior = by_source.get(item.key)
+        if prior and prior[2] == item.content_hash:
+            report.unchanged.append(prior[0])
+            continue
+        if prior:
+            replaced_sources.add(item.key)
+            report.replaced.append(prior[0])
+            speech_id = prior[0]
+        else:
+            speech_id = _unique_id(item.speech.id, taken)
+            report.added.append(speech_id)
+        taken.add(speech_id)
+        speech = item.speech if speech_id == item.speech.id else _renamed(item.speech, speech_id)
+        new.append(speech_rows(speech, item.key, item.content_hash))
+    gone = set(removed)
+    report.removed.extend(r[0] for r in existing if r[0] in gone)
+    kept = [r[0] for r in existing if r[1] not in replaced_sources and r[0] not in gone]
+    return Plan(kept, new)
+
+
+def unit_terms(rows: Sequence[SpeechRows], progress: Progress | None = None) -> list[list[list[str]]]:
+    """BM25 terms of every new unit (its text and its section's heading), per speech."""
+    total = sum(len(r.units) for r in rows)
+    done = 0
+    out = []
+    if progress:
+        progress("terms", 0, total)
+    for r in rows:
+        out.append([index_terms(u["text"] + " " + u["section_title"]) for u in r.units])
+        done += len(r.units)
+        if progress:
+            progress("terms", done, total)
+    return out
+
+
+def encode_rows(rows: Sequence[SpeechRows], encoder: Encoder, cache_folder: Path | None, report: BuildReport,
+                passage: str, context_weight: float, progress: Progress | None = None) -> np.ndarray:
+    """The stored vectors of the new units: each passage through the cache and the
+    encoder, then blended with its paragraph (vectors.with_context)."""
+    units = [u for r in rows for u in r.units]
+    passages = [passage_text(u["section_title"], u["text"], passage) for u in units]
+    cache = EmbeddingCache(cache_folder / CACHE_FILE, encoder) if cache_folder else None
+    try:
+        if cache and cache.reset:
+            report.warnings.append(cache.reset)
+        raw, stats = embed_passages(encoder, passages, cache, progress)
+        if cache and cache.reset and cache.reset not in report.warnings:
+            report.warnings.append(cache.reset)
+    finally:
+        if cache:
+            cache.close()
+    report.embedded += stats.encoded
+    report.repeated += stats.repeated
+    report.cached += stats.cached
+    report.embed_seconds += stats.seconds
+    return with_context(raw, [(u["speech_id"], u["paragraph"]) for u in units], context_weight)
+
+
+def write_version(root: Path, *, live: LocalStore | None, kept: Sequence[str], new: Sequence[SpeechRows],
+                  new_vectors: np.ndarray, new_terms: Sequence[Sequence[Sequence[str]]], encoder_info: dict,
+                  settings: dict, index_type: str = "auto", progress: Progress | None = None) -> tuple[str, int]:
+    """Write kept speeches (rows, vectors and terms copied from `live`) and new ones into
+    a staged folder, seal it and publish it. Returns (version name, sentences). A
+    failure at any point discards the staged folder and leaves the live version as it was.
+
+    Args:
+        encoder_info: {"spec", "dim", "version"} of the encoder the vectors came from.
+        settings: what else the manifest records (passage mode, context weight …).
+    """
+    dim = int(encoder_info["dim"])
+    staged = versions.staging_dir(root)
+    try:
+        writer = RowWriter(staged / ROWS_FILE)
+        parts: list[np.ndarray] = []
+        terms: list[list[str]] = []
+        for speech_id in kept:
+            old_rows, old_terms = writer.copy(live.rows, speech_id)
+            if len(old_rows):
+                parts.append(np.asarray(live.vectors[old_rows], dtype=np.float32))
+            terms.extend(old_terms)
+        at = 0
+        for rows, speech_terms in zip(new, new_terms):
+            writer.add(rows, [list(t) for t in speech_terms])
+            terms.extend(list(t) for t in speech_terms)
+            parts.append(new_vectors[at:at + len(rows.units)])
+            at += len(rows.units)
+        if at != len(new_vectors):
+            raise ValueError(f"{len(new_vectors)} vectors for {at} new units")
+        counts = {"speeches": writer.count_speeches(), "sentences": writer.next_row}
+        writer.close()
+        vectors = np.concatenate(parts) if parts else np.zeros((0, dim), np.float32)
+        kind = dense_module.choose_kind(index_type, len(vectors))
+        if progress:
+            progress("dense", 0, 1, index_type=kind)
+        dense_module.BY_KIND[kind].build(vectors).save(staged)
+        if progress:
+            progress("dense", 1, 1, index_type=kind)
+        Bm25Sparse.build(terms).save(staged)
+        versions.seal(staged, {
+            "store": "local",
+            "encoder": {"spec": encoder_info["spec"], "dim": dim, "version": encoder_info["version"], "normalized": True},
+            **settings,
+            "index_type": kind, "index_type_requested": index_type,
+            "counts": counts,
+        })
+        return versions.publish(root, staged), counts["sentences"]
+    except BaseException:
+        versions.discard(staged)
+        raise

@@ -1,0 +1,133 @@
+"""store: the Store protocol search talks to, and LocalStore, the embedded backend
+(SQLite rows + a dense index + BM25 of one published version).
+
+search.py asks a Store for candidates and scores and never sees SQL or FAISS; a
+second backend (a server, a cluster) implements the same methods in one module.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Protocol, Sequence
+
+import numpy as np
+
+from ..model import Filters, Unit
+from . import dense as dense_module
+from .dense import top
+from .rows import FILE as ROWS_FILE, RowStore
+from .sparse import Bm25Sparse
+
+STATS_SAMPLE = 4096           # rows whose scores estimate the collection's mean and spread
+
+
+class Store(Protocol):
+    """What search needs from an index backend. A selection is whatever select()
+    returns (None: every row); rows are the store's integer row numbers."""
+
+    def __len__(self) -> int: ...
+    def select(self, filters: Filters): ...
+    def count(self, selection) -> int: ...
+    def dense_search(self, q: np.ndarray, n: int, selection) -> list[tuple[int, float]]: ...
+    def dense_scores(self, q: np.ndarray, rows: np.ndarray) -> np.ndarray: ...
+    def dense_stats(self, q: np.ndarray) -> tuple[float, float]: ...
+    def sparse_search(self, terms: Sequence[str], n: int, selection) -> list[tuple[int, float]]: ...
+    def sparse_scores(self, terms: Sequence[str], rows: np.ndarray) -> np.ndarray: ...
+    def sparse_stats(self, terms: Sequence[str]) -> tuple[float, float]: ...
+    def units(self, rows: Sequence[int]) -> list[Unit]: ...
+    def texts(self, rows: Sequence[int]) -> dict[int, str]: ...
+    def neighbours(self, row: int, context: int) -> tuple[tuple[str, ...], tuple[str, ...]]: ...
+    def speeches(self) -> list[dict]: ...
+    def speech(self, speech_id: str) -> dict: ...
+    def close(self) -> None: ...
+
+
+def _stats(scores: np.ndarray) -> tuple[float, float]:
+    spread = float(scores.std()) if len(scores) else 0.0
+    return (float(scores.mean()) if len(scores) else 0.0), spread or 1.0
+
+
+class LocalStore:
+    """One version folder, every file opened at once so a reader keeps working after
+    writers publish newer versions and delete this one (open files outlive their names)."""
+
+    def __init__(self, version: Path, manifest: dict):
+        self.rows = RowStore(version / ROWS_FILE)
+        self.dense = dense_module.load(version, manifest["index_type"])
+        self.sparse = Bm25Sparse.load(version)
+        self.n = int(manifest["counts"]["sentences"])
+        self._sample: tuple[np.ndarray, np.ndarray] | None = None
+        self._bm25: tuple[tuple[str, ...], np.ndarray] | None = None   # the last query's scores of every row
+
+    def __len__(self) -> int:
+        return self.n
+
+    @property
+    def vectors(self) -> np.ndarray:
+        return self.dense.vectors
+
+    def close(self) -> None:
+        self.rows.close()
+
+    # filters
+    def select(self, filters: Filters) -> np.ndarray | None:
+        return self.rows.mask(filters, self.n)
+
+    def count(self, selection) -> int:
+        return self.n if selection is None else int(selection.sum())
+
+    # dense
+    def dense_search(self, q, n, selection):
+        return self.dense.search(q, n, selection)
+
+    def dense_scores(self, q, rows):
+        return self.dense.scores(q, rows)
+
+    def sample_rows(self, limit: int = STATS_SAMPLE) -> tuple[np.ndarray, np.ndarray]:
+        """Up to `limit` evenly spaced rows and their vectors, held in memory: the rows
+        hybrid search standardises each query's scores against."""
+        if self._sample is None:
+            rows = np.unique(np.linspace(0, max(self.n - 1, 0), num=min(self.n, limit)).astype(np.int64))
+            self._sample = (rows, np.asarray(self.dense.vectors[rows], dtype=np.float32))
+        return self._sample
+
+    def dense_stats(self, q):
+        return _stats(self.sample_rows()[1] @ q)
+
+    # sparse: bm25s scores every row at once; the last query's array is kept for the
+    # candidates, the stats and the search that all ask about the same terms
+    def _all_sparse(self, terms: Sequence[str]) -> np.ndarray:
+        key = tuple(terms)
+        cached = self._bm25      # read once: another thread may replace it meanwhile
+        if cached is None or cached[0] != key:
+            cached = (key, self.sparse.scores(key)[: self.n])
+            self._bm25 = cached
+        return cached[1]
+
+    def sparse_search(self, terms, n, selection):
+        return [(i, s) for i, s in top(self._all_sparse(terms), n, selection) if s > 0]
+
+    def sparse_scores(self, terms, rows):
+        return self._all_sparse(terms)[np.asarray(rows, dtype=np.int64)]
+
+    def sparse_stats(self, terms):
+        return _stats(self._all_sparse(terms)[self.sample_rows()[0]])
+
+    # rows
+    def units(self, rows):
+        return self.rows.units(rows)
+
+    def texts(self, rows):
+        return self.rows.texts(rows)
+
+    def neighbours(self, row, context):
+        return self.rows.neighbours(row, context)
+
+    def speeches(self):
+        return self.rows.speeches()
+
+    def speech(self, speech_id):
+        return self.rows.speech(speech_id)
+
+    def records(self):
+        return self.rows.records()
