@@ -306,31 +306,50 @@ def index_rollback(name, to, as_json) -> None:
 @click.option("--strength", type=click.Choice(["mandatory", "advisory"]))
 @click.option("--rerank", help="st:NAME_OR_PATH of a cross-encoder to reorder the hits.")
 @click.option("--context", default=0, show_default=True, help="Neighbouring sentences to show around each hit.")
+@click.option("--literal", is_flag=True,
+              help="No query understanding, clauses or learned ranking: the plain z-score fusion of dense and BM25.")
 @click.option("--json", "as_json", is_flag=True, help="Print the hits as JSON.")
-def search(query, name, k, mode, speech, since, until, place, section, kind, strength, rerank, context, as_json) -> None:
-    """Find the sentences that answer QUERY, each with its citation."""
+def search(query, name, k, mode, speech, since, until, place, section, kind, strength, rerank, context, literal,
+           as_json) -> None:
+    """Find the sentences that answer QUERY, each with its citation.
+
+    The best-matching clause of each sentence is underlined; a sentence that appears in
+    several speeches is shown once, with where else it appears."""
     from .index import Index
     from .model import Filters
 
     filters = Filters(speech=speech, since=since, until=until, place=place, section=section, kind=kind, strength=strength)
     index = Index.open(name)
-    hits = index.search(query, k=k, mode=mode, filters=filters, rerank=rerank, context=context)
+    hits = index.search(query, k=k, mode=mode, filters=filters, rerank=rerank, context=context, literal=literal)
     if not hits and not filters.empty() and index.count(filters) == 0:
         click.echo(f"govspeech: note: no sentence in {index.root} passes the filters ({filters.describe()})", err=True)
     if as_json:
-        _print_json([h.to_dict() for h in hits])
+        from .search import understood
+
+        # what search read from the query (places, years, quantity asked); None when it read nothing
+        reading = understood(query).to_dict() if mode == "hybrid" and not literal else None
+        _print_json([{**h.to_dict(), "understood": reading} for h in hits])
         return
+    from rich.markup import escape
+
     console = _console()
     if not hits:
         console.print("no hits")
     for h in hits:
         c = h.citation
-        console.print(f"[bold]{h.rank}.[/] [cyan]{c.label()}[/] [dim]{h.score:.3f} {h.kind} [{c.start}:{c.end}][/] 《{c.title or c.speech_id}》")
+        also = f" [yellow](+{len(h.also_in)} identical: {', '.join(a.speech_id for a in h.also_in[:3])}" \
+               f"{' …' if len(h.also_in) > 3 else ''})[/]" if h.also_in else ""
+        console.print(f"[bold]{h.rank}.[/] [cyan]{c.label()}[/] [dim]{h.score:.3f} {h.kind} [{c.start}:{c.end}][/] "
+                      f"《{escape(c.title or c.speech_id)}》{also}")
         for t in h.before:
-            console.print(f"   [dim]{t}[/]")
-        console.print(f"   {c.text}")
+            console.print(f"   [dim]{escape(t)}[/]")
+        if h.match_start is not None:
+            a, b = h.match_start - c.start, h.match_end - c.start
+            console.print(f"   {escape(c.text[:a])}[bold underline]{escape(c.text[a:b])}[/]{escape(c.text[b:])}")
+        else:
+            console.print(f"   {escape(c.text)}")
         for t in h.after:
-            console.print(f"   [dim]{t}[/]")
+            console.print(f"   [dim]{escape(t)}[/]")
 
 
 @cli.command()

@@ -218,12 +218,17 @@ class Hit:
     targets: tuple[str, ...]
     citation: Citation
     row: int
-    before: tuple[str, ...] = ()   # neighbouring sentences (--context)
+    before: tuple[str, ...] = ()   # neighbouring sentences (--context); after a heading or question: its answer
     after: tuple[str, ...] = ()
+    match_start: int | None = None     # the clause that matched best, offsets in the speech's clean text
+    match_end: int | None = None       # (inside citation.start … citation.end); None: the whole sentence
+    also_in: tuple[Citation, ...] = ()   # the same sentence in other places (reposts), collapsed into this hit
 
     def to_dict(self) -> dict:
         d = {"rank": self.rank, "score": round(float(self.score), 6), "kind": self.kind, "strength": self.strength,
-             "actors": list(self.actors), "targets": list(self.targets), **self.citation.to_dict()}
+             "actors": list(self.actors), "targets": list(self.targets), **self.citation.to_dict(),
+             "match_start": self.match_start, "match_end": self.match_end,
+             "also_in": [c.to_dict() for c in self.also_in]}
         if self.before or self.after:
             d["context_before"], d["context_after"] = list(self.before), list(self.after)
         return d

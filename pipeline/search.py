@@ -1,23 +1,41 @@
 """search: dense, BM25 and hybrid retrieval over an Index, with filters, optional
 cross-encoder rerank, and a citation on every hit.
 
-Orchestration only: the store (pipeline.index.store) gives candidates and scores,
-pipeline.fusion combines them. Hybrid is a convex combination of z-scores (0.8 dense
-+ 0.2 BM25); a query that asks for a quantity (多少, 哪一年) lifts sentences that
-state one.
+Orchestration only: understand → candidates → fuse → rank → hits. The store
+(pipeline.index.store) gives candidates and scores; pipeline.query reads what the
+query asks about (place, year, quantity); pipeline.rank scores each candidate's
+features with the learned weights in resources/ranker.json.
+
+Hybrid (the default):
+1. candidates: the top `depth` of dense and of BM25, plus the sentences right after a
+   candidate heading or question (a heading points to its section's answer);
+2. features: each candidate's dense, best-clause and BM25 z-scores (each against the
+   collection's score distribution), query-word coverage, the quantity and its kind,
+   the place and year of its speech against the query's, kind and length;
+3. the learned linear score; then identical sentences (the same notice reposted) are
+   collapsed into one hit that lists where else it appears (`also_in`).
+
+`literal=True` (`--literal`) turns understanding, clauses and the learned ranking off
+and ranks as the previous release did: 0.8 z(dense) + 0.2 z(BM25), plus a bonus for
+sentences stating a number when the query asks for one.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Sequence
+import re
+import unicodedata
+from dataclasses import replace
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from . import fusion as fusion_module
-from .index.dense import top_of
+from . import query as query_module
 from .errors import GovSpeechError
+from .index.dense import top_of
 from .lexicon import question_cues
-from .model import Filters, Hit
+from .model import Filters, Hit, Unit
+from .rank import Candidate, Ranker, features, is_question, load_ranker, speech_places
 from .tokenize import index_terms
 
 if TYPE_CHECKING:
@@ -28,6 +46,8 @@ MODES = ("hybrid", "dense", "bm25")
 FUSIONS = fusion_module.FUSIONS
 DENSE_WEIGHT = 0.8
 QUANTITY_PRIOR = 1.0          # z-score bonus for a sentence stating a number when the query asks for one
+POINTER_REACH = 3             # sentences after a heading or question that it may point to
+POINTER_CONTEXT = 2           # sentences shown after a heading or question hit (when --context is 0)
 
 
 def query_terms(query: str) -> list[str]:
@@ -45,9 +65,18 @@ def check_options(mode: str, fusion: str, query: str) -> None:
         raise GovSpeechError("empty query")
 
 
-def _zscore(store: "Store", query: str, q: np.ndarray, terms: list[str], dense: list, sparse: list,
-            alpha: float, prior: float) -> list[tuple[int, float]]:
-    """Every candidate of either side scored exactly by both, fused as z-scores."""
+def understood(query: str, literal: bool = False) -> query_module.Understood:
+    """What search reads from the query: everything (query.understand), or with
+    `literal` only whether it asks for a quantity (the previous release's prior)."""
+    if literal:
+        return query_module.Understood(quantity=bool(question_cues().quantity_question.search(query)))
+    return query_module.understand(query)
+
+
+def _plain_zscore(store: "Store", query: str, q: np.ndarray, terms: list[str], dense: list, sparse: list,
+                  alpha: float, prior: float) -> list[tuple[int, float]]:
+    """The previous release's ranking: every candidate of either side scored exactly by
+    both, fused as z-scores, plus the quantity prior."""
     rows = np.array(sorted({r for r, _ in dense} | {r for r, _ in sparse}), dtype=np.int64)
     if not len(rows):
         return []
@@ -61,26 +90,117 @@ def _zscore(store: "Store", query: str, q: np.ndarray, terms: list[str], dense: 
     return top_of(rows, fused, len(rows))
 
 
+def _allowed(selection, rows: list[int]) -> list[int]:
+    if selection is None:
+        return rows
+    return [r for r in rows if 0 <= r < len(selection) and selection[r]]
+
+
+def _is_pointer(unit: Unit) -> bool:
+    return unit.kind == "heading" or is_question(unit.text)
+
+
+def candidate_table(index: "Index", query: str, depth: int = 50, filters: Filters | None = None,
+                    understand: bool = True, clauses: bool = True, query_vector: np.ndarray | None = None,
+                    selection=None) -> tuple[list[Unit], np.ndarray, list[tuple[int, int] | None]]:
+    """The hybrid candidates of a query, their feature rows (rank.FEATURES) and the span
+    of each one's best clause (speech offsets; None when it has none).
+
+    What the learned ranking scores, and what benchmarks/fit_ranker.py fits it on."""
+    store = index.store
+    if selection is None and filters is not None:
+        selection = store.select(filters)
+    q = query_vector if query_vector is not None else index.encoder.encode_queries([query])[0]
+    terms = query_terms(query)
+    dense = store.dense_search(q, depth, selection)
+    sparse = store.sparse_search(terms, depth, selection) if terms else []
+    rows = sorted({r for r, _ in dense} | {r for r, _ in sparse})
+    units = {u.row: u for u in store.units(rows)}
+    # a heading or a question points to the sentences after it: bring them in
+    followers = sorted({r + i for r, u in units.items() if _is_pointer(u) for i in range(1, POINTER_REACH + 1)}
+                       - set(units))
+    followers = [r for r in _allowed(selection, followers) if r < len(store)]
+    if followers:
+        for u in store.units(followers):
+            units[u.row] = u
+    rows = sorted(units)
+    ordered = [units[r] for r in rows]
+    row_array = np.array(rows, dtype=np.int64)
+    mean, spread = store.dense_stats(q)
+    dense_z = (store.dense_scores(q, row_array) - mean) / spread
+    if terms:
+        s_mean, s_spread = store.sparse_stats(terms)
+        bm25_z = (store.sparse_scores(terms, row_array) - s_mean) / s_spread
+    else:
+        bm25_z = np.zeros(len(rows), dtype=np.float32)
+    clause_z = dense_z.copy()
+    spans: list[tuple[int, int] | None] = [None] * len(rows)
+    if clauses:
+        by_unit = store.clauses(rows)
+        if by_unit:
+            clause_rows = np.array(sorted({c for cs in by_unit.values() for c, _, _ in cs}), dtype=np.int64)
+            scores = dict(zip(clause_rows.tolist(), store.clause_scores(q, clause_rows).tolist()))
+            for i, r in enumerate(rows):
+                found = by_unit.get(r)
+                if found:
+                    best, start, end = max(((scores[c], a, b) for c, a, b in found), key=lambda x: x[0])
+                    clause_z[i] = (best - mean) / spread
+                    u = units[r]
+                    spans[i] = (u.start + start, u.start + end)
+    places: dict[str, tuple[frozenset[str], int | None]] = {}
+    for sid, meta in store.speech_meta({u.speech_id for u in ordered}).items():
+        places[sid] = (speech_places(meta.get("title") or "", meta.get("place")), meta.get("year"))
+    position = {r: i for i, r in enumerate(rows)}
+    candidates = []
+    for i, u in enumerate(ordered):
+        pointer = 0.0
+        if not _is_pointer(u):
+            for back in range(1, POINTER_REACH + 1):
+                p = units.get(u.row - back)
+                if p is None or p.speech_id != u.speech_id:
+                    break
+                if _is_pointer(p):
+                    pointer = max(pointer, float(dense_z[position[p.row]]))
+                    break
+        where, year = places.get(u.speech_id, (frozenset(), None))
+        candidates.append(Candidate(u.row, u.text, u.kind, where, year, float(dense_z[i]), float(clause_z[i]),
+                                    float(bm25_z[i]), pointer))
+    X = features(query, understood(query, literal=not understand), candidates)
+    return ordered, X, spans
+
+
+_PUNCT = re.compile(r"[\W_]+")
+
+
+def _same_text(text: str) -> str:
+    """What two reposts of one sentence share: the text without punctuation or spaces."""
+    return _PUNCT.sub("", unicodedata.normalize("NFKC", text))
+
+
 def search(index: "Index", query: str, k: int = 10, mode: str = "hybrid", filters: Filters | None = None,
            rerank: str | None = None, context: int = 0, candidates: int | None = None,
            fusion: str = "zscore", dense_weight: float = DENSE_WEIGHT, quantity_prior: float = QUANTITY_PRIOR,
-           query_vector: np.ndarray | None = None) -> list[Hit]:
+           query_vector: np.ndarray | None = None, literal: bool = False, understand: bool = True,
+           clauses: bool = True, ranker: Ranker | str | None = None, collapse: bool = True) -> list[Hit]:
     """Find the sentences that answer `query`.
 
     Args:
         index: an opened Index.
         query: plain Chinese, e.g. "农村道路建好以后怎么维护".
-        k: hits to return.
-        mode: hybrid (fusion of dense and BM25), dense, or bm25.
-        filters: narrow to speeches, dates, places, sections, kinds, strengths.
-        rerank: "st:NAME" of a sentence-transformers cross-encoder to reorder the top hits.
-        fusion: "zscore" (the default), "minmax" (scores scaled over each retriever's candidates)
-            or "rrf" (weighted reciprocal rank fusion).
-        dense_weight: the dense side's share in the fusion.
-        quantity_prior: z-score bonus (zscore fusion) for sentences stating a number when the
-            query asks for one (多少, 哪一年); 0 turns it off.
+        k: hits to return (k different sentences: repeats are collapsed into one hit).
+        mode: hybrid (learned ranking over dense and BM25 candidates), dense, or bm25.
+        filters: narrow to speeches, dates, places, sections, kinds, strengths (exact).
+        rerank: "st:NAME" of a sentence-transformers cross-encoder to reorder the top hits
+            (after the learned ranking).
         context: neighbouring sentences to attach before and after each hit.
-        candidates: how deep each retriever looks before fusion (default max(50, 5k)).
+        candidates: how deep each retriever looks (default max(50, 5k)).
+        literal: no query understanding, no clauses, no learned ranking: the previous
+            release's z-score fusion (then `fusion`, `dense_weight`, `quantity_prior` apply).
+        understand: read places, years and the quantity asked for (off: only whether a
+            quantity is asked).
+        clauses: score each sentence's best clause too.
+        ranker: a Ranker or the path of a weights file (default resources/ranker.json).
+        collapse: one hit per distinct sentence text, the others in its `also_in`.
         query_vector: the query already encoded (Index.search_many encodes a batch at once).
 
     Returns:
@@ -99,29 +219,62 @@ def search(index: "Index", query: str, k: int = 10, mode: str = "hybrid", filter
     if mode != "bm25":
         q = query_vector if query_vector is not None else index.encoder.encode_queries([query])[0]
     terms = query_terms(query) if mode != "dense" else []
+    spans: dict[int, tuple[int, int]] = {}
     if mode == "dense":
         ranked = store.dense_search(q, depth, selection)
     elif mode == "bm25":
         ranked = store.sparse_search(terms, depth, selection) if terms else []
-    else:
+    elif literal or fusion != "zscore":
         dense = store.dense_search(q, depth, selection)
         sparse = store.sparse_search(terms, depth, selection) if terms else []
         if fusion == "zscore":
-            ranked = _zscore(store, query, q, terms, dense, sparse, dense_weight, quantity_prior)
+            ranked = _plain_zscore(store, query, q, terms, dense, sparse, dense_weight, quantity_prior)
         elif fusion == "minmax":
             ranked = fusion_module.minmax(dense, sparse, dense_weight)
         else:
             ranked = fusion_module.rrf([dense, sparse], weights=(dense_weight, 1 - dense_weight))
+    else:
+        units, X, clause_spans = candidate_table(index, query, depth, understand=understand, clauses=clauses,
+                                                 query_vector=q, selection=selection)
+        model = ranker if isinstance(ranker, Ranker) else load_ranker(str(ranker) if ranker else None)
+        scores = model.score(X)
+        order = np.argsort(-scores, kind="stable")
+        ranked = [(units[i].row, float(scores[i])) for i in order]
+        spans = {units[i].row: s for i, s in enumerate(clause_spans) if s}
     if rerank:
         ranked = _rerank(store, query, ranked[:max(depth, k)], rerank)
-    ranked = ranked[:k]
-    units = store.units([r for r, _ in ranked])
-    hits = []
-    for rank, ((row, score), unit) in enumerate(zip(ranked, units), 1):
-        before, after = store.neighbours(row, context) if context > 0 else ((), ())
-        hits.append(Hit(rank, score, unit.kind, unit.strength, unit.actors, unit.targets, unit.citation(), row,
-                        before, after))
-    return hits
+    return _hits(store, ranked, k, spans, context, collapse)
+
+
+def _hits(store: "Store", ranked: list[tuple[int, float]], k: int, spans: dict[int, tuple[int, int]],
+          context: int, collapse: bool) -> list[Hit]:
+    """The first k distinct sentences of a ranking as hits; a repeat of one already
+    taken joins its `also_in` (read in chunks, so a run of repeats costs little)."""
+    hits: list[Hit] = []
+    first: dict[str, int] = {}
+    also: dict[int, list] = {}
+    at = 0
+    chunk = max(k, 16)
+    while at < len(ranked) and len(hits) < k:
+        part = ranked[at:at + chunk]
+        at += chunk
+        for (row, score), unit in zip(part, store.units([r for r, _ in part])):
+            key = _same_text(unit.text) if collapse else str(row)
+            if key in first:
+                also[first[key]].append(unit.citation())
+                continue
+            if len(hits) == k:
+                continue
+            first[key] = len(hits)
+            also[len(hits)] = []
+            before, after = store.neighbours(row, context) if context > 0 else ((), ())
+            if context == 0 and _is_pointer(unit):
+                after = store.neighbours(row, POINTER_CONTEXT)[1]
+            match = spans.get(row)
+            hits.append(Hit(len(hits) + 1, score, unit.kind, unit.strength, unit.actors, unit.targets,
+                            unit.citation(), row, before, after,
+                            match_start=match[0] if match else None, match_end=match[1] if match else None))
+    return [replace(h, also_in=tuple(also[i])) if also[i] else h for i, h in enumerate(hits)]
 
 
 _cross_encoders: dict[str, object] = {}

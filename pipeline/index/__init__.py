@@ -24,7 +24,7 @@ from ..embed import DEFAULT_MODEL, Encoder, load_encoder
 from ..errors import GovSpeechError, IndexStoreError
 from ..model import Filters, Hit, Unit
 from . import dense as dense_module
-from .build import BuildReport, NothingRead, Progress, encode_rows, plan_changes, unit_terms, write_version
+from .build import BuildReport, NothingRead, Progress, encode_rows, plan_changes, unit_clauses, unit_terms, write_version
 from .dense import FLAT_LIMIT, IVFPQ_MIN
 from .rows import SCHEMA, SpeechRows, speech_rows
 from .sources import discover, read_sources
@@ -140,7 +140,8 @@ class Index:
     @classmethod
     def build(cls, paths: Iterable[str | Path], name: str | Path | None = None, model: str = DEFAULT_MODEL,
               index_type: str = "auto", progress: Progress | None = None, passage: str = DEFAULT_PASSAGE,
-              context_weight: float = CONTEXT_WEIGHT, replace: bool = False) -> tuple["Index", BuildReport]:
+              context_weight: float = CONTEXT_WEIGHT, replace: bool = False, clauses: bool = True
+              ) -> tuple["Index", BuildReport]:
         """Index speeches (files, folders, .jsonl/.csv collections) from scratch.
 
         Args:
@@ -149,6 +150,8 @@ class Index:
             index_type: auto, flat, hnsw or ivfpq.
             passage: what the encoder sees ("sentence", or "section": heading-prefixed).
             context_weight: the paragraph context's share in each stored vector (0: none).
+            clauses: also index the clauses of long sentences (search scores a sentence by
+                its best clause too and shows it as the matched span).
             replace: an index already at `name` is replaced; without it that is an error
                 (use `add` to update one).
 
@@ -169,7 +172,7 @@ class Index:
                 raise IndexStoreError(root, "an index already exists here: `govspeech index add` updates it, "
                                             "--replace (replace=True) rebuilds it from scratch")
             encoder = load_encoder(model)
-            settings = {"passage": passage, "context_weight": context_weight}
+            settings = {"passage": passage, "context_weight": context_weight, "clauses": clauses}
             return cls._write(root, None, paths, (), encoder, settings, index_type, progress, rebuild=True)
 
     def add(self, paths: Iterable[str | Path], progress: Progress | None = None) -> tuple["Index", BuildReport]:
@@ -208,7 +211,8 @@ class Index:
 
     def _settings(self) -> dict:
         return {"passage": self.manifest.get("passage", DEFAULT_PASSAGE),
-                "context_weight": self.manifest.get("context_weight", CONTEXT_WEIGHT)}
+                "context_weight": self.manifest.get("context_weight", CONTEXT_WEIGHT),
+                "clauses": self.manifest.get("clauses", True)}
 
     @classmethod
     def _write(cls, root: Path, live: "Index | None", paths: list, removed: Sequence[str], encoder: Encoder,
@@ -231,11 +235,14 @@ class Index:
         total = sum(len(r.units) for r in plan.new) + (len(live) if live is not None else 0)
         dense_module.check_kind(index_type, total)
         terms = unit_terms(plan.new, progress)
-        vectors = encode_rows(plan.new, encoder, root, report, settings["passage"], settings["context_weight"], progress)
+        clauses = unit_clauses(plan.new, settings.get("clauses", True))
+        vectors, clause_vectors = encode_rows(plan.new, encoder, root, report, settings["passage"],
+                                              settings["context_weight"], progress, clauses)
         report.version, report.sentences = write_version(
             root, live=live.store if live is not None else None, kept=plan.kept, new=plan.new, new_vectors=vectors,
             new_terms=terms, encoder_info={"spec": encoder.spec, "dim": encoder.dim, "version": encoder.version},
-            settings=settings, index_type=index_type, progress=progress)
+            settings=settings, index_type=index_type, progress=progress, new_clauses=clauses,
+            new_clause_vectors=clause_vectors)
         report.seconds = time.perf_counter() - started
         return Index.open(root, verify=False), report
 

@@ -18,13 +18,14 @@ from .. import api
 from ..embed import Encoder
 from ..errors import GovSpeechError
 from ..model import Speech
+from ..clauses import clause_spans
 from ..tokenize import index_terms
 from . import dense as dense_module
 from . import versions
 from .rows import FILE as ROWS_FILE, RowWriter, SpeechRows, speech_rows
 from .sources import ReadSpeech
 from .sparse import Bm25Sparse
-from .store import LocalStore
+from .store import CLAUSE_VECTORS, LocalStore
 from .vectors import CACHE_FILE, EmbeddingCache, embed_passages, passage_text, with_context
 
 Progress = Callable[..., None]   # progress(stage, done, total, **info)
@@ -39,7 +40,8 @@ class BuildReport:
     errors: list[tuple[str, str]] = field(default_factory=list)   # (file, problem): skipped files
     warnings: list[str] = field(default_factory=list)    # what went wrong but was mended (a reset cache)
     sentences: int = 0           # sentences in the index afterwards
-    embedded: int = 0            # distinct passages the encoder really ran on
+    clauses: int = 0             # clauses of long sentences indexed beside them (new speeches)
+    embedded: int = 0            # distinct passages the encoder really ran on (sentences and clauses)
     repeated: int = 0            # passages repeating another in this build (encoded once)
     cached: int = 0              # passages whose vectors came from the cache
     embed_seconds: float = 0.0
@@ -133,12 +135,24 @@ def unit_terms(rows: Sequence[SpeechRows], progress: Progress | None = None) -> 
     return out
 
 
+def unit_clauses(rows: Sequence[SpeechRows], clauses: bool = True) -> list[list[list[tuple[int, int]]]]:
+    """The clause spans (inside the unit's text) of every new unit, per speech; none when
+    `clauses` is off."""
+    return [[clause_spans(u["text"]) if clauses else [] for u in r.units] for r in rows]
+
+
 def encode_rows(rows: Sequence[SpeechRows], encoder: Encoder, cache_folder: Path | None, report: BuildReport,
-                passage: str, context_weight: float, progress: Progress | None = None) -> np.ndarray:
-    """The stored vectors of the new units: each passage through the cache and the
-    encoder, then blended with its paragraph (vectors.with_context)."""
+                passage: str, context_weight: float, progress: Progress | None = None,
+                clauses: Sequence[Sequence[Sequence[tuple[int, int]]]] = ()) -> tuple[np.ndarray, np.ndarray]:
+    """The stored vectors of the new units (each passage through the cache and the
+    encoder, then blended with its paragraph: vectors.with_context) and of their clauses
+    (the clause text alone, no blend), encoded in one pass."""
     units = [u for r in rows for u in r.units]
     passages = [passage_text(u["section_title"], u["text"], passage) for u in units]
+    clause_texts = [u["text"][a:b] for r, spans in zip(rows, clauses) for u, unit_spans in zip(r.units, spans)
+                    for a, b in unit_spans]
+    report.clauses += len(clause_texts)
+    passages = passages + clause_texts
     cache = EmbeddingCache(cache_folder / CACHE_FILE, encoder) if cache_folder else None
     try:
         if cache and cache.reset:
@@ -153,12 +167,15 @@ def encode_rows(rows: Sequence[SpeechRows], encoder: Encoder, cache_folder: Path
     report.repeated += stats.repeated
     report.cached += stats.cached
     report.embed_seconds += stats.seconds
-    return with_context(raw, [(u["speech_id"], u["paragraph"]) for u in units], context_weight)
+    sentence_vectors = with_context(raw[:len(units)], [(u["speech_id"], u["paragraph"]) for u in units], context_weight)
+    return sentence_vectors, np.ascontiguousarray(raw[len(units):], dtype=np.float32)
 
 
 def write_version(root: Path, *, live: LocalStore | None, kept: Sequence[str], new: Sequence[SpeechRows],
                   new_vectors: np.ndarray, new_terms: Sequence[Sequence[Sequence[str]]], encoder_info: dict,
-                  settings: dict, index_type: str = "auto", progress: Progress | None = None) -> tuple[str, int]:
+                  settings: dict, index_type: str = "auto", progress: Progress | None = None,
+                  new_clauses: Sequence[Sequence[Sequence[tuple[int, int]]]] = (),
+                  new_clause_vectors: np.ndarray | None = None) -> tuple[str, int]:
     """Write kept speeches (rows, vectors and terms copied from `live`) and new ones into
     a staged folder, seal it and publish it. Returns (version name, sentences). A
     failure at any point discards the staged folder and leaves the live version as it was.
@@ -172,21 +189,37 @@ def write_version(root: Path, *, live: LocalStore | None, kept: Sequence[str], n
     try:
         writer = RowWriter(staged / ROWS_FILE)
         parts: list[np.ndarray] = []
+        clause_parts: list[np.ndarray] = [np.zeros((0, dim), np.float32)]
         terms: list[list[str]] = []
         for speech_id in kept:
             old_rows, old_terms = writer.copy(live.rows, speech_id)
             if len(old_rows):
                 parts.append(np.asarray(live.vectors[old_rows], dtype=np.float32))
+                if live.clause_vectors is not None:
+                    new_rows = range(writer.next_row - len(old_rows), writer.next_row)
+                    old_clauses = writer.copy_clauses(live.rows, old_rows, new_rows)
+                    if len(old_clauses):
+                        clause_parts.append(np.asarray(live.clause_vectors[old_clauses], dtype=np.float32))
             terms.extend(old_terms)
-        at = 0
-        for rows, speech_terms in zip(new, new_terms):
-            writer.add(rows, [list(t) for t in speech_terms])
+        at = clause_at = 0
+        for i, (rows, speech_terms) in enumerate(zip(new, new_terms)):
+            unit_rows = writer.add(rows, [list(t) for t in speech_terms])
+            if new_clauses:
+                added = writer.add_clauses(list(unit_rows), new_clauses[i])
+                clause_parts.append(new_clause_vectors[clause_at:clause_at + len(added)])
+                clause_at += len(added)
             terms.extend(list(t) for t in speech_terms)
             parts.append(new_vectors[at:at + len(rows.units)])
             at += len(rows.units)
         if at != len(new_vectors):
             raise ValueError(f"{len(new_vectors)} vectors for {at} new units")
-        counts = {"speeches": writer.count_speeches(), "sentences": writer.next_row}
+        if new_clause_vectors is not None and clause_at != len(new_clause_vectors):
+            raise ValueError(f"{len(new_clause_vectors)} clause vectors for {clause_at} new clauses")
+        clause_vectors = np.concatenate(clause_parts)
+        if len(clause_vectors) != writer.next_clause:
+            raise ValueError(f"{len(clause_vectors)} clause vectors for {writer.next_clause} clauses")
+        np.save(staged / CLAUSE_VECTORS, np.ascontiguousarray(clause_vectors, dtype=np.float32), allow_pickle=False)
+        counts = {"speeches": writer.count_speeches(), "sentences": writer.next_row, "clauses": writer.next_clause}
         writer.close()
         vectors = np.concatenate(parts) if parts else np.zeros((0, dim), np.float32)
         kind = dense_module.choose_kind(index_type, len(vectors))

@@ -29,7 +29,9 @@ CREATE TABLE paragraphs (speech_id TEXT, number INTEGER, kind TEXT, section_path
 CREATE TABLE units (row INTEGER PRIMARY KEY, id TEXT, speech_id TEXT, paragraph INTEGER, kind TEXT, strength TEXT,
     section_path TEXT, section_title TEXT, start INTEGER, "end" INTEGER, raw_start INTEGER, raw_end INTEGER,
     text TEXT, actors TEXT, targets TEXT, truncated INTEGER, terms TEXT);
+CREATE TABLE clauses (row INTEGER PRIMARY KEY, unit INTEGER, start INTEGER, "end" INTEGER);
 CREATE INDEX units_speech ON units(speech_id);
+CREATE INDEX clauses_unit ON clauses(unit);
 CREATE INDEX sections_speech ON sections(speech_id);
 CREATE INDEX paragraphs_speech ON paragraphs(speech_id, number);
 """
@@ -97,6 +99,7 @@ class RowWriter:
         self.db = sqlite3.connect(path)
         self.db.executescript(SCHEMA)
         self.next_row = 0
+        self.next_clause = 0
 
     def _speech(self, values: Sequence, sections: Iterable, paragraphs: Iterable) -> None:
         self.db.execute(f"INSERT INTO speeches ({','.join(SPEECH_COLUMNS)}) VALUES ({','.join('?' * len(SPEECH_COLUMNS))})",
@@ -117,6 +120,28 @@ class RowWriter:
         """A new speech; `terms[i]` are the BM25 terms of rows.units[i]."""
         self._speech([rows.speech[c] for c in SPEECH_COLUMNS], rows.sections, rows.paragraphs)
         return self._units([(*[u[c] for c in UNIT_COLUMNS], " ".join(t)) for u, t in zip(rows.units, terms)])
+
+    def add_clauses(self, unit_rows: Sequence[int], spans: Sequence[Sequence[tuple[int, int]]]) -> range:
+        """The clauses of units (offsets inside each unit's text); returns their clause rows."""
+        first = self.next_clause
+        values = [(unit, a, b) for unit, unit_spans in zip(unit_rows, spans) for a, b in unit_spans]
+        self.db.executemany('INSERT INTO clauses (row, unit, start, "end") VALUES (?,?,?,?)',
+                            [(first + i, *v) for i, v in enumerate(values)])
+        self.next_clause += len(values)
+        return range(first, self.next_clause)
+
+    def copy_clauses(self, source: "RowStore", old_rows: np.ndarray, new_rows: range) -> np.ndarray:
+        """The clauses of a kept speech's units, renumbered; returns their old clause rows."""
+        renumber = dict(zip(old_rows.tolist(), new_rows))
+        found = source.clauses(old_rows.tolist())
+        old_clauses, units, spans = [], [], []
+        for old in old_rows.tolist():
+            for clause_row, a, b in found.get(old, ()):
+                old_clauses.append(clause_row)
+                units.append(renumber[old])
+                spans.append([(a, b)])
+        self.add_clauses(units, spans)
+        return np.array(old_clauses, dtype=np.int64)
 
     def copy(self, source: "RowStore", speech_id: str) -> tuple[np.ndarray, list[list[str]]]:
         """A kept speech, as the live version has it; returns its old row numbers and terms."""
@@ -188,6 +213,33 @@ class RowStore:
                 found[r[0]] = Unit(r[0], r[1], r[2], r[3], r[4], r[5], r[6], tuple(json.loads(r[7])), r[8], r[9], r[10],
                                    r[11], r[12], r[13], tuple(json.loads(r[14])), tuple(json.loads(r[15])))
         return [found[r] for r in rows]
+
+    def clauses(self, rows: Sequence[int]) -> dict[int, list[tuple[int, int, int]]]:
+        """(clause row, start, end) of each unit's clauses, offsets inside the unit's text;
+        units without clauses (and indexes built before clauses) are absent."""
+        rows = [int(r) for r in rows]
+        out: dict[int, list[tuple[int, int, int]]] = {}
+        try:
+            for i in range(0, len(rows), 500):
+                chunk = rows[i:i + 500]
+                for c, unit, a, b in self.db.execute(
+                        f'SELECT row, unit, start, "end" FROM clauses WHERE unit IN ({",".join("?" * len(chunk))}) '
+                        f'ORDER BY row', chunk):
+                    out.setdefault(unit, []).append((c, a, b))
+        except sqlite3.OperationalError:     # an index written before clauses existed
+            return {}
+        return out
+
+    def speech_meta(self, ids: Iterable[str]) -> dict[str, dict]:
+        """title, place, year and date of these speeches (what ranking compares a query with)."""
+        ids = list(ids)
+        out = {}
+        for i in range(0, len(ids), 500):
+            chunk = ids[i:i + 500]
+            for sid, title, place, year, date in self.db.execute(
+                    f"SELECT id, title, place, year, date FROM speeches WHERE id IN ({','.join('?' * len(chunk))})", chunk):
+                out[sid] = {"title": title, "place": place, "year": year, "date": date}
+        return out
 
     def all_rows(self, speech_id: str | None = None) -> list[int]:
         q = "SELECT row FROM units" + (" WHERE speech_id = ?" if speech_id else "") + " ORDER BY row"

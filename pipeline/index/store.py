@@ -18,6 +18,7 @@ from .dense import top
 from .rows import FILE as ROWS_FILE, RowStore
 from .sparse import Bm25Sparse
 
+CLAUSE_VECTORS = "clauses.npy"   # one L2-normalised row per clause of a long sentence (rows.clauses)
 STATS_SAMPLE = 4096           # rows whose scores estimate the collection's mean and spread
 
 
@@ -35,6 +36,9 @@ class Store(Protocol):
     def sparse_scores(self, terms: Sequence[str], rows: np.ndarray) -> np.ndarray: ...
     def sparse_stats(self, terms: Sequence[str]) -> tuple[float, float]: ...
     def units(self, rows: Sequence[int]) -> list[Unit]: ...
+    def clauses(self, rows: Sequence[int]) -> dict[int, list[tuple[int, int, int]]]: ...
+    def clause_scores(self, q: np.ndarray, clause_rows: np.ndarray) -> np.ndarray: ...
+    def speech_meta(self, ids) -> dict[str, dict]: ...
     def texts(self, rows: Sequence[int]) -> dict[int, str]: ...
     def neighbours(self, row: int, context: int) -> tuple[tuple[str, ...], tuple[str, ...]]: ...
     def speeches(self) -> list[dict]: ...
@@ -56,6 +60,8 @@ class LocalStore:
         self.dense = dense_module.load(version, manifest["index_type"])
         self.sparse = Bm25Sparse.load(version)
         self.n = int(manifest["counts"]["sentences"])
+        clauses = version / CLAUSE_VECTORS
+        self.clause_vectors = np.load(clauses, mmap_mode="r", allow_pickle=False) if clauses.exists() else None
         self._sample: tuple[np.ndarray, np.ndarray] | None = None
         self._bm25: tuple[tuple[str, ...], np.ndarray] | None = None   # the last query's scores of every row
 
@@ -119,6 +125,17 @@ class LocalStore:
 
     def texts(self, rows):
         return self.rows.texts(rows)
+
+    def clauses(self, rows):
+        return self.rows.clauses(rows) if self.clause_vectors is not None else {}
+
+    def clause_scores(self, q, clause_rows):
+        if not len(clause_rows):
+            return np.zeros(0, dtype=np.float32)
+        return np.asarray(self.clause_vectors[np.asarray(clause_rows, dtype=np.int64)], dtype=np.float32) @ q
+
+    def speech_meta(self, ids):
+        return self.rows.speech_meta(ids)
 
     def neighbours(self, row, context):
         return self.rows.neighbours(row, context)
