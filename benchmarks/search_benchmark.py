@@ -75,19 +75,15 @@ def evaluate(index: Index, gold: list[dict], **options) -> dict:
 
 
 def candidate_recall(index: Index, gold: list[dict], depth: int = 50) -> float:
-    """Share of queries whose answer is among the rows hybrid fusion scores (the top
-    `depth` of dense and of BM25, search's default for k=10): the ceiling a reranker
-    (`--rerank`) over those candidates could reach."""
-    from pipeline.search import bm25_candidates, bm25_scores, dense_candidates
+    """Share of queries whose answer is among the rows hybrid search ranks (the top
+    `depth` of dense and of BM25, search's default for k=10, plus what headings and
+    questions point to): the ceiling of any ranking over those candidates."""
+    from pipeline.search import candidate_table
 
     found = 0
     for q in gold:
-        vector = index.encoder.encode_queries([q["query"]])[0]
-        rows = {r for r, _ in dense_candidates(index, vector, depth, None)}
-        rows |= {r for r, _ in bm25_candidates(bm25_scores(index, q["query"]), depth, None)}
-        marks = ",".join(map(str, rows))
-        units = index.db.execute(f"SELECT speech_id, text FROM units WHERE row IN ({marks})").fetchall()
-        found += any(answers(sid, text, q) for sid, text in units)
+        units, _, _ = candidate_table(index, q["query"], depth)
+        found += any(answers(u.speech_id, u.text, q) for u in units)
     return found / len(gold)
 
 

@@ -172,11 +172,12 @@ def _report(report, as_json: bool, index) -> None:
         _print_json({**report.to_dict(), "index": str(index.root)})
     else:
         console = _console()
-        rate = f", {report.embedded / report.embed_seconds:.0f} sentences/s" if report.embed_seconds and report.embedded else ""
+        encoded = report.embedded + report.clauses_embedded
+        rate = f", {encoded / report.embed_seconds:.0f} passages/s" if report.embed_seconds and encoded else ""
         console.print(f"[bold]{index.root}[/] {report.version}: {len(report.added)} added, {len(report.replaced)} replaced, "
                       f"{len(report.unchanged)} unchanged, {len(report.removed)} removed; {report.sentences} sentences "
-                      f"({report.embedded} embedded, {report.repeated} repeats, {report.cached} from cache{rate}) "
-                      f"in {report.seconds:.1f} s")
+                      f"({report.embedded} embedded, {report.repeated} repeats, {report.cached} from cache), "
+                      f"{report.clauses} new clauses ({report.clauses_embedded} embedded){rate} in {report.seconds:.1f} s")
     for warning in report.warnings:
         click.echo(f"govspeech: warning: {warning}", err=True)
     for file, problem in report.errors:

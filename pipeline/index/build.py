@@ -41,7 +41,9 @@ class BuildReport:
     warnings: list[str] = field(default_factory=list)    # what went wrong but was mended (a reset cache)
     sentences: int = 0           # sentences in the index afterwards
     clauses: int = 0             # clauses of long sentences indexed beside them (new speeches)
-    embedded: int = 0            # distinct passages the encoder really ran on (sentences and clauses)
+    clauses_embedded: int = 0    # distinct clauses the encoder really ran on
+    clauses_cached: int = 0      # clauses whose vectors came from the cache
+    embedded: int = 0            # distinct sentence passages the encoder really ran on
     repeated: int = 0            # passages repeating another in this build (encoded once)
     cached: int = 0              # passages whose vectors came from the cache
     embed_seconds: float = 0.0
@@ -51,7 +53,8 @@ class BuildReport:
     def to_dict(self) -> dict:
         d = dict(self.__dict__)
         d["errors"] = [{"file": f, "error": e} for f, e in self.errors]
-        d["embeddings_per_second"] = round(self.embedded / self.embed_seconds, 1) if self.embed_seconds else None
+        encoded = self.embedded + self.clauses_embedded
+        d["embeddings_per_second"] = round(encoded / self.embed_seconds, 1) if self.embed_seconds else None
         return d
 
 
@@ -146,18 +149,19 @@ def encode_rows(rows: Sequence[SpeechRows], encoder: Encoder, cache_folder: Path
                 clauses: Sequence[Sequence[Sequence[tuple[int, int]]]] = ()) -> tuple[np.ndarray, np.ndarray]:
     """The stored vectors of the new units (each passage through the cache and the
     encoder, then blended with its paragraph: vectors.with_context) and of their clauses
-    (the clause text alone, no blend), encoded in one pass."""
+    (the clause text alone, no blend). The report's embedded / cached / repeated count
+    sentences; clauses_embedded / clauses_cached count clauses; embed_seconds both."""
     units = [u for r in rows for u in r.units]
     passages = [passage_text(u["section_title"], u["text"], passage) for u in units]
     clause_texts = [u["text"][a:b] for r, spans in zip(rows, clauses) for u, unit_spans in zip(r.units, spans)
                     for a, b in unit_spans]
     report.clauses += len(clause_texts)
-    passages = passages + clause_texts
     cache = EmbeddingCache(cache_folder / CACHE_FILE, encoder) if cache_folder else None
     try:
         if cache and cache.reset:
             report.warnings.append(cache.reset)
         raw, stats = embed_passages(encoder, passages, cache, progress)
+        clause_vectors, clause_stats = embed_passages(encoder, clause_texts, cache, progress)
         if cache and cache.reset and cache.reset not in report.warnings:
             report.warnings.append(cache.reset)
     finally:
@@ -166,9 +170,11 @@ def encode_rows(rows: Sequence[SpeechRows], encoder: Encoder, cache_folder: Path
     report.embedded += stats.encoded
     report.repeated += stats.repeated
     report.cached += stats.cached
-    report.embed_seconds += stats.seconds
-    sentence_vectors = with_context(raw[:len(units)], [(u["speech_id"], u["paragraph"]) for u in units], context_weight)
-    return sentence_vectors, np.ascontiguousarray(raw[len(units):], dtype=np.float32)
+    report.clauses_embedded += clause_stats.encoded
+    report.clauses_cached += clause_stats.cached
+    report.embed_seconds += stats.seconds + clause_stats.seconds
+    sentence_vectors = with_context(raw, [(u["speech_id"], u["paragraph"]) for u in units], context_weight)
+    return sentence_vectors, np.ascontiguousarray(clause_vectors, dtype=np.float32)
 
 
 def write_version(root: Path, *, live: LocalStore | None, kept: Sequence[str], new: Sequence[SpeechRows],
