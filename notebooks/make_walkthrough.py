@@ -132,8 +132,13 @@ def render(hits):
         c = h.citation
         text = index.speech(c.speech_id)["text"]
         before, after = text[max(0, c.start - 60):c.start], text[c.end:c.end + 60]
-        parts.append(f"<p><b>{h.rank}.</b> 《{html.escape(c.title or c.speech_id)}》 {c.label()} [{c.start}:{c.end}]<br>"
-                     f"<span style='color:#888'>…{html.escape(before)}</span><mark>{html.escape(c.text)}</mark>"
+        quote = html.escape(c.text)
+        if h.match_start is not None:   # the clause that matched best, underlined inside the sentence
+            a, b = h.match_start - c.start, h.match_end - c.start
+            quote = f"{html.escape(c.text[:a])}<u><b>{html.escape(c.text[a:b])}</b></u>{html.escape(c.text[b:])}"
+        also = f" <i>(also in {len(h.also_in)} more)</i>" if h.also_in else ""
+        parts.append(f"<p><b>{h.rank}.</b> 《{html.escape(c.title or c.speech_id)}》 {c.label()} [{c.start}:{c.end}]{also}<br>"
+                     f"<span style='color:#888'>…{html.escape(before)}</span><mark>{quote}</mark>"
                      f"<span style='color:#888'>{html.escape(after)}…</span></p>")
     return HTML("".join(parts))
 
@@ -141,6 +146,16 @@ render(index.search("农村道路建好以后怎么维护", k=3))
 """)
 code("""
 render(index.search("防止出现大规模返贫", k=3, filters=pipeline.Filters(strength="mandatory")))
+""")
+md("""
+Search reads what a question names — places (every province, prefecture and county), years
+(今年, 去年, 2026年, 十五五) and the kind of number asked (万人, 亿元, %) — and uses it as a soft
+preference for the speeches and sentences that match; the underlined part of a hit is the
+clause that matched best. `literal=True` (`--literal`) ranks without any of that.
+""")
+code("""
+from pipeline.search import understood
+understood("河南今年城镇新增就业目标是多少万人").to_dict()
 """)
 md("## 5. Key points per section")
 code("""
