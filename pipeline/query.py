@@ -180,6 +180,8 @@ def understand(query: str) -> Understood:
         kinds.append("percent")
     if quantity and not kinds:
         kinds = [kind for cue, kind in words.cues if cue in query]
+        if "date" in kinds:             # 多久 / 哪一年 ask when, whatever else the query names
+            kinds = ["date"]
     return Understood(places, years, offset, period, quantity or bool(kinds), tuple(dict.fromkeys(kinds)))
 
 
