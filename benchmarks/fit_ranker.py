@@ -39,6 +39,7 @@ from pipeline.rank import FEATURES  # noqa: E402
 
 PLAIN = {"dense": 0.8, "bm25": 0.2, "quantity": 1.0}     # the previous release's fusion, as a start
 LAMBDAS = (0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0)
+NOISE = 0.005     # pooled MRR@10 differences below this are one query or less on 130
 # How much to trust each retrieval score is tuned on the paraphrased gold sets: the
 # rule-made questions copy their answer's words, so fitted on them alone the ranker
 # learned to trust words over meaning (dev R@1 0.79 → 0.58). The rest (place, year,
@@ -198,7 +199,10 @@ def main() -> None:
         pooled = sum(v[1] * gold_sets[s][1] for s, v in on_gold.items()) / total
         choices.append((round(pooled, 4), l2, w, on_gold))    # ties: the larger l2 (closer to the tuned base)
         print(f"l2 {l2}: training R@1/MRR {mrr(train, w, len(questions))}, gold {on_gold}", file=sys.stderr)
-    pooled, l2, w, on_gold = max(choices, key=lambda c: (c[0], c[1]))
+    # The gold sets hardly ask about places or years, so they can only veto harm: within
+    # NOISE of the best pooled MRR, the weakest L2 (the most the rule-made questions teach).
+    best = max(c[0] for c in choices)
+    pooled, l2, w, on_gold = min((c for c in choices if c[0] >= best - NOISE), key=lambda c: c[1])
     data = {
         "features": list(FEATURES),
         "weights": {f: round(float(x), 4) for f, x in zip(FEATURES, w)},
@@ -207,6 +211,7 @@ def main() -> None:
                    "command": "python benchmarks/fit_ranker.py",
                    "training": {"documents": list(train_questions.DOCS), "questions": len(questions),
                                 "with_answer_among_candidates": len(train)},
+                   "l2_rule": f"weakest L2 within {NOISE} of the best pooled gold MRR@10",
                    "l2_chosen_on": {s: {"R@1": round(r1, 3), "MRR@10": round(m, 3)} for s, (r1, m) in on_gold.items()},
                    "seconds": round(time.perf_counter() - started)},
     }
