@@ -249,7 +249,9 @@ def search(index: "Index", query: str, k: int = 10, mode: str = "hybrid", filter
 def _hits(store: "Store", ranked: list[tuple[int, float]], k: int, spans: dict[int, tuple[int, int]],
           context: int, collapse: bool) -> list[Hit]:
     """The first k distinct sentences of a ranking as hits; a repeat of one already
-    taken joins its `also_in` (read in chunks, so a run of repeats costs little)."""
+    taken joins its `also_in` (read in chunks, so a run of repeats costs little).
+    `also_in` lists the repeats among the ranked candidates: identical text scores
+    alike on both retrievers, so the copies of a hit are found together."""
     hits: list[Hit] = []
     first: dict[str, int] = {}
     also: dict[int, list] = {}
