@@ -220,6 +220,7 @@ def search(index: "Index", query: str, k: int = 10, mode: str = "hybrid", filter
         q = query_vector if query_vector is not None else index.encoder.encode_queries([query])[0]
     terms = query_terms(query) if mode != "dense" else []
     spans: dict[int, tuple[int, int]] = {}
+    known: dict[int, Unit] = {}
     if mode == "dense":
         ranked = store.dense_search(q, depth, selection)
     elif mode == "bm25":
@@ -241,13 +242,14 @@ def search(index: "Index", query: str, k: int = 10, mode: str = "hybrid", filter
         order = np.argsort(-scores, kind="stable")
         ranked = [(units[i].row, float(scores[i])) for i in order]
         spans = {units[i].row: s for i, s in enumerate(clause_spans) if s}
+        known = {u.row: u for u in units}       # read once: the hits reuse them
     if rerank:
         ranked = _rerank(store, query, ranked[:max(depth, k)], rerank)
-    return _hits(store, ranked, k, spans, context, collapse)
+    return _hits(store, ranked, k, spans, context, collapse, known)
 
 
 def _hits(store: "Store", ranked: list[tuple[int, float]], k: int, spans: dict[int, tuple[int, int]],
-          context: int, collapse: bool) -> list[Hit]:
+          context: int, collapse: bool, known: dict[int, Unit] | None = None) -> list[Hit]:
     """The first k distinct sentences of a ranking as hits; a repeat of one already
     taken joins its `also_in` (read in chunks, so a run of repeats costs little).
     `also_in` lists the repeats among the ranked candidates: identical text scores
@@ -260,7 +262,10 @@ def _hits(store: "Store", ranked: list[tuple[int, float]], k: int, spans: dict[i
     while at < len(ranked) and len(hits) < k:
         part = ranked[at:at + chunk]
         at += chunk
-        for (row, score), unit in zip(part, store.units([r for r, _ in part])):
+        missing = [r for r, _ in part if r not in (known or {})]
+        read = dict(zip(missing, store.units(missing))) if missing else {}
+        for row, score in part:
+            unit = read[row] if row in read else known[row]
             key = _same_text(unit.text) if collapse else str(row)
             if key in first:
                 also[first[key]].append(unit.citation())

