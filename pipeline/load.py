@@ -78,8 +78,10 @@ def load(path: str | Path, max_bytes: int = MAX_BYTES) -> RawDocument:
 def decode(path: Path, data: bytes) -> tuple[str, str]:
     """Bytes → text, with the encoding found by charset-normalizer.
 
-    UTF-8 (with or without BOM) is tried strictly first: it is the common case and
-    a detector's guess can only be worse on valid UTF-8.
+    A byte-order mark decides the encoding (UTF-8 after a UTF-8 BOM, bad bytes
+    replaced by U+FFFD; UTF-16 after a UTF-16 BOM). Otherwise UTF-8 is tried
+    first with no error allowed: it is the common case and a detector's guess can
+    only be worse on valid UTF-8; charset-normalizer guesses only when it fails.
     """
     if data.startswith(b"\xef\xbb\xbf"):
         return data[3:].decode("utf-8", errors="replace"), "utf-8-sig"

@@ -78,7 +78,7 @@ def budget(n: int, per_section: int | None, ratio: float | None) -> int:
         return min(n, max(0, per_section))
     if ratio is not None:
         return min(n, max(1, round(n * ratio)))
-    return min(n, max(1, min(3, round(math.sqrt(n) / 1.5))))   # 1 for ≤3 sentences, 2 up to ~11, then 3
+    return min(n, max(1, min(3, round(math.sqrt(n) / 1.5))))   # 1 for ≤5 sentences, 2 for 6–14, then 3
 
 
 def summarize(speech: Speech, per_section: int | None = None, ratio: float | None = None, encoder=None,
