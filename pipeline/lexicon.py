@@ -110,3 +110,38 @@ def question_cues() -> QuestionCues:
         quantity_question=re.compile("|".join(f"(?:{p})" for p in blocks["quantity questions"])),
         quantity=re.compile("|".join(f"(?:{p})" for p in blocks["quantities"])),
     )
+
+
+@lru_cache(maxsize=1)
+def not_modal_yao() -> frozenset[str]:
+    """要- words that are not the modal 要 (要求, 要点 …): resources/not_modal_yao.txt."""
+    return frozenset(read_list(resource_path("not_modal_yao.txt")))
+
+
+def _alternatives(name: str, anchored: bool = False) -> re.Pattern:
+    body = "|".join(f"(?:{p})" for p in read_list(resource_path(name)))
+    return re.compile(f"^(?:{body})" if anchored else body)
+
+
+@lru_cache(maxsize=1)
+def goal_pattern() -> re.Pattern:
+    """A sentence that states a goal (目标, 力争, 年底前 …): resources/goals.txt."""
+    return _alternatives("goals.txt")
+
+
+@lru_cache(maxsize=1)
+def past_pattern() -> re.Pattern:
+    """A sentence that opens in the past (去年, 五年来 …): resources/past.txt, matched at the start."""
+    return _alternatives("past.txt", anchored=True)
+
+
+@lru_cache(maxsize=1)
+def front_offices() -> tuple[str, ...]:
+    """Offices and forms of address that mark a front-matter line: resources/front_offices.txt."""
+    return tuple(read_list(resource_path("front_offices.txt")))
+
+
+@lru_cache(maxsize=1)
+def speech_kinds() -> tuple[str, ...]:
+    """Kinds of text a title names, longer names first: resources/speech_kinds.txt."""
+    return tuple(read_list(resource_path("speech_kinds.txt")))
