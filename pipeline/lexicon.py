@@ -145,3 +145,25 @@ def front_offices() -> tuple[str, ...]:
 def speech_kinds() -> tuple[str, ...]:
     """Kinds of text a title names, longer names first: resources/speech_kinds.txt."""
     return tuple(read_list(resource_path("speech_kinds.txt")))
+
+
+@dataclass(frozen=True)
+class Gazetteer:
+    names: re.Pattern                # every full and short name, longest first
+    place: dict[str, str]            # a name as written → the place it stands for (河南 → 河南省, 洛阳 → 河南省洛阳市)
+
+
+@lru_cache(maxsize=1)
+def gazetteer() -> Gazetteer:
+    """resources/places.txt: provinces and prefecture-level divisions, by full and short name.
+    A prefecture stands for itself with its province (洛阳市 → 河南省洛阳市), so that a filter
+    on either name finds it."""
+    place: dict[str, str] = {}
+    for line in read_list(resource_path("places.txt")):
+        full, short, *province = line.split()
+        canonical = (province[0] if province else "") + full
+        place[full] = canonical
+        if short != "-":
+            place.setdefault(short, canonical)      # 吉林 is the province; 吉林市 only by its full name
+    names = sorted(place, key=lambda n: (-len(n), n))
+    return Gazetteer(re.compile("|".join(map(re.escape, names))), place)

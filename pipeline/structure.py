@@ -161,7 +161,7 @@ def structure(
 
     front = " ".join(text[s.start:s.end] for s, k in units if k in ("front", "salutation"))
     salutation = next((text[s.start:s.end].rstrip("：:") for s, k in units if k == "salutation"), None)
-    meta = _meta(title, front, text[:400], meta or Meta(), salutation, truncated)
+    meta = _meta(title, front, text[:400], meta or Meta(), salutation, truncated, text[:OPENING])
     return Speech(
         id=speech_id,
         title=title,
@@ -281,15 +281,39 @@ _DATE = re.compile(r"(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日")
 _YEAR = re.compile(r"(19\d{2}|20\d{2})\s*年")
 _LEVEL = re.compile(r"全(国|省|市|县|区|州|盟|旗|镇|乡)")
 _MEETING = re.compile(r"在(.{2,60}?)(?:上|时)的(?:主题|总结|开幕|闭幕)?(?:讲话|报告|致辞|发言|主持词|演讲)")
-_PLACE = re.compile(rf"(?:^|[在于年])([{HAN_RANGE}]{{2,6}}?(?:省|市|县|自治区|自治州|地区))")
+_PLACE = re.compile(rf"(?:^在?|[在于年])([{HAN_RANGE}]{{2,6}}?(?:省|市|县|自治区|自治州|地区))")
 
 
-def _meta(title: str, front: str, head: str, known: Meta, salutation: str | None, truncated: bool) -> Meta:
+OPENING = 3000     # the first characters of a speech (a page or so): where it says where it is
+_LOCAL = re.compile(r"(?<![健完齐安周保成顾])全[省市县区州盟旗镇乡]")   # 全市, not 健全区域
+_NATIONAL = re.compile(r"全国|中央|国务院")
+
+
+def _place_in(text: str) -> str | None:
+    """The place a provincial, city or county speech is about when its title names none:
+    the province or prefecture (resources/places.txt) its title and opening name most
+    often, the first named on a tie. A national speech (全国, 中央 … more often than 全省,
+    全市, 全县 …) gets none: the places it names are examples, not where it was given."""
+    if len(_LOCAL.findall(text)) <= len(_NATIONAL.findall(text)):
+        return None
+    gazetteer = lexicon.gazetteer()
+    seen: dict[str, list[int]] = {}
+    for m in gazetteer.names.finditer(text):
+        seen.setdefault(gazetteer.place[m.group(0)], []).append(m.start())
+    if not seen:
+        return None
+    return max(seen, key=lambda p: (len(seen[p]), -seen[p][0]))
+
+
+def _meta(title: str, front: str, head: str, known: Meta, salutation: str | None, truncated: bool,
+          opening: str = "") -> Meta:
     date = _DATE.search(front) or _DATE.search(title) or _DATE.search(head)
     year = _YEAR.search(title) or _YEAR.search(front)
     kinds = re.findall("|".join(map(re.escape, lexicon.speech_kinds())), title)
     meeting = _MEETING.search(title)
     place = next((p for p in _PLACE.findall(title) if not p.startswith(("全", "我", "本", "在全"))), None)
+    if place is None:
+        place = _place_in(f"{title}\n{opening}")
     speaker = next((w for w in front.split() if 2 <= len(w) <= 4 and all_han(w)), None)
     return replace(
         known,
