@@ -95,6 +95,14 @@ def read_speeches(path: str | Path, speech_id: str | None = None, lexicon: Lexic
     return [read_speech(path, lexicon=lexicon)]
 
 
+def speech_files(paths) -> list[Path]:
+    """The files `index build` and `summarize DIR` read: files as given, folders searched
+    recursively for speech files and .jsonl/.csv collections, in a stable order."""
+    from .index import discover
+
+    return discover(paths)
+
+
 def _id_range(ids: list[str]) -> str:
     return f"its {len(ids)} speeches are {ids[0]} … {ids[-1]}" if len(ids) > 1 else f"its one speech is {ids[0]}"
 

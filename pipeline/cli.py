@@ -380,7 +380,7 @@ def _print_summary(summary) -> None:
     _console().print(tree)
 
 
-def output_names(files, folder) -> dict:
+def _output_names(files, folder) -> dict:
     """The name each file's summaries are written under: its stem (seed.txt → seed), or its
     whole name when another file has the same stem (seed.html, seed.pdf), or its path under
     the folder when two subfolders hold the same name (a__seed.txt). A collection's record n
@@ -401,11 +401,10 @@ def output_names(files, folder) -> dict:
 
 
 def _summarize_folder(folder, out, per_section, ratio, top_n, model) -> None:
-    from .index import discover
     from .summarize import summarize as run, to_markdown
 
-    files = discover([folder])
-    names = output_names(files, folder)
+    files = api.speech_files([folder])
+    names = _output_names(files, folder)
     out.mkdir(parents=True, exist_ok=True)
     written: dict[str, str] = {}       # output name → the speech it summarizes (no name is written twice)
     replaced, failed = 0, []
