@@ -10,15 +10,12 @@ states a measure; a past-tense figure (去年增长3%) stays a statement.
 
 from __future__ import annotations
 
-import re
 from dataclasses import replace
 
 from . import lexicon as lexicon_module
 from .lexicon import Lexicon
 from .model import Sentence, Speech
 from .tokenize import words
-
-_NEGATED_ADVISORY = re.compile(r"(不要|不应|不宜)")
 
 
 def classify(sentence: Sentence, lexicon: Lexicon) -> Sentence:
@@ -34,8 +31,9 @@ def classify(sentence: Sentence, lexicon: Lexicon) -> Sentence:
     opening = _opening_verb(tokens, lexicon)
     if opening:
         advisory.append(opening)
-    if _NEGATED_ADVISORY.search(sentence.text):
-        mandatory.append(_NEGATED_ADVISORY.search(sentence.text).group(0))
+    prohibition = lexicon_module.prohibition_pattern().search(sentence.text)
+    if prohibition:
+        mandatory.append(prohibition.group(0))
     cues = tuple(dict.fromkeys(mandatory + advisory))
     strength = "mandatory" if mandatory else ("advisory" if advisory else None)
     measures = _matches(sentence.text, lexicon.targets)

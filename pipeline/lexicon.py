@@ -136,6 +136,12 @@ def past_pattern() -> re.Pattern:
 
 
 @lru_cache(maxsize=1)
+def prohibition_pattern() -> re.Pattern:
+    """A negated advisory cue (不要, 不应 …), a prohibition: resources/prohibitions.txt."""
+    return re.compile("|".join(map(re.escape, read_list(resource_path("prohibitions.txt")))))
+
+
+@lru_cache(maxsize=1)
 def front_offices() -> tuple[str, ...]:
     """Offices and forms of address that mark a front-matter line: resources/front_offices.txt."""
     return tuple(read_list(resource_path("front_offices.txt")))
