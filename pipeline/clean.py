@@ -17,31 +17,14 @@ from typing import Callable, Sequence
 
 from . import lexicon
 from .headings import match_marker
+from .text import CLOSERS, HAN_RANGE, PARAGRAPH_END, is_cjk
 
 _ZERO_WIDTH = re.compile(r"[\u200b-\u200d\u2060\ufeff\u00ad]")
 _FULLWIDTH_ALNUM = re.compile(r"[\uff10-\uff19\uff21-\uff3a\uff41-\uff5a]")
 _WHITESPACE = re.compile(r"[ \t\n\u00a0\u3000\u2002\u2003\u2009\u200a\u202f\u205f]+")
-_TERMINAL = set("。！？；：.!?;:…")
-_CLOSERS = set("”’」』）)】")
 _OPENERS = set("《“（「『【")
 _JOINERS = set("》”）」』】，、。；：！？")
 _HALF_TO_FULL = {",": "，", ":": "：", ";": "；", "?": "？", "!": "！"}
-
-
-def is_cjk(ch: str) -> bool:
-    """Chinese characters, CJK punctuation, and the redaction mark * (which stands for a word)."""
-    o = ord(ch)
-    return (
-        0x3400 <= o <= 0x9FFF
-        or 0xF900 <= o <= 0xFAFF
-        or 0x3000 < o <= 0x303F
-        or 0xFF01 <= o <= 0xFF0F
-        or 0xFF1A <= o <= 0xFF20
-        or 0xFF3B <= o <= 0xFF40
-        or 0xFF5B <= o <= 0xFF65
-        or 0x2010 <= o <= 0x2027
-        or ch in "*＊"
-    )
 
 
 @dataclass(frozen=True)
@@ -91,7 +74,7 @@ class Mapped:
         return Mapped("".join(texts), offs, self.raw_len)
 
 
-_CAPTION = re.compile(r" *(?:新华社|人民日报|中新社)?记者 *[\u4e00-\u9fff]{2,4}(?:[、 ][\u4e00-\u9fff]{2,4})* */? *摄 *")
+_CAPTION = re.compile(rf" *(?:新华社|人民日报|中新社)?记者 *[{HAN_RANGE}]{{2,4}}(?:[、 ][{HAN_RANGE}]{{2,4}})* */? *摄 *")
 
 
 def clean(raw: str, chrome: Sequence[re.Pattern] | None = None) -> Cleaned:
@@ -167,7 +150,7 @@ def _drop_repeated_title(m: Mapped) -> Mapped:
     lines = m.text.split("\n")
     first = next((ln.strip() for ln in lines if ln.strip()), "")
     chars = [c for c in first if not c.isspace()]
-    if not 6 <= len(chars) <= 80 or first[-1] in _TERMINAL:
+    if not 6 <= len(chars) <= 80 or first[-1] in PARAGRAPH_END:
         return m
     at = m.text.find(first) + len(first)
     pattern = re.compile(r"(?:^|(?<=\n))[ \t\u3000]*" + r"\s*".join(map(re.escape, chars)), re.M)
@@ -228,7 +211,7 @@ def _normalise_punctuation(m: Mapped) -> Mapped:
     m = m.sub(re.compile(r"[,:;?!]"), simple)
     text = m.text
     m = m.sub(re.compile(r"\(([^()\n]{0,60})\)"), paren)
-    m = m.sub(re.compile(r"(?<=[\u4e00-\u9fff”）])\.(?=\s*(?:$|\n|[\u4e00-\u9fff“]))"), period)
+    m = m.sub(re.compile(rf"(?<=[{HAN_RANGE}”）])\.(?=\s*(?:$|\n|[{HAN_RANGE}“]))"), period)
     return m.sub(re.compile(r'[^\n]*"[^\n]*'), quotes)
 
 
@@ -311,7 +294,7 @@ def _line_width(widths: list[float], last_chars: list[str]) -> float | None:
     full = long[int(0.75 * (len(long) - 1))]
     if full < 12:
         return None
-    ends_sentence = [c in _TERMINAL or c in _CLOSERS for c in last_chars]
+    ends_sentence = [bool(c) and (c in PARAGRAPH_END or c in CLOSERS) for c in last_chars]
     if sum(ends_sentence) >= 0.5 * len(widths):
         return None
     near = [i for i, w in enumerate(widths) if 0.85 * full <= w <= 1.12 * full]
@@ -326,16 +309,16 @@ def _paragraph_ends(prev: str, width: float, nxt: str, full: float) -> bool:
     if not prev:
         return False
     last = prev[-1]
-    while last in _CLOSERS and len(prev) > 1:
+    while last in CLOSERS and len(prev) > 1:
         prev, last = prev[:-1], prev[-2]
-    ends_sentence = last in _TERMINAL
+    ends_sentence = last in PARAGRAPH_END
     if width < 0.8 * full:
         return True                      # a short line ends its paragraph
     if ends_sentence and width < 0.93 * full:
         return True
     if ends_sentence and (match_marker(nxt) or lexicon.starts_with_salutation(nxt)):
         return True                      # each heading starts a new unit
-    if match_marker(prev) and not any(c in _TERMINAL for c in prev) and width < 0.9 * full:
+    if match_marker(prev) and not any(c in PARAGRAPH_END for c in prev) and width < 0.9 * full:
         return True                      # a heading line a little short of full width
     return False
 

@@ -289,7 +289,7 @@ def test_each_heading_starts_a_unit_and_no_paragraph_spans_two(seed_speech):
         assert_each_heading_starts_a_paragraph(speech)
 
 
-# -- known gaps (xfail: see the reasons) ----------------------------------------------
+# -- shapes that once broke (each test names it) ----------------------------------------
 
 FLOOD = """在全县防汛抗旱工作会议上的讲话
 同志们：
