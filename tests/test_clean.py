@@ -165,3 +165,18 @@ def test_glossary_notes_after_the_speech_are_not_speech():
            "〔1〕两个毫不动摇：毫不动摇巩固和发展公有制经济，毫不动摇鼓励、支持、引导非公有制经济发展。\n")
     speech = parse_text(raw)
     assert speech.paragraphs[-1].text == "要坚持“两个毫不动摇”〔1〕，依法保护民营企业产权和企业家权益。"
+
+
+# -- linear time on one-line speeches -------------------------------------------------
+
+def test_straight_quotes_are_found_once_per_line_from_its_start():
+    """The quote pass matches whole lines holding a straight quote, and only from a line's
+    start: a pattern that may start anywhere retries from every character of a long line
+    without quotes (a flattened speech: quadratic). benchmarks/ingest_benchmark.py shows the scaling."""
+    from pipeline.clean import _QUOTED_LINE
+
+    text = '今年要坚持"两山"理念。\n全市粮食产量稳定。\n推进"放管服"改革'
+    assert [m.group(0) for m in _QUOTED_LINE.finditer(text)] == ['今年要坚持"两山"理念。', '推进"放管服"改革']
+    assert _QUOTED_LINE.match(text, 3) is None              # mid-line: no attempt from here
+    assert _QUOTED_LINE.search("全市粮食产量稳定。" * 200) is None
+    assert clean(text).text == "今年要坚持“两山”理念。\n全市粮食产量稳定。\n推进“放管服”改革"
