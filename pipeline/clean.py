@@ -279,8 +279,20 @@ def _resolve_whitespace(m: Mapped, raw: str) -> tuple[Mapped, bool]:
     pieces = [(bounds[i], bounds[i + 1]) for i in range(0, len(bounds), 2)]
     widths = [_width("".join(raw[o] for o in m.offs[a:b])) for a, b in pieces]
     last_chars = [text[b - 1] if b > a else "" for a, b in pieces]
-    full = _line_width(widths, last_chars)
+    spaces = [r for r, k in zip(runs, kinds) if k == "wrap"]
+    between = _paragraph_spaces(text, spaces, pieces)
+    width_before = {b: w for (_, b), w in zip(pieces, widths)}
+    mid_sentence = [width_before[r.start()] for r in spaces if r.start() not in between]
+    # (text that keeps its own line breaks is not a flattened PDF, whatever a few
+    # stray wrap spaces inside its lines say)
+    one_line = len(spaces) > 2 * sum(k == "line" for k in kinds)
+    line = _regular_width(mid_sentence) if one_line else None
+    joined = line is None and len(spaces) >= 2 and len(between) >= 0.6 * len(spaces)
+    full = None if joined else (_line_width(widths, last_chars) or line)
     wrapped = full is not None
+    # A space after a sentence end that precedes a heading marker is a paragraph
+    # break in any shape; in a space-joined document every paragraph space is.
+    breaks = set(between) if joined else {s for s, why in between.items() if why == "end+heading"}
 
     width_of = {a: w for (a, _), w in zip(pieces, widths)}
     start_of_next = {r.start(): r.end() for r in runs}
@@ -293,9 +305,10 @@ def _resolve_whitespace(m: Mapped, raw: str) -> tuple[Mapped, bool]:
         if kind == "break":
             return "\n"
         if kind == "space":
-            return " "
+            # a wrap inside a number (6 0%): wrapped Chinese text never spaces digits
+            return "" if wrapped and text[x.start() - 1].isdigit() and text[x.end()].isdigit() else " "
         if not wrapped:
-            return "\n" if kind == "line" else ""
+            return "\n" if kind == "line" or x.start() in breaks else ""
         prev_start = piece_start.get(x.start(), 0)
         prev = text[prev_start:x.start()]
         nxt_start = start_of_next[x.start()]
@@ -303,6 +316,59 @@ def _resolve_whitespace(m: Mapped, raw: str) -> tuple[Mapped, bool]:
 
     index = {r.start(): i for i, r in enumerate(runs)}
     return m.sub(_WHITESPACE, decide), wrapped
+
+
+_DATE_LINE = re.compile(r"\d{4}年\d{1,2}月\d{1,2}日")   # a notice's closing date
+
+
+def _paragraph_spaces(text: str, spaces: list[re.Match], pieces: list[tuple[int, int]]) -> dict[int, str]:
+    """The spaces (by start) that would separate paragraphs if the document's
+    paragraphs were joined by single spaces, with the reason: after a sentence end
+    (。！？；：), before or after a heading (一、 （一） …), after the title, before a
+    closing date. Wrap spaces of a PDF line fall there only by chance."""
+    piece_at = {a: b for a, b in pieces}
+    piece_before = {b: a for a, b in pieces}
+    first = next((a for a, b in pieces if b > a), 0)
+    out: dict[int, str] = {}
+    for r in spaces:
+        s, e = r.span()
+        a = piece_before.get(s, s)
+        prev = text[a:s].rstrip("".join(_CLOSERS))
+        nxt = text[e:piece_at.get(e, e)]
+        ends = bool(prev) and prev[-1] in _TERMINAL
+        if ends and match_marker(nxt[:16]):
+            out[s] = "end+heading"
+        elif ends:
+            out[s] = "end"
+        elif match_marker(nxt[:16]):
+            out[s] = "heading"
+        elif _heading_piece(prev):
+            out[s] = "after heading"
+        elif a == first and len(prev) <= 100 and prev[-1:] not in "，,、" and not lexicon.starts_with_salutation(prev):
+            out[s] = "title"
+        elif _DATE_LINE.fullmatch(nxt):
+            out[s] = "date"
+    return out
+
+
+def _heading_piece(piece: str) -> bool:
+    """一、总体要求 or （一）完善监测帮扶机制: a marker and a short title without a sentence end."""
+    marker = match_marker(piece[:16])
+    return (marker is not None and 0 < len(piece) - marker.length <= 40
+            and not any(c in _TERMINAL for c in piece[marker.length:]))
+
+
+def _regular_width(widths: list[float]) -> float | None:
+    """The line width when the pieces that end mid-sentence all have about one width
+    (PDF wraps cut at the page's line width), else None. Stray spaces inside the
+    paragraphs of a space-joined document cut pieces of any width."""
+    if len(widths) < 3:
+        return None
+    median = sorted(widths)[len(widths) // 2]
+    near = [w for w in widths if 0.9 * median <= w <= 1.1 * median]
+    if median < 12 or len(near) < 0.75 * len(widths):
+        return None
+    return max(near)
 
 
 def _line_width(widths: list[float], last_chars: list[str]) -> float | None:
