@@ -319,13 +319,14 @@ def _resolve_whitespace(m: Mapped, raw: str) -> tuple[Mapped, bool]:
 
 
 _DATE_LINE = re.compile(r"\d{4}年\d{1,2}月\d{1,2}日")   # a notice's closing date
+_DOC_NUMBER = re.compile(r"[〔［\[]\d{4}[〕］\]]\d{1,4}号$")     # 国办发〔2024〕12号 under the title
 
 
 def _paragraph_spaces(text: str, spaces: list[re.Match], pieces: list[tuple[int, int]]) -> dict[int, str]:
     """The spaces (by start) that would separate paragraphs if the document's
     paragraphs were joined by single spaces, with the reason: after a sentence end
-    (。！？；：), before or after a heading (一、 （一） …), after the title, before a
-    closing date. Wrap spaces of a PDF line fall there only by chance."""
+    (。！？；：), before or after a heading (一、 （一） …), after the title or the
+    document number, around a closing date. Wrap spaces of a PDF line fall there only by chance."""
     piece_at = {a: b for a, b in pieces}
     piece_before = {b: a for a, b in pieces}
     first = next((a for a, b in pieces if b > a), 0)
@@ -346,8 +347,10 @@ def _paragraph_spaces(text: str, spaces: list[re.Match], pieces: list[tuple[int,
             out[s] = "after heading"
         elif a == first and len(prev) <= 100 and prev[-1:] not in "，,、" and not lexicon.starts_with_salutation(prev):
             out[s] = "title"
-        elif _DATE_LINE.fullmatch(nxt):
+        elif _DATE_LINE.fullmatch(nxt) or _DATE_LINE.fullmatch(prev):
             out[s] = "date"
+        elif _DOC_NUMBER.search(prev):
+            out[s] = "document number"
     return out
 
 
