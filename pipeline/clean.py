@@ -6,7 +6,10 @@ copy; normalise half-width punctuation in Chinese context; then decide, for ever
 run of white space, whether it is a paragraph break ("\\n"), a real space between
 Latin words (" "), or a hard-wrap artefact to remove (""). Text whose pieces have
 the near-constant width of wrapped lines (PDF text flattened onto one line) gets
-its paragraphs rebuilt from line widths and heading markers.
+its paragraphs rebuilt from line widths and heading markers; text whose single
+spaces fall after sentence ends and around headings (a scraped record stored on
+one line, paragraphs joined by one space) gets a break at each of those spaces.
+Every pass is linear in the text's length.
 """
 
 from __future__ import annotations
@@ -279,16 +282,18 @@ def _resolve_whitespace(m: Mapped, raw: str) -> tuple[Mapped, bool]:
     pieces = [(bounds[i], bounds[i + 1]) for i in range(0, len(bounds), 2)]
     widths = [_width("".join(raw[o] for o in m.offs[a:b])) for a, b in pieces]
     last_chars = [text[b - 1] if b > a else "" for a, b in pieces]
+    # Single spaces touching Chinese are PDF wraps or paragraph separators (a scraped
+    # record: `标题 第一段。 第二段。 一、…`). Wraps cut mid-sentence at one line
+    # width; separators fall after sentence ends and around headings.
     spaces = [r for r, k in zip(runs, kinds) if k == "wrap"]
     between = _paragraph_spaces(text, spaces, pieces)
     width_before = {b: w for (_, b), w in zip(pieces, widths)}
-    mid_sentence = [width_before[r.start()] for r in spaces if r.start() not in between]
-    # (text that keeps its own line breaks is not a flattened PDF, whatever a few
-    # stray wrap spaces inside its lines say)
+    regular = _regular_width([width_before[r.start()] for r in spaces if r.start() not in between])
+    joined = regular is None and len(spaces) >= 2 and len(between) >= 0.6 * len(spaces)
+    # (text that keeps its own line breaks is no flattened PDF, whatever a few stray
+    # wrap spaces inside its lines say: it needs the page-wide evidence of _line_width)
     one_line = len(spaces) > 2 * sum(k == "line" for k in kinds)
-    line = _regular_width(mid_sentence) if one_line else None
-    joined = line is None and len(spaces) >= 2 and len(between) >= 0.6 * len(spaces)
-    full = None if joined else (_line_width(widths, last_chars) or line)
+    full = None if joined else (_line_width(widths, last_chars) or (regular if one_line else None))
     wrapped = full is not None
     # A space after a sentence end that precedes a heading marker is a paragraph
     # break in any shape; in a space-joined document every paragraph space is.
