@@ -316,6 +316,9 @@ def _resolve_whitespace(m: Mapped, raw: str) -> tuple[Mapped, bool]:
             return "\n" if kind == "line" or x.start() in breaks else ""
         prev_start = piece_start.get(x.start(), 0)
         prev = text[prev_start:x.start()]
+        if between.get(x.start()) == "title" and width_of.get(prev_start, full) < 0.9 * max(full, regular or 0):
+            # a title line short of the width the mid-sentence wraps show (below 0.8 is caught anyway)
+            return "\n"
         nxt_start = start_of_next[x.start()]
         return "\n" if _paragraph_ends(prev, width_of.get(prev_start, full), text[nxt_start:nxt_start + 12], full) else ""
 

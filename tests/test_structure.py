@@ -358,6 +358,14 @@ def test_the_same_document_wrapped_like_a_pdf_comes_back_the_same():
     assert [p.text for p in wrapped.paragraphs] == list(doc.paragraphs)
 
 
+def test_wrapped_title_a_little_short_of_full_width_is_not_glued_to_the_text():
+    doc = space_joined.SILVER_ECONOMY
+    assert len(doc.title) == 32                                # 0.89 of the 36-character line
+    speech = parse_text(wrap([doc.title, *doc.paragraphs]), "yfjj")
+    assert speech.title == doc.title
+    assert [p.text for p in speech.paragraphs] == list(doc.paragraphs)
+
+
 def test_sentence_end_before_a_heading_breaks_in_a_line_per_paragraph_text():
     speech = parse_text("在全县春耕生产工作会议上的讲话\n同志们：\n一、抓好春耕备耕\n"
                         "今年春耕生产形势总体较好。各乡镇要严禁撂荒耕地。 二、做好农资保障\n要加强化肥、种子储备。\n")
