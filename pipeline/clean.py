@@ -77,11 +77,7 @@ class Mapped:
         return Mapped("".join(texts), offs, self.raw_len)
 
 
-<<<<<<< HEAD
-_CAPTION = re.compile(rf" *(?:新华社|人民日报|中新社)?记者 *[{HAN_RANGE}]{{2,4}}(?:[、 ][{HAN_RANGE}]{{2,4}})* */? *摄 *")
-=======
-_CAPTION = re.compile(r"(?<! ) *(?:新华社|人民日报|中新社)?记者 *[\u4e00-\u9fff]{2,4}(?:[、 ][\u4e00-\u9fff]{2,4})* */? *摄 *")
->>>>>>> clean
+_CAPTION = re.compile(rf"(?<! ) *(?:新华社|人民日报|中新社)?记者 *[{HAN_RANGE}]{{2,4}}(?:[、 ][{HAN_RANGE}]{{2,4}})* */? *摄 *")
 
 
 def clean(raw: str, chrome: Sequence[re.Pattern] | None = None) -> Cleaned:
@@ -221,16 +217,11 @@ def _normalise_punctuation(m: Mapped) -> Mapped:
     m = m.sub(re.compile(r"[,:;?!]"), simple)
     text = m.text
     m = m.sub(re.compile(r"\(([^()\n]{0,60})\)"), paren)
-<<<<<<< HEAD
     m = m.sub(re.compile(rf"(?<=[{HAN_RANGE}”）])\.(?=\s*(?:$|\n|[{HAN_RANGE}“]))"), period)
-    return m.sub(re.compile(r'[^\n]*"[^\n]*'), quotes)
-=======
-    m = m.sub(re.compile(r"(?<=[\u4e00-\u9fff”）])\.(?=\s*(?:$|\n|[\u4e00-\u9fff“]))"), period)
     # One match per line holding a straight quote, anchored at the line start: an
     # unanchored [^\n]*"[^\n]* retries from every position of a line without one,
     # which made a one-line speech quadratic (500 KB: minutes).
     return m.sub(_QUOTED_LINE, quotes)
->>>>>>> clean
 
 
 # -- white space: breaks, wraps and real spaces ---------------------------------
@@ -334,9 +325,9 @@ def _paragraph_spaces(text: str, spaces: list[re.Match], pieces: list[tuple[int,
     for r in spaces:
         s, e = r.span()
         a = piece_before.get(s, s)
-        prev = text[a:s].rstrip("".join(_CLOSERS))
+        prev = text[a:s].rstrip("".join(CLOSERS))
         nxt = text[e:piece_at.get(e, e)]
-        ends = bool(prev) and prev[-1] in _TERMINAL
+        ends = bool(prev) and prev[-1] in PARAGRAPH_END
         if ends and match_marker(nxt[:16]):
             out[s] = "end+heading"
         elif ends:
@@ -358,7 +349,7 @@ def _heading_piece(piece: str) -> bool:
     """一、总体要求 or （一）完善监测帮扶机制: a marker and a short title without a sentence end."""
     marker = match_marker(piece[:16])
     return (marker is not None and 0 < len(piece) - marker.length <= 40
-            and not any(c in _TERMINAL for c in piece[marker.length:]))
+            and not any(c in PARAGRAPH_END for c in piece[marker.length:]))
 
 
 def _regular_width(widths: list[float]) -> float | None:

@@ -290,9 +290,6 @@ def test_each_heading_starts_a_unit_and_no_paragraph_spans_two(seed_speech):
         assert_each_heading_starts_a_paragraph(speech)
 
 
-<<<<<<< HEAD
-# -- shapes that once broke (each test names it) ----------------------------------------
-=======
 # -- space-joined one-line documents (scraped records) ----------------------------------
 
 @pytest.mark.parametrize("doc", space_joined.DOCS, ids=[d.id for d in space_joined.DOCS])
@@ -377,8 +374,7 @@ def test_sentence_end_before_a_heading_breaks_in_a_line_per_paragraph_text():
     assert outline_of(speech) == [(("一",), "抓好春耕备耕"), (("二",), "做好农资保障")]
 
 
-# -- known gaps (xfail: see the reasons) ----------------------------------------------
->>>>>>> clean
+# -- shapes that once broke (each test names it) ----------------------------------------
 
 FLOOD = """在全县防汛抗旱工作会议上的讲话
 同志们：
