@@ -253,7 +253,7 @@ def term_spans(text: str, words: list[str], offset: int = 0) -> list[tuple[int, 
                 spans.append((offset + i, offset + i + len(w), "term"))
                 taken[i:i + len(w)] = [True] * len(w)
             i = text.find(w, i + len(w))
-    return spans
+    return sorted(spans)
 
 
 def hit_paragraph(reader: SpeechReader, hit, words: list[str]) -> Markup:
