@@ -433,7 +433,7 @@ def create_app(index_name: str | None = None, warm: bool = False, allowed_hosts:
             raise HTTPException(422, f"speech: an id longer than {MAX_FIELD} characters")
         return Filters(speech=tuple(s for s in speech if s), since=since or None, until=until or None,
                        place=place or None, section=section or None, kind=tuple(kind or ()),
-                       strength=strength)
+                       strength=strength or None)
 
     # -- API --------------------------------------------------------------------------
 
@@ -470,7 +470,8 @@ def create_app(index_name: str | None = None, warm: bool = False, allowed_hosts:
     def search_page(request: Request, q: Annotated[str, Query(max_length=MAX_QUERY)] = "", k: K = 10,
                     mode: Mode = "hybrid", speech: Annotated[list[str] | None, Query()] = None, since: Field = None,
                     until: Field = None, place: Field = None, section: Field = None,
-                    kind: Annotated[list[Kind] | None, Query()] = None, strength: Strength | None = None):
+                    kind: Annotated[list[Kind] | None, Query()] = None,
+                    strength: Literal["", "mandatory", "advisory"] | None = None):   # "": the form's 不限
         version = live.get()
         filters = filters_of(speech, since, until, place, section, kind, strength)
         hits, problem, status = [], None, 200

@@ -202,6 +202,13 @@ def test_search_page_keeps_the_form_and_lists_speeches(client):
     assert page.text.count('<span class="tag mandatory">') == page.text.count('<li class="hit-item">') > 0
 
 
+def test_search_page_accepts_the_form_as_a_browser_sends_it(client):
+    """Empty fields are sent too (speech=, strength= …): they mean "no filter"."""
+    page = client.get("/?q=%E7%AE%A1%E6%8A%A4&speech=&since=&until=&place=&section=&strength=&mode=hybrid&k=10")
+    assert page.status_code == 200
+    assert page.text.count('<li class="hit-item">') == 10
+
+
 def test_search_page_shows_a_bad_date_with_the_form(client):
     page = client.get("/", params={"q": "安全", "since": "去年"})
     assert page.status_code == 400
