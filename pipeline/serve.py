@@ -307,7 +307,7 @@ def speech_view(speech: Speech, summary, mark: tuple[int, int] | None) -> dict:
         heading_of.setdefault(p.section_path, p.number)
 
     def node(section) -> dict:
-        return {"label": section_label(section.path), "title": section.title,
+        return {"label": f"{section.label}、" if section.level == 1 else section.label, "title": section.title,
                 "paragraph": heading_of.get(section.path, section.paragraph_numbers[0] if section.paragraph_numbers else None),
                 "children": [node(c) for c in section.children]}
 

@@ -215,15 +215,17 @@ def test_search_page_shows_a_bad_date_with_the_form(client):
     assert "not a date: &#39;去年&#39;" in page.text and 'name="q"' in page.text
 
 
-def test_speech_page_outline_paragraphs_keypoints_directives(client, from_files):
-    speech = from_files["safety_2019"]
-    page = client.get("/speeches/safety_2019")
+@pytest.mark.parametrize("speech_id", ["safety_2019", SEED_ID])
+def test_speech_page_outline_paragraphs_keypoints_directives(client, from_files, speech_id):
+    speech = from_files[speech_id]
+    page = client.get(f"/speeches/{speech_id}")
     assert page.status_code == 200
     ids = re.findall(r'<p id="p(\d+)" class="para', page.text)
     assert [int(i) for i in ids] == [p.number for p in speech.paragraphs]
     assert "<details class=\"outline\" open><summary>提纲</summary>" in page.text
-    for section in speech.sections:
-        assert f"<b>{section.label}、</b>{section.title}" in page.text
+    for section in speech.walk_sections():   # 一、 at the top, （一） under it
+        label = f"{section.label}、" if section.level == 1 else section.label
+        assert f"<b>{label}</b>{section.title}" in page.text
     for section in summarize(speech).sections:
         for k in section.key_points:
             assert f'<a href="#p{k.citation.paragraph}">{k.sentence.text}<span class="cite">〔{k.citation.label()}〕</span></a>' in page.text
