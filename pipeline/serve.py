@@ -35,15 +35,13 @@ from urllib.parse import quote, urlencode
 
 from markupsafe import Markup, escape
 
-from . import api
-from . import Filters, GovSpeechError, Index, IndexStoreError
+from . import Filters, GovSpeechError, Index, IndexStoreError, Meta, Speech, api
 from .lexicon import question_cues
-from .model import Meta, Speech
 from .tokenize import terms
 
 log = logging.getLogger("govspeech.serve")
 
-MAX_QUERY = 500           # characters: the longest sentence in the corpus is ~300
+MAX_QUERY = 500           # characters: a question is a sentence or two
 MAX_FIELD = 100           # characters of a filter value (place, section, a date, a speech id)
 MAX_K = 100
 MAX_SPEECH_FILTERS = 50
@@ -168,6 +166,7 @@ class _Version:
     reader: SpeechReader
     name: str
     stamp: tuple
+    speeches: list[dict]       # index info's speech list, read once per version
 
 
 class LiveIndex:
@@ -194,8 +193,8 @@ class LiveIndex:
     def _open(self, index: Index | None = None) -> _Version:
         stamp = self._stamp()
         index = index or Index.open(self.name)
-        name = index.info()["version"]
-        return _Version(index, SpeechReader(self.root / "versions" / name), name, stamp)
+        info = index.info()
+        return _Version(index, SpeechReader(self.root / "versions" / info["version"]), info["version"], stamp, info["speeches"])
 
     def get(self) -> _Version:
         version = self.version
@@ -447,7 +446,7 @@ def create_app(index_name: str | None = None, warm: bool = False, allowed_hosts:
 
     @app.get("/api/speeches", tags=["api"], summary="The speeches in the index (index info --json's list)")
     def api_speeches() -> list[dict]:
-        return live.get().index.info()["speeches"]
+        return live.get().speeches
 
     @app.get("/api/speeches/{speech_id}", tags=["api"], summary="Outline and paragraphs (govspeech outline --json)")
     def api_outline(speech_id: str) -> dict:
@@ -491,7 +490,7 @@ def create_app(index_name: str | None = None, warm: bool = False, allowed_hosts:
                 "place": place or "", "section": section or "", "kind": list(filters.kind),
                 "strength": strength or ""}
         html = env.get_template("search.html").render(form=form, hits=hits, problem=problem, searched=bool(q.strip()),
-                                                      speeches=version.index.info()["speeches"], version=version.name,
+                                                      speeches=version.speeches, version=version.name,
                                                       max_query=MAX_QUERY, max_k=MAX_K)
         return HTMLResponse(html, status_code=status)
 
