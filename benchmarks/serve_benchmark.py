@@ -209,7 +209,8 @@ def main() -> None:
         f"**{load['rps']:.1f} requests/s**, {load['ok']} answered 200, **{load['errors']} errors**; latency under load "
         f"p50 {load['p50_ms']:.0f} ms, p95 {load['p95_ms']:.0f} ms (the server runs one search at a time: the encoders "
         f"are native engines that promise nothing about concurrent calls, and the machine has "
-        f"{os.cpu_count()} cores).\n")
+        f"{os.cpu_count()} cores).\n\nBoth sides ran in the same minutes on the same machine: when other processes load it "
+        f"(see the load average above) the absolute times grow, and the ratio is the figure to compare across runs.\n")
     print(body)
     if same != len(queries):
         raise SystemExit(f"the server and the CLI disagree on {len(queries) - same} queries")
