@@ -140,15 +140,16 @@ def test_an_outline_link_moves_the_highlight(server, browser):
     assert _rgb(browser.find_element(By.ID, "p6")) == CITED_BACKGROUND
 
 
-def test_pages_fit_a_phone_width_window(server, browser):
-    browser.set_window_size(390, 844)
+@pytest.mark.parametrize("width", [390, 320])
+def test_pages_fit_a_phone_width_window(server, browser, width):
+    browser.set_window_size(width, 844)
     try:
-        for path in ("/?q=农村公路管护", f"/speeches/{SEED.stem}"):
+        for path in ("/", "/?q=农村公路管护", f"/speeches/{SEED.stem}"):
             browser.get(server + path)
             overflow = browser.execute_script("return document.documentElement.scrollWidth - window.innerWidth")
             assert overflow <= 0, (path, overflow)
             line_height = browser.execute_script(
-                "const s = getComputedStyle(document.querySelector('p.para, p.passage'));"
+                "const s = getComputedStyle(document.querySelector('p.para, p.passage') || document.body);"
                 "return parseFloat(s.lineHeight) / parseFloat(s.fontSize)")
             assert 1.7 <= line_height <= 1.9, line_height
     finally:
