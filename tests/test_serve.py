@@ -326,6 +326,9 @@ def test_a_new_version_is_served_after_index_add(docs, tmp_path):
         hits = c.get("/api/search", params={"q": "空气质量优良天数", "k": 1}).json()
         assert hits[0]["speech_id"] == "ecology_2021"
         assert c.get("/speeches/ecology_2021").status_code == 200
+        Index.open(str(root)).remove(["ecology_2021"])
+        assert_json_error(c.get("/speeches/ecology_2021"), 404)
+        assert {h["speech_id"] for h in c.get("/api/search", params={"q": "空气质量优良天数"}).json()} == {"safety_2019"}
 
 
 # -- the command -------------------------------------------------------------------------
@@ -337,6 +340,15 @@ def test_serve_command_options():
 
     out = CliRunner().invoke(command, ["serve", "--help"]).output
     assert "--index" in out and "--host" in out and "127.0.0.1" in out and "8765" in out
+
+
+def test_the_cli_does_not_import_the_web_stack():
+    import subprocess
+    import sys
+
+    code = "import sys, pipeline.cli; print(sorted(m for m in ('fastapi', 'uvicorn', 'jinja2', 'starlette') if m in sys.modules))"
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0 and proc.stdout.strip() == "[]", (proc.stdout, proc.stderr)
 
 
 def test_serve_without_an_index_is_a_one_line_error(tmp_path):
