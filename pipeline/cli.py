@@ -471,6 +471,19 @@ def _summarize_folder(folder, out, per_section, ratio, top_n, model) -> None:
         raise GovSpeechError(f"{folder}: no speech could be summarized")
 
 
+@cli.command()
+@click.option("--index", "name", default=None, help="Index name or folder (default: default).")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on (loopback unless told otherwise).")
+@click.option("--port", default=8765, show_default=True, type=click.IntRange(1, 65535))
+def serve(name, host, port) -> None:
+    """Search page, speech pages and an HTTP API over an index (needs the serve extra)."""
+    try:
+        from .serve import run
+    except ImportError as exc:
+        raise GovSpeechError(f"govspeech serve needs its extra ({exc.name} is missing): pip install -e '.[serve]'") from None
+    run(name, host=host, port=port)
+
+
 def main() -> None:
     """Entry point: one-line errors, never a traceback unless GOVSPEECH_DEBUG is set."""
     try:
