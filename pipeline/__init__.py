@@ -4,6 +4,9 @@ The stages (load → clean → structure → directives → index/search/summari
 modules of this package; `pipeline.api` is the public surface, re-exported here.
 """
 
+# The stage module first: importing pipeline.summarize later would otherwise rebind the
+# package's `summarize` from the function below to the module.
+from . import summarize as _summarize_stage  # noqa: F401
 from .api import parse_text, read_collection, read_speech, read_speeches, summarize
 from .index import Index
 from .search import Filters, Hit
