@@ -86,9 +86,11 @@ def read_speeches(path: str | Path, speech_id: str | None = None, lexicon: Lexic
         entries = load_collection(path)
         stem = Path(path).stem
         if speech_id is not None:
-            entries = [e for e in entries if f"{stem}-{e.number}" == speech_id]
-            if not entries:
-                raise InputError(path, f"no speech {speech_id!r} in this collection ({_id_range(speech_ids(path))})")
+            chosen = [e for e in entries if f"{stem}-{e.number}" == speech_id]
+            if not chosen:
+                ids = [f"{stem}-{e.number}" for e in entries]
+                raise InputError(path, f"no speech {speech_id!r} in this collection ({_id_range(ids)})")
+            entries = chosen
         return [_record_speech(path, e, lexicon) for e in entries]
     if speech_id is not None and speech_id != Path(path).stem:
         raise InputError(path, f"no speech {speech_id!r} in this file (its one speech is {Path(path).stem!r})")

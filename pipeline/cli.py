@@ -431,10 +431,7 @@ def _output_names(files, folder) -> dict:
     repeated = Counter(names.values())
     for f in files:
         if repeated[names[f]] > 1:
-            try:
-                names[f] = "__".join(Path(f).relative_to(folder).parts)
-            except ValueError:
-                names[f] = "__".join(Path(f).parts[1:])
+            names[f] = "__".join(Path(f).relative_to(folder).parts)     # the folder walk yields paths under it
     return names
 
 

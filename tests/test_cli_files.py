@@ -160,6 +160,7 @@ def test_option_misuse_is_a_one_line_usage_error(runs):
 
 
 def test_summarize_api_refuses_a_ratio_outside_0_1(seed_speech):
+    import pipeline.summarize  # noqa: F401  (the stage module: must not shadow the function below)
     from pipeline import summarize
 
     with pytest.raises(ValueError, match="0 < ratio <= 1"):
