@@ -282,19 +282,20 @@ def summarize(speech: Speech, per_section: int | None = None, ratio: float | Non
     groups = section_features(speech, encoder)
     probs = [_point_probability(section_model.logit(g.X, SECTION_FEATURES), model.points_per_section) for g in groups]
 
-    top = abstract(speech, top_n, groups=groups, model=model) if top_n > 0 else ()
     if per_section is not None or ratio is not None:
         picks = {g.path: _mmr(p, g.vectors, budget(len(g.sentences), per_section, ratio), model.mmr_lambda)
                  for g, p in zip(groups, probs)}
     else:
         body = sum(1 for s in speech.sentences if s.kind != "heading")
-        total = int(model.share * body + 1e-9)
-        extra = len({k.sentence.id for k in top})       # the top list is shown too: it counts against the budget
-        picks = _allocate(groups, probs, max(0, total - extra), model.mmr_lambda)
+        picks = _allocate(groups, probs, int(model.share * body + 1e-9), model.mmr_lambda, SECTION_CAP)
 
     by_path = {g.path: tuple(KeyPoint(g.sentences[i], float(p[i]), speech.citation(g.sentences[i]))
                              for i in sorted(picks[g.path]))
                for g, p in zip(groups, probs)}
+    # The top list: the whole-speech model's best among the points already chosen, so it shows
+    # no sentence beyond the budget (abstract() ranks every sentence of the speech instead).
+    chosen = {k.sentence.id for points in by_path.values() for k in points}
+    top = abstract(speech, top_n, groups=groups, model=model, among=chosen) if top_n > 0 else ()
     sections = []
     if () in by_path:
         sections.append(SectionSummary((), "", 0, by_path[()]))
@@ -304,9 +305,9 @@ def summarize(speech: Speech, per_section: int | None = None, ratio: float | Non
 
 
 def abstract(speech: Speech, n: int = 8, encoder=None, groups: list[_Group] | None = None,
-             model: SummaryWeights | None = None) -> tuple[KeyPoint, ...]:
+             model: SummaryWeights | None = None, among: set[str] | None = None) -> tuple[KeyPoint, ...]:
     """The whole-speech summary: the n sentences the abstract model rates highest (MMR against
-    repeats over the whole speech), in reading order."""
+    repeats over the whole speech), in reading order; only sentences whose id is in `among`, if given."""
     model = model or default_weights()
     groups = groups if groups is not None else section_features(speech, encoder)
     sentences, X = abstract_features(speech, groups)
@@ -314,14 +315,21 @@ def abstract(speech: Speech, n: int = 8, encoder=None, groups: list[_Group] | No
         return ()
     p = _sigmoid(model.abstract.logit(X, ABSTRACT_FEATURES))
     v = _vectors([s.text for s in sentences], None)
+    if among is not None:
+        p = np.where([s.id in among for s in sentences], p, -1.0)     # never above a sentence of `among`
+        n = min(n, len(among))
     chosen = _mmr(p, v, n, model.mmr_lambda)
     return tuple(KeyPoint(sentences[i], float(p[i]), speech.citation(sentences[i])) for i in sorted(chosen))
 
 
-def _allocate(groups: list[_Group], probs: list[np.ndarray], total: int, lam: float) -> dict[tuple, list[int]]:
+SECTION_CAP = 1.0     # at most this share of one section's sentences (rounded up) in the default budget
+
+
+def _allocate(groups: list[_Group], probs: list[np.ndarray], total: int, lam: float,
+              cap: float = SECTION_CAP) -> dict[tuple, list[int]]:
     """Spend `total` points over the sections: first the best point of each section (most probable
     sections first when there are fewer points than sections), then always the most probable next
-    MMR point of any section, at most half of a section's sentences (rounded up)."""
+    MMR point of any section, at most `cap` of a section's sentences (rounded up)."""
     picks: dict[tuple, list[int]] = {g.path: [] for g in groups}
     order = sorted(range(len(groups)), key=lambda j: (-float(probs[j].max()) if len(probs[j]) else 0.0, j))
     for j in order[:total]:
@@ -331,7 +339,7 @@ def _allocate(groups: list[_Group], probs: list[np.ndarray], total: int, lam: fl
 
     def push(j: int) -> None:
         g, chosen = groups[j], picks[groups[j].path]
-        if len(chosen) >= math.ceil(len(g.sentences) / 2):
+        if len(chosen) >= math.ceil(cap * len(g.sentences)):
             return
         i, value = _next_mmr(probs[j], g.vectors, chosen, lam)
         if i is not None:
