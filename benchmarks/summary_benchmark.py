@@ -649,11 +649,18 @@ def load_doc(key_: str) -> Speech:
     return parse_text(text, key_, title=title or None, title_is_authoritative=bool(title))
 
 
+def loose(text: str) -> str:
+    """NFKC, without white space, punctuation, zero-width or other format characters: a point copied
+    from the raw corpus (\u200b, half-width commas, line breaks) still matches the cleaned sentence."""
+    return "".join(chars(text).split())
+
+
 def recalled(point: str, picked: list[str]) -> bool:
     """A point is recalled when a picked sentence contains it, or is a sentence of it covering at
     least half of it (an analyst's point may span two of the parser's sentences)."""
-    r = key(point)
-    return bool(r) and any(r in t or (t and t in r and len(t) >= len(r) / 2) for t in picked)
+    r = loose(point)
+    texts = [loose(t) for t in picked]
+    return bool(r) and any(r in t or (t and t in r and len(t) >= len(r) / 2) for t in texts)
 
 
 def reference_recall(reference: list[dict], systems=("ours",)) -> dict:
@@ -670,7 +677,11 @@ def reference_recall(reference: list[dict], systems=("ours",)) -> dict:
     except ImportError:
         pass
     for entry in reference:
-        speech = load_doc(entry["doc"])
+        try:
+            speech = load_doc(entry["doc"])
+        except KeyError:
+            sys.exit(f"reference: no document {entry['doc']!r} (keys as in benchmarks/corpus_docs.py: seed, "
+                     "work_report_YYYY, congress_N, speech_YYYY-MM-DD)")
         points = [pt for sec in entry["sections"] for pt in reference_points(sec)]
         body = [s for s in speech.sentences if s.kind != "heading"]
         chosen = summarize(speech).sentences()

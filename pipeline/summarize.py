@@ -293,7 +293,9 @@ def summarize(speech: Speech, per_section: int | None = None, ratio: float | Non
                  for g, p in zip(groups, probs)}
     else:
         body = sum(1 for s in speech.sentences if s.kind != "heading")
-        picks = _allocate(groups, probs, int(model.share * body + 1e-9), model.mmr_lambda, SECTION_CAP)
+        # at least one point: a speech of three sentences still says something
+        total = max(1 if groups else 0, int(model.share * body + 1e-9))
+        picks = _allocate(groups, probs, total, model.mmr_lambda, SECTION_CAP)
 
     by_path = {g.path: tuple(KeyPoint(g.sentences[i], float(p[i]), speech.citation(g.sentences[i]))
                              for i in sorted(picks[g.path]))

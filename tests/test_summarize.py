@@ -216,3 +216,27 @@ def test_abstract_is_extractive_in_reading_order_and_on_the_cli():
     proc = run_cli("summarize", SEED, "--abstract", "--top", "4", "--json")
     assert proc.returncode == 0, proc.stderr
     assert [p["text"] for p in json.loads(proc.stdout)["abstract"]] == [k.sentence.text for k in points]
+
+
+def test_a_speech_of_two_sentences_still_gets_a_point():
+    summary = summarize(parse_text("今年要抓好安全生产工作。各乡镇要落实责任。", "short"))
+    assert [k.sentence.text for s in summary.sections for k in s.key_points] == ["今年要抓好安全生产工作。"]
+
+
+def test_summary_benchmark_scores_a_reference_file_at_default_settings(tmp_path):
+    """The frozen scorer the blind check runs: recall of a reference's points and the share of sentences."""
+    speech = read_speech(SEED)
+    shown = {s.text for s in summarize(speech).sentences()}
+    body = [s for s in speech.sentences if s.kind != "heading"]
+    inside = next(t for t in (s.text for s in body) if t in shown)
+    outside = next(t for t in (s.text for s in body) if t not in shown and len(t) > 20)
+    ref = tmp_path / "ref.json"
+    ref.write_text(json.dumps([{"doc": "seed", "sections": [{"heading": "", "points": [inside, outside]}]}],
+                              ensure_ascii=False), encoding="utf-8")
+    proc = subprocess.run([sys.executable, "benchmarks/summary_benchmark.py", "--reference", str(ref), "--json"],
+                          capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    result = json.loads(proc.stdout)
+    assert result["recall"]["ours"] == 0.5 and result["points"] == 2
+    assert result["share"] == round(len(shown) / len(body), 4) <= 0.25
+    assert result["docs"][0]["missed"] == [outside]
