@@ -358,8 +358,14 @@ def _print_summary(summary) -> None:
     top = tree.add("[bold]要点[/]")
     for k in summary.top:
         top.add(f"{k.sentence.text} [dim]〔{k.citation.label()}〕[/]")
+    parents = {(): tree}           # the outline nests: （一） under 一, 一是 under （一）
     for s in summary.sections:
-        node = tree.add(f"[bold]{''.join(s.path) or '开篇'}[/] {s.title}")
+        parent = next((parents[s.path[:i]] for i in range(len(s.path) - 1, -1, -1) if s.path[:i] in parents), tree)
+        label = "".join(s.path)
+        node = parent.add(f"[bold]{'开篇' if not s.path else (s.title if label.endswith(s.title) else label)}[/] "
+                          f"{'' if not s.path or label.endswith(s.title) else s.title}".rstrip())
+        if s.path:
+            parents[s.path] = node
         for k in s.key_points:
             node.add(f"{k.sentence.text} [dim]〔{k.citation.label()}〕[/]")
     _console().print(tree)
