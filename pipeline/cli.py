@@ -324,7 +324,7 @@ def summarize(target, per_section, ratio, top_n, markdown, as_json, model, out, 
         raise click.UsageError("--abstract and --weights work on one FILE, not a folder")
     weights = load_weights(weights_file) if weights_file else None
     if as_abstract:
-        _print_abstract(api.read_speech(target), top_n, model, markdown, as_json, weights)
+        _print_abstract(api.read_speech(target), top_n, model, markdown, as_json, weights_file)
         return
     if Path(target).is_dir():
         _summarize_folder(Path(target), Path(out or "summaries"), per_section, ratio, top_n, model)
@@ -339,10 +339,8 @@ def summarize(target, per_section, ratio, top_n, markdown, as_json, model, out, 
         _print_summary(summary)
 
 
-def _print_abstract(speech, n, model, markdown, as_json, weights) -> None:
-    from .summarize import abstract
-
-    points = abstract(speech, n, encoder=model, model=weights)
+def _print_abstract(speech, n, model, markdown, as_json, weights_file) -> None:
+    points = api.abstract(speech, n, encoder=model, weights_file=weights_file)
     if as_json:
         _print_json({"speech_id": speech.id, "title": speech.title, "abstract": [k.to_dict() for k in points]})
         return
