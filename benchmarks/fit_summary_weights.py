@@ -178,7 +178,8 @@ def main() -> None:
         "Not fitted, chosen by comparing a few values on this leave-one-out figure (so it is somewhat optimistic): "
         "no per-section cap (0.603; half of a section's sentences: 0.583), MMR lambda 0.9 (1.0: 0.589), a section "
         "holds at most half its sentences as points (a third: 0.589), the softmax share of points per section "
-        "(plain logistic probabilities: 0.583), and which features the section model uses (all 16: 0.583).",
+        "(plain logistic probabilities: 0.583) with water-filling (plain cap at 1: 0.603; softmax temperature 2: "
+        "0.576), and which features the section model uses (all 16: 0.583).",
         "",
         f"Abstract model (logistic, {len(Ay)} candidates of {len(arows)} work reports, {int(Ay.sum())} with at least "
         f"{BIGRAM_SHARE:.0%} of their character bigrams in the NPC resolution): bias {abstract_model.bias}, weights "

@@ -254,14 +254,26 @@ SECTION_POINT_SHARE = 0.5     # a section of n sentences holds at most n/2 key p
 def _point_probability(z: np.ndarray, points: float) -> np.ndarray:
     """How likely each sentence of one section is one of its key points. An analyst marks about
     the same number of points in every section, long or short, so the section's `points` are
-    shared out over its sentences by their fitted odds (softmax of the logits), capped at 1;
+    shared out over its sentences by their fitted odds (softmax of the logits), none above 1 (what
+    would go above is shared among the rest);
     a short section holds at most half its sentences as points (at least one); with points 0
     the logistic probability is used as it is."""
     if not points or not len(z):
         return _sigmoid(z)
     points = min(points, max(1.0, len(z) * SECTION_POINT_SHARE))
     e = np.exp(z - z.max())
-    return np.minimum(1.0, points * e / e.sum())
+    q = np.zeros(len(z))
+    free = np.ones(len(z), bool)
+    while points > 1e-9 and free.any():        # water-filling: mass above 1 goes to the others
+        share = points * e * free / (e * free).sum()
+        full = free & (share >= 1.0)
+        if not full.any():
+            q[free] = share[free]
+            break
+        q[full] = 1.0
+        points -= full.sum()
+        free &= ~full
+    return q
 
 
 def summarize(speech: Speech, per_section: int | None = None, ratio: float | None = None, encoder=None,
