@@ -358,11 +358,9 @@ def search(query, name, k, mode, speech, since, until, place, section, kind, str
     if not hits and not filters.empty() and index.count(filters) == 0:
         click.echo(f"govspeech: note: no sentence in {index.root} passes the filters ({filters.describe()})", err=True)
     if as_json:
-        from .search import understood
+        from .search import hits_json
 
-        # what search read from the query (places, years, quantity asked); None when it read nothing
-        reading = understood(query).to_dict() if mode == "hybrid" and not literal else None
-        _print_json([{**h.to_dict(), "understood": reading} for h in hits])
+        _print_json(hits_json(query, hits, mode, literal))
         return
     from rich.markup import escape
 

@@ -169,6 +169,13 @@ def candidate_table(index: "Index", query: str, depth: int = 50, filters: Filter
     return ordered, X, spans
 
 
+def hits_json(query: str, hits: list[Hit], mode: str = "hybrid", literal: bool = False) -> list[dict]:
+    """The hits as `govspeech search --json` and the HTTP API print them: each hit's
+    dict plus what search read from the query (`understood`; None when it read nothing)."""
+    reading = understood(query).to_dict() if mode == "hybrid" and not literal else None
+    return [{**h.to_dict(), "understood": reading} for h in hits]
+
+
 _PUNCT = re.compile(r"[\W_]+")
 
 

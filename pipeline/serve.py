@@ -6,7 +6,7 @@ Pages (server-rendered, usable without JavaScript):
     GET /                       search box, filters, hits shown inside their paragraph
     GET /speeches/{id}          outline, numbered paragraphs (#p12), key points, directives
 API (the same JSON the CLI's --json prints; OpenAPI at /docs and /openapi.json):
-    GET /api/search?q=…         [hit.to_dict(), …]              (govspeech search --json)
+    GET /api/search?q=…         [hit dict + understood, …]     (govspeech search --json)
     GET /api/speeches           index info's speech list         (govspeech index info --json)
     GET /api/speeches/{id}      the outline                      (govspeech outline --json)
     GET /api/speeches/{id}/summary                               (govspeech summarize --json)
@@ -434,7 +434,9 @@ def create_app(index_name: str | None = None, warm: bool = False, allowed_hosts:
                    kind: Annotated[list[Kind] | None, Query()] = None, strength: Strength | None = None,
                    context: Annotated[int, Query(ge=0, le=5)] = 0) -> list[dict]:
         filters = filters_of(speech, since, until, place, section, kind, strength)
-        return [h.to_dict() for h in live.search(q, k=k, mode=mode, filters=filters, context=context)]
+        from .search import hits_json
+
+        return hits_json(q, live.search(q, k=k, mode=mode, filters=filters, context=context), mode)
 
     @app.get("/api/speeches", tags=["api"], summary="The speeches in the index (index info --json's list)")
     def api_speeches() -> list[dict]:
