@@ -159,17 +159,41 @@ class Gazetteer:
     place: dict[str, str]            # a name as written → the place it stands for (河南 → 河南省, 洛阳 → 河南省洛阳市)
 
 
+GAZETTEER = "gazetteer.tsv"
+PLACE_LEVELS = ("province", "prefecture", "county")
+
+
+@lru_cache(maxsize=1)
+def gazetteer_rows() -> tuple[tuple[str, str, str, str], ...]:
+    """resources/gazetteer.tsv: (name, short name, level, province) of every province,
+    prefecture and county — the one list of places; query understanding reads all of it,
+    Meta.place its provinces and prefectures."""
+    from .errors import GovSpeechError
+
+    path = resource_path(GAZETTEER)
+    lines = read_list(path)
+    if not lines or lines[0].split("\t") != ["name", "short", "level", "province"]:
+        raise GovSpeechError(f"{path}: first line must be the header name<TAB>short<TAB>level<TAB>province")
+    rows = []
+    for n, line in enumerate(lines[1:], 2):
+        cells = line.split("\t")
+        if len(cells) != 4 or cells[2] not in PLACE_LEVELS:
+            raise GovSpeechError(f"{path}: row {n} is not name, short, level, province: {line!r}")
+        rows.append(tuple(cells))
+    return tuple(rows)
+
+
 @lru_cache(maxsize=1)
 def gazetteer() -> Gazetteer:
-    """resources/places.txt: provinces and prefecture-level divisions, by full and short name.
-    A prefecture stands for itself with its province (洛阳市 → 河南省洛阳市), so that a filter
-    on either name finds it."""
+    """Provinces and prefecture-level divisions by full and short name, for Meta.place. A
+    prefecture stands for itself with its province (洛阳市 → 河南省洛阳市), so that a filter
+    on either name finds it; a short name that is also a common word (长治) is not in the file."""
     place: dict[str, str] = {}
-    for line in read_list(resource_path("places.txt")):
-        full, short, *province = line.split()
-        canonical = (province[0] if province else "") + full
+    for full, short, level, province in gazetteer_rows():
+        if level == "county":
+            continue
+        canonical = full if level == "province" else province + full
         place[full] = canonical
-        if short != "-":
-            place.setdefault(short, canonical)      # 吉林 is the province; 吉林市 only by its full name
+        place.setdefault(short, canonical)      # 吉林 is the province; 吉林市 only by its full name
     names = sorted(place, key=lambda n: (-len(n), n))
     return Gazetteer(re.compile("|".join(map(re.escape, names))), place)

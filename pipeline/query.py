@@ -21,7 +21,6 @@ from functools import lru_cache
 from .errors import GovSpeechError
 from .lexicon import read_list, resource_path
 
-GAZETTEER = "gazetteer.tsv"
 QUERY_WORDS = "query.txt"
 _NUMBER = r"(?:[0-9０-９]+(?:[.．][0-9０-９]+)?|[一二三四五六七八九十两百千万亿零〇几]+多?)"
 _YEAR = re.compile(r"(?<![0-9])((?:19|20)[0-9]{2})\s*年")
@@ -115,16 +114,10 @@ class Gazetteer:
 
 @lru_cache(maxsize=1)
 def gazetteer() -> Gazetteer:
-    path = resource_path(GAZETTEER)
-    lines = read_list(path)
-    if not lines or lines[0].split("\t") != ["name", "short", "level", "province"]:
-        raise GovSpeechError(f"{path}: first line must be the header name<TAB>short<TAB>level<TAB>province")
+    from .lexicon import gazetteer_rows
+
     by_name: dict[str, list[Place]] = {}
-    for n, line in enumerate(lines[1:], 2):
-        cells = line.split("\t")
-        if len(cells) != 4 or cells[2] not in ("province", "prefecture", "county"):
-            raise GovSpeechError(f"{path}: row {n} is not name, short, level, province: {line!r}")
-        name, short, level, province = cells
+    for name, short, level, province in gazetteer_rows():
         place = Place(name, level, province)
         for key in {name, short}:
             by_name.setdefault(key, []).append(place)

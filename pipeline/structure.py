@@ -451,7 +451,7 @@ _NATIONAL = re.compile(r"全国|中央|国务院")
 
 def _place_in(text: str) -> str | None:
     """The place a provincial, city or county speech is about when its title names none:
-    the province or prefecture (resources/places.txt) its title and opening name most
+    the province or prefecture (resources/gazetteer.tsv) its title and opening name most
     often, the first named on a tie. A national speech (全国, 中央 … more often than 全省,
     全市, 全县 …) gets none: the places it names are examples, not where it was given."""
     if len(_LOCAL.findall(text)) <= len(_NATIONAL.findall(text)):

@@ -1,12 +1,12 @@
 """Meta.place: from the title when it names one, else from the gazetteer
-(resources/places.txt) over the title and the opening of a provincial, city or county speech."""
+(resources/gazetteer.tsv) over the title and the opening of a provincial, city or county speech."""
 
 from __future__ import annotations
 
 import pytest
 
 from pipeline import Filters, Index, parse_text, read_speech
-from pipeline.lexicon import gazetteer, read_list, resource_path
+from pipeline.lexicon import gazetteer
 from conftest import SEED
 
 CITY = """在全市经济工作会议上的讲话
@@ -45,9 +45,10 @@ def test_a_word_that_is_also_a_city_is_no_place():
 
 
 def test_the_gazetteer_holds_every_province_and_reads_short_names():
-    lines = read_list(resource_path("places.txt"))
-    assert sum(1 for line in lines if len(line.split()) == 2) == 34            # 省级: full and short name
-    assert len(lines) > 330                                                    # and every 地级 division
+    from pipeline.lexicon import gazetteer_rows
+
+    levels = [row[2] for row in gazetteer_rows()]
+    assert levels.count("province") == 34 and levels.count("prefecture") > 330  # 省级 and every 地级 division
     places = gazetteer().place
     assert places["河南"] == places["河南省"] == "河南省"
     assert places["洛阳"] == "河南省洛阳市"
