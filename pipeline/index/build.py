@@ -134,7 +134,8 @@ def unit_terms(rows: Sequence[SpeechRows], progress: Progress | None = None) -> 
 
 
 def encode_rows(rows: Sequence[SpeechRows], encoder: Encoder, cache_folder: Path | None, report: BuildReport,
-                passage: str, context_weight: float, progress: Progress | None = None) -> np.ndarray:
+                passage: str, context_weight: float, progress: Progress | None = None, batch: int | None = 64
+                ) -> np.ndarray:
     """The stored vectors of the new units: each passage through the cache and the
     encoder, then blended with its paragraph (vectors.with_context)."""
     units = [u for r in rows for u in r.units]
@@ -143,7 +144,7 @@ def encode_rows(rows: Sequence[SpeechRows], encoder: Encoder, cache_folder: Path
     try:
         if cache and cache.reset:
             report.warnings.append(cache.reset)
-        raw, stats = embed_passages(encoder, passages, cache, progress)
+        raw, stats = embed_passages(encoder, passages, cache, progress, batch=batch or max(len(passages), 1))
         if cache and cache.reset and cache.reset not in report.warnings:
             report.warnings.append(cache.reset)
     finally:
