@@ -15,6 +15,7 @@ blends vectors with their paragraph and writes the store, as in a plain build.
 from __future__ import annotations
 
 import os
+import warnings
 from pathlib import Path
 from typing import Sequence
 
@@ -56,6 +57,9 @@ def start(address: bool | str, workers: int | None = None) -> int:
 
     for name in ("ray", "ray.data"):
         logging.getLogger(name).setLevel(logging.ERROR)
+    # Ray Data warns when a small build cannot use every worker; that is expected here
+    warnings.filterwarnings("ignore", category=UserWarning, module=r"ray\.data\..*")
+    warnings.filterwarnings("ignore", category=DeprecationWarning, module=r"ray\..*")
     ctx = ray.data.DataContext.get_current()
     ctx.enable_progress_bars = False
     ctx.execution_options.verbose_progress = False
@@ -63,8 +67,9 @@ def start(address: bool | str, workers: int | None = None) -> int:
 
 
 def _read_files(batch: dict) -> dict:
-    """Ray task: read, clean and structure a few files; each speech with its units' terms."""
-    from .build import unit_terms   # noqa: F401  (same terms as a plain build)
+    """Ray task: read, clean and structure a few files; each speech with its units' terms
+    (build.unit_terms: the function a plain build runs)."""
+    from .build import unit_terms
 
     out = {"path": [], "error": [], "key": [], "hash": [], "speech": [], "terms": []}
     for path, named in zip(batch["path"], batch["named"]):
@@ -121,8 +126,8 @@ class RayEncoder:
         if not len(texts):
             return out
         threads = max(1, (os.cpu_count() or 1) // self.workers)
-        ds = ray.data.from_items([{"i": i, "text": t} for i, t in enumerate(texts)],
-                                 override_num_blocks=max(1, min(len(texts) // EMBED_BATCH, 8 * self.workers)))
+        blocks = max(1, min(-(-len(texts) // EMBED_BATCH), 8 * self.workers))
+        ds = ray.data.from_items([{"i": i, "text": t} for i, t in enumerate(texts)], override_num_blocks=blocks)
         ds = ds.map_batches(_Embedder, fn_constructor_args=(self.spec, threads), batch_size=EMBED_BATCH,
                             compute=ray.data.ActorPoolStrategy(size=self.workers), num_cpus=1)
         done = 0
@@ -150,7 +155,7 @@ class RayBuild:
         if not sources:
             return []
         items = [{"n": i, "path": str(s.path), "named": s.named} for i, s in enumerate(sources)]
-        ds = ray.data.from_items(items, override_num_blocks=max(1, min(len(items) // READ_BATCH, 8 * self.workers)))
+        ds = ray.data.from_items(items, override_num_blocks=max(1, min(len(items), 8 * self.workers)))
         ds = ds.map_batches(_read_files, batch_size=READ_BATCH, num_cpus=1,
                             compute=ray.data.TaskPoolStrategy(size=self.workers))
         by_path: dict[str, list] = {}
