@@ -195,6 +195,11 @@ def test_a_rebuild_switches_the_alias_and_keeps_one_previous_collection(pair, tm
     # a reader with nothing but the URI and the name gets the live version
     store = milvus.MilvusStore.open(target.spec, name.name)
     assert store.units_collection == third.manifest["collection"] and len(store) == len(third)
+    # rollback makes the kept collection live again, for the folder and the alias alike
+    back = Index.rollback(str(name))
+    assert back.manifest["collection"] == second.manifest["collection"]
+    assert client.describe_alias(alias)["collection_name"] == second.manifest["collection"]
+    assert [h.citation for h in back.search("乡村振兴")] == [h.citation for h in third.search("乡村振兴")]
 
 
 BUILD_AND_DIE = """

@@ -133,6 +133,11 @@ class Index:
         root = resolve(name_or_path)
         with writer_lock(root):
             rollback(root, to)
+            manifest = read_manifest(current_version(root))
+            if manifest.get("store", "local") != "local":
+                from .milvus import point_alias
+
+                point_alias(manifest)
         return Index.open(root)
 
     # writing ---------------------------------------------------------------

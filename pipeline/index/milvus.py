@@ -817,6 +817,18 @@ def _write_in_place(client, live: MilvusStore, *, kept, new, new_vectors, new_te
     return units, manifest
 
 
+def point_alias(manifest: dict) -> None:
+    """Make the alias name the collection a folder manifest names (index rollback)."""
+    target = parse_target(manifest["store"])
+    client = connect(target)
+    if not client.has_collection(manifest["collection"]):
+        raise IndexStoreError(target.spec, f"collection {manifest['collection']} no longer exists; rebuild the index")
+    if _alias_target(client, manifest["alias"]) is None:
+        client.create_alias(manifest["collection"], manifest["alias"])
+    else:
+        client.alter_alias(manifest["collection"], manifest["alias"])
+
+
 def publish(root: Path, store: str, *, live, kept, new, new_vectors, new_terms, encoder_info: dict, settings: dict,
             index_type: str, rebuild: bool, progress: Progress | None = None) -> tuple[str, int]:
     """Write to Milvus, then publish a version in the index folder that points at the
