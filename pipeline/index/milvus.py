@@ -648,31 +648,14 @@ def _new_units(new: Sequence[SpeechRows], new_vectors: np.ndarray, new_terms, fi
             at += 1
 
 
-def _copy_units(store: MilvusStore, kept: Sequence[str], first_row: int, batch: int):
-    """Kept speeches' unit rows from the live collection, renumbered from first_row."""
-    fields = [f for f in ["row", "uid", "speech_id", "paragraph", "kind", "strength", "section_path", "section_key",
-                          "section_title", "start", "end", "raw_start", "raw_end", "text", "terms", "actors", "targets",
-                          "title", "date", "year", "place", "meeting", "vector"]]
-    row = first_row
-    for speech_id in kept:
-        old = sorted(store._iterate(store.units_collection, store._live(f"speech_id == {quote(speech_id)}"), fields),
-                     key=lambda r: r["row"])
-        for r in old:
-            rec = {f: r[f] for f in fields}
-            rec.update(row=row, batch=batch, skey=f"{speech_id}@{batch}",
-                       vector=np.asarray(r["vector"], dtype=np.float32).tolist())
-            yield rec
-            row += 1
-
-
 def write(target: Target, index_name: str, *, live: MilvusStore | None, kept: Sequence[str], new: Sequence[SpeechRows],
           new_vectors: np.ndarray, new_terms, encoder_info: dict, settings: dict, index_type: str = "auto",
           rebuild: bool = False, progress: Progress | None = None) -> tuple[str, dict]:
     """Write an index version to Milvus. Returns (units collection, store manifest).
 
-    rebuild (or no live version in this store): a new collection pair with the kept
-    speeches copied and the new ones added, then the alias switched. Otherwise in
-    place on the live pair (see the module doc for how that commits)."""
+    rebuild (or no live version in this store): a new collection pair from the new
+    rows, then the alias switched. Otherwise in place on the live pair (see the
+    module doc for how that commits)."""
     from .dense import check_kind
 
     client = connect(target)
@@ -712,9 +695,10 @@ def _write_new(client, target: Target, alias: str, *, live, kept, new, new_vecto
                index_type, progress) -> tuple[str, dict]:
     from .dense import choose_kind
 
-    live_keys = live.speech_keys() if live is not None and kept else {}
-    copied = sum(live_keys[k][1] for k in kept if k in live_keys)
-    total = copied + len(new_vectors)
+    if kept:
+        # a rebuild starts from nothing (Index.build); add/remove go in place
+        raise ValueError("a new Milvus collection is written from new rows only")
+    total = len(new_vectors)
     kind = choose_kind(index_type, total)
     versions = _version_names(client, alias)
     number = (versions[-1][0] if versions else 0) + 1
@@ -723,23 +707,16 @@ def _write_new(client, target: Target, alias: str, *, live, kept, new, new_vecto
     for stale in (units, speeches):
         if client.has_collection(stale):
             client.drop_collection(stale)
-    analyzer = live.analyzer if live is not None and kept else ANALYZER
+    analyzer = ANALYZER
     if analyzer not in ANALYZERS:
         raise GovSpeechError(f"unknown Milvus analyzer {analyzer!r} ({', '.join(ANALYZERS)})")
     _create_pair(client, units, speeches, int(encoder_info["dim"]), kind, target.lite, analyzer)
     batch = 0
     if progress:
         progress("dense", 0, 1, index_type=kind)
-    if live is not None and kept:
-        _insert(client, units, _copy_units(live, kept, 0, batch), total, progress)
-        keys = live_keys
-        docs = {r["speech_id"]: r for r in live._speech_records(["speech_id", "source", "content_hash", "doc"])}
-        client.insert(speeches, [{"key": f"{sid}@{batch}", "speech_id": sid, "batch": batch, "seq": i,
-                                  "source": docs[sid]["source"], "content_hash": docs[sid]["content_hash"],
-                                  "doc": docs[sid]["doc"], "dummy": [0.0, 0.0]} for i, sid in enumerate(kept) if sid in keys])
-    _insert(client, units, _new_units(new, new_vectors, new_terms, copied, batch, analyzer), total, progress)
+    _insert(client, units, _new_units(new, new_vectors, new_terms, 0, batch, analyzer), total, progress)
     for i in range(0, len(new), 100):
-        client.insert(speeches, [_speech_record(r, batch, len(kept) + i + j) for j, r in enumerate(new[i:i + 100])])
+        client.insert(speeches, [_speech_record(r, batch, i + j) for j, r in enumerate(new[i:i + 100])])
     client.flush(units)
     client.flush(speeches)
     manifest = {
@@ -747,7 +724,7 @@ def _write_new(client, target: Target, alias: str, *, live, kept, new, new_vecto
         "encoder": {**encoder_info, "normalized": True}, **settings,
         "index_type": kind, "index_type_requested": index_type, "analyzer": analyzer,
         "batches": [batch], "dead": [], "next_batch": batch + 1, "next_row": total,
-        "counts": {"speeches": len(kept) + len(new), "sentences": total},
+        "counts": {"speeches": len(new), "sentences": total},
         "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
     }
     _put_manifest(client, speeches, manifest)
