@@ -10,6 +10,7 @@ second build embeds nothing.
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import signal
@@ -320,3 +321,18 @@ def test_the_embedded_default_works_with_neither_package_importable(tmp_path):
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.strip() == (f"GovSpeechError --store milvus-lite:{tmp_path / 'plain'}.db needs pymilvus: "
                                    "pip install 'govspeech[milvus]'")
+
+
+@pytest.mark.slow
+def test_cli_build_search_and_info_through_milvus_lite(tmp_path):
+    pytest.importorskip("pymilvus")
+    store = f"milvus-lite:{tmp_path / 'cli.db'}"
+    built = cli("index", "build", SEED, "--name", tmp_path / "idx", "--model", MODEL, "--store", store, "--json")
+    assert built.returncode == 0, built.stderr
+    assert json.loads(built.stdout)["sentences"] > 50
+    info = cli("index", "info", "--name", tmp_path / "idx", "--json")
+    assert info.returncode == 0, info.stderr
+    assert json.loads(info.stdout)["store"] == store
+    found = cli("search", "农村公路建成后如何管护", "--index", tmp_path / "idx", "-k", "3", "--json")
+    assert found.returncode == 0, found.stderr
+    assert "管护" in json.loads(found.stdout)[0]["text"]
