@@ -1,22 +1,49 @@
-"""The benchmark documents: the seed and speeches from ../shared/corpus, read in place
-and written as .txt files (title line first) into a scratch folder for indexing."""
+"""The benchmark documents: the seed and speeches from the development corpus, read in
+place and written as .txt files (title line first) into a scratch folder for indexing.
+
+The corpus is not in the repository: GOVSPEECH_CORPUS names its folder (default: the
+development checkout's ../shared/corpus). `from corpus_docs import CORPUS` is the check:
+when the corpus is absent the benchmark stops there with one line saying what it needs.
+"""
 
 from __future__ import annotations
 
 import csv
 import json
+import os
+import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-SHARED = ROOT.parent / "shared"
-CORPUS = SHARED / "corpus"
 SEED = ROOT / "seeds" / "000_dbe0c8ca6deedb3a.txt"
+CORPUS_FILES = ("national_work_reports.jsonl", "cpc_congress_reports.jsonl", "npc_resolutions_on_reports.jsonl",
+                "speeches_2020.csv")
+
+
+def require_corpus() -> Path:
+    """The corpus folder, or exit (status 2) with one line naming what is missing and how to point at it."""
+    folder = Path(os.environ.get("GOVSPEECH_CORPUS") or ROOT.parent / "shared" / "corpus")
+    missing = [name for name in CORPUS_FILES if not (folder / name).is_file()]
+    if missing:
+        absent = "not found" if len(missing) == len(CORPUS_FILES) else f"{', '.join(missing)} missing"
+        print(f"{Path(sys.argv[0]).name}: needs the development corpus ({', '.join(CORPUS_FILES)}) in {folder}: "
+              f"{absent}; set GOVSPEECH_CORPUS to the folder that holds them", file=sys.stderr)
+        raise SystemExit(2)
+    return folder
+
+
+def __getattr__(name: str):
+    # `from corpus_docs import CORPUS` checks the corpus at import, before any work starts
+    if name == "CORPUS":
+        return require_corpus()
+    raise AttributeError(name)
 
 
 def corpus_text(key: str) -> tuple[str, str]:
     """(title, text) of a document key: seed, work_report_YYYY, congress_N, speech_YYYY-MM-DD."""
     if key == "seed":
         return "", SEED.read_text(encoding="utf-8")
+    CORPUS = require_corpus()
     if key.startswith("work_report_"):
         year = int(key.rsplit("_", 1)[1])
         for line in open(CORPUS / "national_work_reports.jsonl", encoding="utf-8"):
@@ -40,6 +67,8 @@ def corpus_text(key: str) -> tuple[str, str]:
 
 def write_docs(keys: list[str], folder: Path) -> list[Path]:
     """One .txt per key, named by the key (so the speech id is the key)."""
+    if any(key != "seed" for key in keys):
+        require_corpus()                  # before writing anything
     folder.mkdir(parents=True, exist_ok=True)
     paths = []
     for key in keys:

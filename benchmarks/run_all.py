@@ -2,7 +2,7 @@
 and print how long each took. A script that is missing is skipped with a message;
 one that fails is reported and the rest still run.
 
-    python benchmarks/run_all.py [--only ingest,build,latency,busy,plot,profile,search,summary]
+    python benchmarks/run_all.py [--only ingest,structure,build,latency,busy,plot,profile,search,summary]
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 SCRIPTS = [
     ("ingest", "ingest_benchmark.py"),
+    ("structure", "structure_benchmark.py"),
     ("build", "build_benchmark.py"),
     ("latency", "latency_benchmark.py"),
     ("busy", "busy_benchmark.py"),

@@ -34,7 +34,7 @@ reference points (NFKC, white space and punctuation dropped), macro-averaged ove
 sections / documents; and the exact-sentence hit rate (reference sentences the
 system selected verbatim, after the same normalisation, over all reference sentences).
 
-Shared data is read in place from Path(__file__).resolve().parents[2] / "shared".
+The development corpus is read in place (corpus_docs.CORPUS; GOVSPEECH_CORPUS names its folder).
 Deterministic: no sampling; ties break by reading order.
 """
 
@@ -57,15 +57,13 @@ import numpy as np
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
-SHARED = Path(__file__).resolve().parents[2] / "shared"
-CORPUS = SHARED / "corpus"
 GOLD = HERE / "gold" / "summary_reference.json"
 SEED = ROOT / "seeds" / "000_dbe0c8ca6deedb3a.txt"
 OUT = HERE / "out"
 RESULTS = HERE / "RESULTS.md"
 
 sys.path.insert(0, str(HERE))
-from corpus_docs import machine, write_section  # noqa: E402
+from corpus_docs import CORPUS, machine, write_section  # noqa: E402  (CORPUS: exits in one line when absent)
 
 from pipeline import parse_text, read_speech  # noqa: E402
 from pipeline.model import Sentence, Speech  # noqa: E402
@@ -733,8 +731,8 @@ def main() -> None:
         "",
         table(whole_header, whole_rows),
         "",
-        "Points ours returns for top_n=5 (it draws the top list only from the points its sections already got "
-        "under the default budget, at most 3 per section): " + ", ".join(f"{d} {n}" for d, n in top_sizes.items()) + ".",
+        "Points ours returns for top_n=5 (it draws the top list from every candidate sentence of the speech, "
+        "not only from the points its sections got): " + ", ".join(f"{d} {n}" for d, n in top_sizes.items()) + ".",
         "",
         "Per document, matched sections: ROUGE-L F1 / exact hits.",
         "",
@@ -779,8 +777,7 @@ class Rescored:
         return [p.sentence for p in sorted(best, key=lambda p: p.sentence.span.start)]
 
     def top(self, speech: Speech, n: int) -> list[Sentence]:
-        """Top n over every candidate of the speech (ours draws its top only from the points each
-        section already got under its default budget)."""
+        """Top n over every candidate of the speech, as ours does, with the extra signal added."""
         pts = [p for pts in self.ours._run(speech, ALL).values() for p in pts]
         best = sorted(pts, key=lambda p: (-(p.score + self.extra(p.sentence)), p.sentence.span.start))[:n]
         return [p.sentence for p in sorted(best, key=lambda p: p.sentence.span.start)]
@@ -878,7 +875,7 @@ def explore(docs, units_by_doc, gold_by_doc, args) -> None:
         "`python benchmarks/summary_benchmark.py --explore`. Ours (TF-IDF) with "
         "`weights=` overrides, and (proto rows) two signals ours does not have, added to its scores here in the "
         "benchmark (pipeline/ untouched; top-k by score without MMR, so compare them with the first proto row; their "
-        "top 5 is taken over every candidate of the speech, not only over the points the sections already got). "
+        "top 5 is taken over every candidate of the speech, as ours' is). "
         "Matched sections only. **Every variant is scored on the same references it was chosen by looking at: "
         "the best rows are optimistic.** Defaults: " + json.dumps(WEIGHTS, ensure_ascii=False) + ".",
         "",

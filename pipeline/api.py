@@ -16,7 +16,8 @@ from . import lexicon as lexicon_module
 from .clean import clean
 from .directives import annotate
 from .lexicon import Lexicon
-from .load import MAX_BYTES, load, load_collection
+from .errors import InputError
+from .load import COLLECTION_SUFFIXES, MAX_BYTES, CollectionEntry, load, load_collection
 from .model import Meta, Paragraph, Sentence, Speech
 from .structure import structure
 
@@ -46,13 +47,66 @@ def parse_text(
 
 
 def read_collection(path: str | Path, lexicon: Lexicon | None = None) -> list[Speech]:
-    """Every speech of a .jsonl or .csv collection (see load.load_collection)."""
-    stem = Path(path).stem
-    return [
-        parse_text(e.text, f"{stem}-{e.number}", title=e.title, lexicon=lexicon, title_is_authoritative=True,
-                   meta=Meta(source=e.key, date=e.date, year=e.year, format=Path(path).suffix.lstrip(".")))
-        for e in load_collection(path)
-    ]
+    """Every speech of a .jsonl or .csv collection (see load.load_collection); the
+    speech of record n is named `<stem>-<n>`."""
+    return [_record_speech(path, e, lexicon) for e in load_collection(path)]
+
+
+def _record_speech(path: str | Path, entry: CollectionEntry, lexicon: Lexicon | None) -> Speech:
+    return parse_text(entry.text, f"{Path(path).stem}-{entry.number}", title=entry.title, lexicon=lexicon,
+                      title_is_authoritative=True,
+                      meta=Meta(source=entry.key, date=entry.date, year=entry.year, format=Path(path).suffix.lstrip(".")))
+
+
+def is_collection(path: str | Path) -> bool:
+    """A .jsonl or .csv file: many speeches, one per record."""
+    return Path(path).suffix.lower() in COLLECTION_SUFFIXES
+
+
+def speech_ids(path: str | Path) -> list[str]:
+    """The ids read_speeches(path) would give, without parsing the speeches."""
+    if is_collection(path):
+        return [f"{Path(path).stem}-{e.number}" for e in load_collection(path)]
+    return [Path(path).stem]
+
+
+def read_speeches(path: str | Path, speech_id: str | None = None, lexicon: Lexicon | None = None) -> list[Speech]:
+    """The speeches one file holds: one for a speech file (.txt, .html, .docx, .pdf), one
+    per record for a .jsonl/.csv collection. What `outline`, `show`, `directives` and
+    `summarize` read.
+
+    Args:
+        path: a speech file or a collection.
+        speech_id: only this speech (a collection's record n is `<stem>-<n>`).
+
+    Raises:
+        InputError: the file cannot be read, or holds no speech `speech_id`.
+    """
+    if is_collection(path):
+        entries = load_collection(path)
+        stem = Path(path).stem
+        if speech_id is not None:
+            chosen = [e for e in entries if f"{stem}-{e.number}" == speech_id]
+            if not chosen:
+                ids = [f"{stem}-{e.number}" for e in entries]
+                raise InputError(path, f"no speech {speech_id!r} in this collection ({_id_range(ids)})")
+            entries = chosen
+        return [_record_speech(path, e, lexicon) for e in entries]
+    if speech_id is not None and speech_id != Path(path).stem:
+        raise InputError(path, f"no speech {speech_id!r} in this file (its one speech is {Path(path).stem!r})")
+    return [read_speech(path, lexicon=lexicon)]
+
+
+def speech_files(paths) -> list[Path]:
+    """The files `index build` and `summarize DIR` read: files as given, folders searched
+    recursively for speech files and .jsonl/.csv collections, in a stable order."""
+    from .index import discover
+
+    return [source.path for source in discover(paths)]
+
+
+def _id_range(ids: list[str]) -> str:
+    return f"its {len(ids)} speeches are {ids[0]} … {ids[-1]}" if len(ids) > 1 else f"its one speech is {ids[0]}"
 
 
 def read_speech(

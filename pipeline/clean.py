@@ -6,7 +6,10 @@ copy; normalise half-width punctuation in Chinese context; then decide, for ever
 run of white space, whether it is a paragraph break ("\\n"), a real space between
 Latin words (" "), or a hard-wrap artefact to remove (""). Text whose pieces have
 the near-constant width of wrapped lines (PDF text flattened onto one line) gets
-its paragraphs rebuilt from line widths and heading markers.
+its paragraphs rebuilt from line widths and heading markers; text whose single
+spaces fall after sentence ends and around headings (a scraped record stored on
+one line, paragraphs joined by one space) gets a break at each of those spaces.
+Every pass is linear in the text's length.
 """
 
 from __future__ import annotations
@@ -17,31 +20,14 @@ from typing import Callable, Sequence
 
 from . import lexicon
 from .headings import match_marker
+from .text import CLOSERS, HAN_RANGE, PARAGRAPH_END, is_cjk
 
 _ZERO_WIDTH = re.compile(r"[\u200b-\u200d\u2060\ufeff\u00ad]")
 _FULLWIDTH_ALNUM = re.compile(r"[\uff10-\uff19\uff21-\uff3a\uff41-\uff5a]")
 _WHITESPACE = re.compile(r"[ \t\n\u00a0\u3000\u2002\u2003\u2009\u200a\u202f\u205f]+")
-_TERMINAL = set("。！？；：.!?;:…")
-_CLOSERS = set("”’」』）)】")
 _OPENERS = set("《“（「『【")
 _JOINERS = set("》”）」』】，、。；：！？")
 _HALF_TO_FULL = {",": "，", ":": "：", ";": "；", "?": "？", "!": "！"}
-
-
-def is_cjk(ch: str) -> bool:
-    """Chinese characters, CJK punctuation, and the redaction mark * (which stands for a word)."""
-    o = ord(ch)
-    return (
-        0x3400 <= o <= 0x9FFF
-        or 0xF900 <= o <= 0xFAFF
-        or 0x3000 < o <= 0x303F
-        or 0xFF01 <= o <= 0xFF0F
-        or 0xFF1A <= o <= 0xFF20
-        or 0xFF3B <= o <= 0xFF40
-        or 0xFF5B <= o <= 0xFF65
-        or 0x2010 <= o <= 0x2027
-        or ch in "*＊"
-    )
 
 
 @dataclass(frozen=True)
@@ -91,7 +77,7 @@ class Mapped:
         return Mapped("".join(texts), offs, self.raw_len)
 
 
-_CAPTION = re.compile(r" *(?:新华社|人民日报|中新社)?记者 *[\u4e00-\u9fff]{2,4}(?:[、 ][\u4e00-\u9fff]{2,4})* */? *摄 *")
+_CAPTION = re.compile(rf"(?<! ) *(?:新华社|人民日报|中新社)?记者 *[{HAN_RANGE}]{{2,4}}(?:[、 ][{HAN_RANGE}]{{2,4}})* */? *摄 *")
 
 
 def clean(raw: str, chrome: Sequence[re.Pattern] | None = None) -> Cleaned:
@@ -167,7 +153,7 @@ def _drop_repeated_title(m: Mapped) -> Mapped:
     lines = m.text.split("\n")
     first = next((ln.strip() for ln in lines if ln.strip()), "")
     chars = [c for c in first if not c.isspace()]
-    if not 6 <= len(chars) <= 80 or first[-1] in _TERMINAL:
+    if not 6 <= len(chars) <= 80 or first[-1] in PARAGRAPH_END:
         return m
     at = m.text.find(first) + len(first)
     pattern = re.compile(r"(?:^|(?<=\n))[ \t\u3000]*" + r"\s*".join(map(re.escape, chars)), re.M)
@@ -179,6 +165,9 @@ def _drop_repeated_title(m: Mapped) -> Mapped:
 
 
 # -- punctuation ---------------------------------------------------------------
+
+_QUOTED_LINE = re.compile(r'^[^\n"]*"[^\n]*', re.M)
+
 
 def _neighbour(text: str, i: int, step: int) -> str:
     j = i + step
@@ -228,8 +217,11 @@ def _normalise_punctuation(m: Mapped) -> Mapped:
     m = m.sub(re.compile(r"[,:;?!]"), simple)
     text = m.text
     m = m.sub(re.compile(r"\(([^()\n]{0,60})\)"), paren)
-    m = m.sub(re.compile(r"(?<=[\u4e00-\u9fff”）])\.(?=\s*(?:$|\n|[\u4e00-\u9fff“]))"), period)
-    return m.sub(re.compile(r'[^\n]*"[^\n]*'), quotes)
+    m = m.sub(re.compile(rf"(?<=[{HAN_RANGE}”）])\.(?=\s*(?:$|\n|[{HAN_RANGE}“]))"), period)
+    # One match per line holding a straight quote, anchored at the line start: an
+    # unanchored [^\n]*"[^\n]* retries from every position of a line without one,
+    # which made a one-line speech quadratic (500 KB: minutes).
+    return m.sub(_QUOTED_LINE, quotes)
 
 
 # -- white space: breaks, wraps and real spaces ---------------------------------
@@ -273,8 +265,22 @@ def _resolve_whitespace(m: Mapped, raw: str) -> tuple[Mapped, bool]:
     pieces = [(bounds[i], bounds[i + 1]) for i in range(0, len(bounds), 2)]
     widths = [_width("".join(raw[o] for o in m.offs[a:b])) for a, b in pieces]
     last_chars = [text[b - 1] if b > a else "" for a, b in pieces]
-    full = _line_width(widths, last_chars)
+    # Single spaces touching Chinese are PDF wraps or paragraph separators (a scraped
+    # record: `标题 第一段。 第二段。 一、…`). Wraps cut mid-sentence at one line
+    # width; separators fall after sentence ends and around headings.
+    spaces = [r for r, k in zip(runs, kinds) if k == "wrap"]
+    between = _paragraph_spaces(text, spaces, pieces)
+    width_before = {b: w for (_, b), w in zip(pieces, widths)}
+    regular = _regular_width([width_before[r.start()] for r in spaces if r.start() not in between])
+    joined = regular is None and len(spaces) >= 2 and len(between) >= 0.6 * len(spaces)
+    # (text that keeps its own line breaks is no flattened PDF, whatever a few stray
+    # wrap spaces inside its lines say: it needs the page-wide evidence of _line_width)
+    one_line = len(spaces) > 2 * sum(k == "line" for k in kinds)
+    full = None if joined else (_line_width(widths, last_chars) or (regular if one_line else None))
     wrapped = full is not None
+    # A space after a sentence end that precedes a heading marker is a paragraph
+    # break in any shape; in a space-joined document every paragraph space is.
+    breaks = set(between) if joined else {s for s, why in between.items() if why == "end+heading"}
 
     width_of = {a: w for (a, _), w in zip(pieces, widths)}
     start_of_next = {r.start(): r.end() for r in runs}
@@ -287,16 +293,76 @@ def _resolve_whitespace(m: Mapped, raw: str) -> tuple[Mapped, bool]:
         if kind == "break":
             return "\n"
         if kind == "space":
-            return " "
+            # a wrap inside a number (6 0%): wrapped Chinese text never spaces digits
+            return "" if wrapped and text[x.start() - 1].isdigit() and text[x.end()].isdigit() else " "
         if not wrapped:
-            return "\n" if kind == "line" else ""
+            return "\n" if kind == "line" or x.start() in breaks else ""
         prev_start = piece_start.get(x.start(), 0)
         prev = text[prev_start:x.start()]
+        if between.get(x.start()) == "title" and width_of.get(prev_start, full) < 0.9 * max(full, regular or 0):
+            # a title line short of the width the mid-sentence wraps show (below 0.8 is caught anyway)
+            return "\n"
         nxt_start = start_of_next[x.start()]
         return "\n" if _paragraph_ends(prev, width_of.get(prev_start, full), text[nxt_start:nxt_start + 12], full) else ""
 
     index = {r.start(): i for i, r in enumerate(runs)}
     return m.sub(_WHITESPACE, decide), wrapped
+
+
+_DATE_LINE = re.compile(r"\d{4}年\d{1,2}月\d{1,2}日")   # a notice's closing date
+_DOC_NUMBER = re.compile(r"[〔［\[]\d{4}[〕］\]]\d{1,4}号$")     # 国办发〔2024〕12号 under the title
+
+
+def _paragraph_spaces(text: str, spaces: list[re.Match], pieces: list[tuple[int, int]]) -> dict[int, str]:
+    """The spaces (by start) that would separate paragraphs if the document's
+    paragraphs were joined by single spaces, with the reason: after a sentence end
+    (。！？；：), before or after a heading (一、 （一） …), after the title or the
+    document number, around a closing date. Wrap spaces of a PDF line fall there only by chance."""
+    piece_at = {a: b for a, b in pieces}
+    piece_before = {b: a for a, b in pieces}
+    first = next((a for a, b in pieces if b > a), 0)
+    out: dict[int, str] = {}
+    for r in spaces:
+        s, e = r.span()
+        a = piece_before.get(s, s)
+        prev = text[a:s].rstrip("".join(CLOSERS))
+        nxt = text[e:piece_at.get(e, e)]
+        ends = bool(prev) and prev[-1] in PARAGRAPH_END
+        if ends and match_marker(nxt[:16]):
+            out[s] = "end+heading"
+        elif ends:
+            out[s] = "end"
+        elif match_marker(nxt[:16]):
+            out[s] = "heading"
+        elif _heading_piece(prev):
+            out[s] = "after heading"
+        elif a == first and len(prev) <= 100 and prev[-1:] not in "，,、" and not lexicon.starts_with_salutation(prev):
+            out[s] = "title"
+        elif _DATE_LINE.fullmatch(nxt) or _DATE_LINE.fullmatch(prev):
+            out[s] = "date"
+        elif _DOC_NUMBER.search(prev):
+            out[s] = "document number"
+    return out
+
+
+def _heading_piece(piece: str) -> bool:
+    """一、总体要求 or （一）完善监测帮扶机制: a marker and a short title without a sentence end."""
+    marker = match_marker(piece[:16])
+    return (marker is not None and 0 < len(piece) - marker.length <= 40
+            and not any(c in PARAGRAPH_END for c in piece[marker.length:]))
+
+
+def _regular_width(widths: list[float]) -> float | None:
+    """The line width when the pieces that end mid-sentence all have about one width
+    (PDF wraps cut at the page's line width), else None. Stray spaces inside the
+    paragraphs of a space-joined document cut pieces of any width."""
+    if len(widths) < 3:
+        return None
+    median = sorted(widths)[len(widths) // 2]
+    near = [w for w in widths if 0.9 * median <= w <= 1.1 * median]
+    if median < 12 or len(near) < 0.75 * len(widths):
+        return None
+    return max(near)
 
 
 def _line_width(widths: list[float], last_chars: list[str]) -> float | None:
@@ -311,7 +377,7 @@ def _line_width(widths: list[float], last_chars: list[str]) -> float | None:
     full = long[int(0.75 * (len(long) - 1))]
     if full < 12:
         return None
-    ends_sentence = [c in _TERMINAL or c in _CLOSERS for c in last_chars]
+    ends_sentence = [bool(c) and (c in PARAGRAPH_END or c in CLOSERS) for c in last_chars]
     if sum(ends_sentence) >= 0.5 * len(widths):
         return None
     near = [i for i, w in enumerate(widths) if 0.85 * full <= w <= 1.12 * full]
@@ -326,16 +392,16 @@ def _paragraph_ends(prev: str, width: float, nxt: str, full: float) -> bool:
     if not prev:
         return False
     last = prev[-1]
-    while last in _CLOSERS and len(prev) > 1:
+    while last in CLOSERS and len(prev) > 1:
         prev, last = prev[:-1], prev[-2]
-    ends_sentence = last in _TERMINAL
+    ends_sentence = last in PARAGRAPH_END
     if width < 0.8 * full:
         return True                      # a short line ends its paragraph
     if ends_sentence and width < 0.93 * full:
         return True
     if ends_sentence and (match_marker(nxt) or lexicon.starts_with_salutation(nxt)):
         return True                      # each heading starts a new unit
-    if match_marker(prev) and not any(c in _TERMINAL for c in prev) and width < 0.9 * full:
+    if match_marker(prev) and not any(c in PARAGRAPH_END for c in prev) and width < 0.9 * full:
         return True                      # a heading line a little short of full width
     return False
 
@@ -362,7 +428,7 @@ def _split_flattened(m: Mapped) -> Mapped:
                 breaks.add(pos + title.end())
             last: dict[str, int] = {}
             for cut in _RUN_IN.finditer(line):
-                marker = match_marker(line[cut.start():])
+                marker = match_marker(line[cut.start():cut.start() + 16])   # a window: slicing to the end is quadratic
                 if marker is None:
                     continue
                 name, n = marker.style.name, marker.number

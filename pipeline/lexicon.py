@@ -110,3 +110,66 @@ def question_cues() -> QuestionCues:
         quantity_question=re.compile("|".join(f"(?:{p})" for p in blocks["quantity questions"])),
         quantity=re.compile("|".join(f"(?:{p})" for p in blocks["quantities"])),
     )
+
+
+@lru_cache(maxsize=1)
+def not_modal_yao() -> frozenset[str]:
+    """要- words that are not the modal 要 (要求, 要点 …): resources/not_modal_yao.txt."""
+    return frozenset(read_list(resource_path("not_modal_yao.txt")))
+
+
+def _alternatives(name: str, anchored: bool = False) -> re.Pattern:
+    body = "|".join(f"(?:{p})" for p in read_list(resource_path(name)))
+    return re.compile(f"^(?:{body})" if anchored else body)
+
+
+@lru_cache(maxsize=1)
+def goal_pattern() -> re.Pattern:
+    """A sentence that states a goal (目标, 力争, 年底前 …): resources/goals.txt."""
+    return _alternatives("goals.txt")
+
+
+@lru_cache(maxsize=1)
+def past_pattern() -> re.Pattern:
+    """A sentence that opens in the past (去年, 五年来 …): resources/past.txt, matched at the start."""
+    return _alternatives("past.txt", anchored=True)
+
+
+@lru_cache(maxsize=1)
+def prohibition_pattern() -> re.Pattern:
+    """A negated advisory cue (不要, 不应 …), a prohibition: resources/prohibitions.txt."""
+    return re.compile("|".join(map(re.escape, read_list(resource_path("prohibitions.txt")))))
+
+
+@lru_cache(maxsize=1)
+def front_offices() -> tuple[str, ...]:
+    """Offices and forms of address that mark a front-matter line: resources/front_offices.txt."""
+    return tuple(read_list(resource_path("front_offices.txt")))
+
+
+@lru_cache(maxsize=1)
+def speech_kinds() -> tuple[str, ...]:
+    """Kinds of text a title names, longer names first: resources/speech_kinds.txt."""
+    return tuple(read_list(resource_path("speech_kinds.txt")))
+
+
+@dataclass(frozen=True)
+class Gazetteer:
+    names: re.Pattern                # every full and short name, longest first
+    place: dict[str, str]            # a name as written → the place it stands for (河南 → 河南省, 洛阳 → 河南省洛阳市)
+
+
+@lru_cache(maxsize=1)
+def gazetteer() -> Gazetteer:
+    """resources/places.txt: provinces and prefecture-level divisions, by full and short name.
+    A prefecture stands for itself with its province (洛阳市 → 河南省洛阳市), so that a filter
+    on either name finds it."""
+    place: dict[str, str] = {}
+    for line in read_list(resource_path("places.txt")):
+        full, short, *province = line.split()
+        canonical = (province[0] if province else "") + full
+        place[full] = canonical
+        if short != "-":
+            place.setdefault(short, canonical)      # 吉林 is the province; 吉林市 only by its full name
+    names = sorted(place, key=lambda n: (-len(n), n))
+    return Gazetteer(re.compile("|".join(map(re.escape, names))), place)

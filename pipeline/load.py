@@ -12,12 +12,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import InputError
+from .text import HAN, is_han
 
 MAX_BYTES = 20 * 1024 * 1024  # a long work report is ~100 KB; 20 MB is no single speech
 TEXT_SUFFIXES = {".txt", ".text", ".md", ""}
 HTML_SUFFIXES = {".html", ".htm", ".shtml", ".xhtml"}
-SUPPORTED = sorted(TEXT_SUFFIXES - {""} | HTML_SUFFIXES | {".docx", ".pdf"})
-_CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+SPEECH_SUFFIXES = frozenset(TEXT_SUFFIXES - {""} | HTML_SUFFIXES | {".docx", ".pdf"})   # one speech per file
+COLLECTION_SUFFIXES = frozenset({".jsonl", ".csv"})                                    # many speeches per file
+SUPPORTED = sorted(SPEECH_SUFFIXES)
 
 
 @dataclass(frozen=True)
@@ -70,7 +72,7 @@ def load(path: str | Path, max_bytes: int = MAX_BYTES) -> RawDocument:
             doc = RawDocument(str(path), text, "txt", encoding)
     if not doc.text.strip():
         raise InputError(path, f"no text found in this {doc.format} file")
-    if len(_CJK.findall(doc.text[:200_000])) < 2:
+    if len(HAN.findall(doc.text[:200_000])) < 2:
         raise InputError(path, "no Chinese text found (this tool reads Chinese speeches)")
     return doc
 
@@ -78,8 +80,10 @@ def load(path: str | Path, max_bytes: int = MAX_BYTES) -> RawDocument:
 def decode(path: Path, data: bytes) -> tuple[str, str]:
     """Bytes → text, with the encoding found by charset-normalizer.
 
-    UTF-8 (with or without BOM) is tried strictly first: it is the common case and
-    a detector's guess can only be worse on valid UTF-8.
+    A byte-order mark decides the encoding (UTF-8 after a UTF-8 BOM, bad bytes
+    replaced by U+FFFD; UTF-16 after a UTF-16 BOM). Otherwise UTF-8 is tried
+    first with no error allowed: it is the common case and a detector's guess can
+    only be worse on valid UTF-8; charset-normalizer guesses only when it fails.
     """
     if data.startswith(b"\xef\xbb\xbf"):
         return data[3:].decode("utf-8", errors="replace"), "utf-8-sig"
@@ -110,7 +114,7 @@ def _plausible(text: str) -> bool:
     if not text or any(c < " " and c not in "\t\n\r\f" for c in text[:100_000]):
         return False
     sample = text[:100_000]
-    usual = sum(1 for c in sample if c < "\x7f" or "\u4e00" <= c <= "\u9fff" or "\u3000" <= c <= "\u303f"
+    usual = sum(1 for c in sample if c < "\x7f" or is_han(c) or "\u3000" <= c <= "\u303f"
                 or "\uff00" <= c <= "\uffef" or "\u2000" <= c <= "\u206f" or c in "·—")
     return usual >= 0.9 * len(sample)
 
@@ -132,7 +136,7 @@ def _html_text(html: str) -> tuple[str, str | None]:
         # <title> carries the site after the headline: 在…的讲话_领导讲话_某某市人民政府
         title = re.split(r"\s*[_|｜]\s*|\s+[-—–]\s+", soup.title.get_text(strip=True))[0] or None
     text = trafilatura.extract(html, include_comments=False, include_tables=True, favor_recall=True)
-    if not text or len(_CJK.findall(text)) < 20:
+    if not text or len(HAN.findall(text)) < 20:
         # trafilatura gives up on very short pages; fall back to the body's text.
         for tag in soup(["script", "style", "noscript", "nav", "header", "footer", "aside", "form", "iframe"]):
             tag.decompose()
@@ -174,8 +178,6 @@ def _pdf_text(path: Path, data: bytes) -> str:
         raise InputError(path, "PDF has no text layer (a scan? run OCR first)")
     return text
 
-
-COLLECTION_SUFFIXES = {".jsonl", ".csv"}
 
 
 @dataclass(frozen=True)

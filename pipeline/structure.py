@@ -11,14 +11,14 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
 
 from . import lexicon
 from .headings import Marker, match_marker
 from .model import Meta, Paragraph, Section, Sentence, Span, Speech
+from .text import CLOSERS, HAN_RANGE, PARAGRAPH_END, SENTENCE_END, all_han
 
-_TERMINAL = "。！？；!?;"
-_CLOSERS = "”’」』）)】"
-_SENTENCE_END = re.compile(r"[。！？；!?;]")
+_SENTENCE_END = re.compile(f"[{re.escape(SENTENCE_END)}]")
 MAX_HEADING = 80     # a run-in heading longer than this is body text that happens to start with 一、
 MAX_QUOTE = 300      # a quote left open this long is a missing ” rather than a quoted passage
 
@@ -81,10 +81,10 @@ def structure(
     salutation_at = next((i for i, sp in enumerate(lines[:8]) if lexicon.salutation_at(text[sp.start:sp.end])), None)
     if title_span is not None and salutation_at:
         head = [text[sp.start:sp.end] for sp in lines[:salutation_at]]
-        if all(len(h) <= 50 and h[-1] not in _TERMINAL for h in head):
+        if all(len(h) <= 50 and h[-1] not in SENTENCE_END for h in head):
             front_until = salutation_at
             for h in head:
-                if _FRONT.match(h) or h.startswith(("——", "—", "（", "(")):
+                if _front().match(h) or h.startswith(("——", "—", "（", "(")):
                     break
                 title = f"{title} {h}"
 
@@ -123,7 +123,7 @@ def structure(
                 heading_end = _heading_end(line, marker)
         if heading_end is not None:
             heading = Span(span.start, span.start + heading_end)
-            title_text = line[marker.length:heading_end].rstrip(_TERMINAL + "：:").strip()
+            title_text = line[marker.length:heading_end].rstrip(SENTENCE_END + "：:").strip()
             while stack and (stack[-1].marker.style.name == marker.style.name
                              or marker.style.name in {o.marker.style.name for o in stack}
                              or stack[-1].marker.style.rank > marker.style.rank):
@@ -161,7 +161,7 @@ def structure(
 
     front = " ".join(text[s.start:s.end] for s, k in units if k in ("front", "salutation"))
     salutation = next((text[s.start:s.end].rstrip("：:") for s, k in units if k == "salutation"), None)
-    meta = _meta(title, front, text[:400], meta or Meta(), salutation, truncated)
+    meta = _meta(title, front, text[:400], meta or Meta(), salutation, truncated, text[:OPENING])
     return Speech(
         id=speech_id,
         title=title,
@@ -192,20 +192,24 @@ def _lines(text: str) -> list[Span]:
 def _is_title(line: str) -> bool:
     return (
         len(line) <= 100
-        and line[-1] not in _TERMINAL + "：:，,"
+        and line[-1] not in SENTENCE_END + "：:，,"
         and match_marker(line) is None
         and not lexicon.starts_with_salutation(line)
     )
 
 
-_FRONT = re.compile(r"^(——|—|\(|（)?.{0,40}(\d{4}年\d{1,2}月\d{1,2}日|同志|总理|主席|书记|省长|市长|县长|部长|主任)")
+@lru_cache(maxsize=1)
+def _front() -> re.Pattern:
+    """A date or an office (resources/front_offices.txt) near the start of a short line."""
+    offices = "|".join(map(re.escape, lexicon.front_offices()))
+    return re.compile(rf"^(——|—|\(|（)?.{{0,40}}(\d{{4}}年\d{{1,2}}月\d{{1,2}}日|{offices})")
 
 
 def _is_front(line: str) -> bool:
     """Lines between title and speech: a date line, the speaker's office and name."""
-    if len(line) > 50 or line[-1] in _TERMINAL or match_marker(line):
+    if len(line) > 50 or line[-1] in SENTENCE_END or match_marker(line):
         return False
-    return bool(_FRONT.match(line)) or (2 <= len(line) <= 4 and all("\u4e00" <= c <= "\u9fff" for c in line))
+    return bool(_front().match(line)) or (2 <= len(line) <= 4 and all_han(line))
 
 
 def _accept(marker: Marker, stack: list[_Open], last_number: dict[str, int]) -> bool:
@@ -248,12 +252,12 @@ def _split_sentences(text: str, base: int = 0) -> list[tuple[int, int]]:
             depth += 1
         elif c in "”」』":
             depth = max(0, depth - 1)
-        elif c in _TERMINAL:
+        elif c in SENTENCE_END:
             j = i + 1
-            while j < n and text[j] in _TERMINAL:
+            while j < n and text[j] in SENTENCE_END:
                 j += 1
             closing = depth
-            while j < n and text[j] in _CLOSERS:
+            while j < n and text[j] in CLOSERS:
                 if text[j] in "”」』":
                     closing = max(0, closing - 1)
                 j += 1
@@ -269,25 +273,48 @@ def _split_sentences(text: str, base: int = 0) -> list[tuple[int, int]]:
 
 
 def _ends_complete(paragraph: str) -> bool:
-    tail = paragraph.rstrip(_CLOSERS + " ")
-    return bool(tail) and tail[-1] in _TERMINAL + "…：:"
+    tail = paragraph.rstrip(CLOSERS + " ")
+    return bool(tail) and tail[-1] in PARAGRAPH_END
 
 
 _DATE = re.compile(r"(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日")
 _YEAR = re.compile(r"(19\d{2}|20\d{2})\s*年")
 _LEVEL = re.compile(r"全(国|省|市|县|区|州|盟|旗|镇|乡)")
 _MEETING = re.compile(r"在(.{2,60}?)(?:上|时)的(?:主题|总结|开幕|闭幕)?(?:讲话|报告|致辞|发言|主持词|演讲)")
-_KIND = re.compile(r"(政府工作报告|工作报告|政治报告|讲话|报告|致辞|发言|贺信|回信|演讲|主持词|贺词)")
-_PLACE = re.compile(r"(?:^|[在于年])([\u4e00-\u9fff]{2,6}?(?:省|市|县|自治区|自治州|地区))")
+_PLACE = re.compile(rf"(?:^在?|[在于年])([{HAN_RANGE}]{{2,6}}?(?:省|市|县|自治区|自治州|地区))")
 
 
-def _meta(title: str, front: str, head: str, known: Meta, salutation: str | None, truncated: bool) -> Meta:
+OPENING = 3000     # the first characters of a speech (a page or so): where it says where it is
+_LOCAL = re.compile(r"(?<![健完齐安周保成顾])全[省市县区州盟旗镇乡]")   # 全市, not 健全区域
+_NATIONAL = re.compile(r"全国|中央|国务院")
+
+
+def _place_in(text: str) -> str | None:
+    """The place a provincial, city or county speech is about when its title names none:
+    the province or prefecture (resources/places.txt) its title and opening name most
+    often, the first named on a tie. A national speech (全国, 中央 … more often than 全省,
+    全市, 全县 …) gets none: the places it names are examples, not where it was given."""
+    if len(_LOCAL.findall(text)) <= len(_NATIONAL.findall(text)):
+        return None
+    gazetteer = lexicon.gazetteer()
+    seen: dict[str, list[int]] = {}
+    for m in gazetteer.names.finditer(text):
+        seen.setdefault(gazetteer.place[m.group(0)], []).append(m.start())
+    if not seen:
+        return None
+    return max(seen, key=lambda p: (len(seen[p]), -seen[p][0]))
+
+
+def _meta(title: str, front: str, head: str, known: Meta, salutation: str | None, truncated: bool,
+          opening: str = "") -> Meta:
     date = _DATE.search(front) or _DATE.search(title) or _DATE.search(head)
     year = _YEAR.search(title) or _YEAR.search(front)
-    kinds = _KIND.findall(title)
+    kinds = re.findall("|".join(map(re.escape, lexicon.speech_kinds())), title)
     meeting = _MEETING.search(title)
     place = next((p for p in _PLACE.findall(title) if not p.startswith(("全", "我", "本", "在全"))), None)
-    speaker = next((w for w in front.split() if 2 <= len(w) <= 4 and all("\u4e00" <= c <= "\u9fff" for c in w)), None)
+    if place is None:
+        place = _place_in(f"{title}\n{opening}")
+    speaker = next((w for w in front.split() if 2 <= len(w) <= 4 and all_han(w)), None)
     return replace(
         known,
         date=known.date or (f"{int(date[1]):04d}-{int(date[2]):02d}-{int(date[3]):02d}" if date else None),

@@ -78,7 +78,7 @@ def budget(n: int, per_section: int | None, ratio: float | None) -> int:
         return min(n, max(0, per_section))
     if ratio is not None:
         return min(n, max(1, round(n * ratio)))
-    return min(n, max(1, min(3, round(math.sqrt(n) / 1.5))))   # 1 for ≤3 sentences, 2 up to ~11, then 3
+    return min(n, max(1, min(3, round(math.sqrt(n) / 1.5))))   # 1 for ≤5 sentences, 2 for 6–14, then 3
 
 
 def summarize(speech: Speech, per_section: int | None = None, ratio: float | None = None, encoder=None,
@@ -94,7 +94,16 @@ def summarize(speech: Speech, per_section: int | None = None, ratio: float | Non
 
     Returns:
         Summary with one SectionSummary per section that has body text, and the top points.
+
+    Raises:
+        ValueError: both per_section and ratio, a ratio outside (0, 1], or a negative per_section.
     """
+    if per_section is not None and ratio is not None:
+        raise ValueError("give per_section or ratio, not both")
+    if ratio is not None and not 0 < ratio <= 1:
+        raise ValueError(f"ratio is a share of each section's sentences, 0 < ratio <= 1, not {ratio}")
+    if per_section is not None and per_section < 0:
+        raise ValueError(f"per_section must be 0 or more, not {per_section}")
     if isinstance(encoder, str):
         from .embed import load_encoder
 

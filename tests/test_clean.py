@@ -165,3 +165,35 @@ def test_glossary_notes_after_the_speech_are_not_speech():
            "〔1〕两个毫不动摇：毫不动摇巩固和发展公有制经济，毫不动摇鼓励、支持、引导非公有制经济发展。\n")
     speech = parse_text(raw)
     assert speech.paragraphs[-1].text == "要坚持“两个毫不动摇”〔1〕，依法保护民营企业产权和企业家权益。"
+
+
+# -- linear time on one-line speeches -------------------------------------------------
+
+def test_straight_quotes_are_found_once_per_line_from_its_start():
+    """The quote pass matches whole lines holding a straight quote, and only from a line's
+    start: a pattern that may start anywhere retries from every character of a long line
+    without quotes (a flattened speech: quadratic). benchmarks/ingest_benchmark.py shows the scaling."""
+    from pipeline.clean import _QUOTED_LINE
+
+    text = '今年要坚持"两山"理念。\n全市粮食产量稳定。\n推进"放管服"改革'
+    assert [m.group(0) for m in _QUOTED_LINE.finditer(text)] == ['今年要坚持"两山"理念。', '推进"放管服"改革']
+    assert _QUOTED_LINE.match(text, 3) is None              # mid-line: no attempt from here
+    assert _QUOTED_LINE.search("全市粮食产量稳定。" * 200) is None
+    assert clean(text).text == "今年要坚持“两山”理念。\n全市粮食产量稳定。\n推进“放管服”改革"
+
+
+# -- space-joined one-line documents ----------------------------------------------------
+
+def test_paragraph_spaces_become_breaks_that_map_to_the_spaces():
+    raw = ("关于做好高温天气劳动保护工作的紧急通知 各区人力资源社会保障局，各有关企业：\u3000"
+           "近期我市持续出现高温天气，各用人单位要合理调整作息时间。 一、落实防暑降温措施 "
+           "（一）停止高温时段室外作业。日最高气温达到40℃以上的，应当停止当日室外露天作业。")
+    cleaned = clean(raw)
+    assert not cleaned.wrapped
+    assert cleaned.text.split("\n") == [
+        "关于做好高温天气劳动保护工作的紧急通知", "各区人力资源社会保障局，各有关企业：",
+        "近期我市持续出现高温天气，各用人单位要合理调整作息时间。", "一、落实防暑降温措施",
+        "（一）停止高温时段室外作业。日最高气温达到40℃以上的，应当停止当日室外露天作业。"]
+    breaks = [cleaned.offsets[i] for i, ch in enumerate(cleaned.text) if ch == "\n"]
+    assert [raw[o] for o in breaks] == [" ", "\u3000", " ", " "]
+    assert list(cleaned.offsets) == sorted(cleaned.offsets)

@@ -12,6 +12,7 @@ import re
 
 import pytest
 
+import space_joined
 from conftest import spelled
 from pipeline import parse_text
 
@@ -289,7 +290,91 @@ def test_each_heading_starts_a_unit_and_no_paragraph_spans_two(seed_speech):
         assert_each_heading_starts_a_paragraph(speech)
 
 
-# -- known gaps (xfail: see the reasons) ----------------------------------------------
+# -- space-joined one-line documents (scraped records) ----------------------------------
+
+@pytest.mark.parametrize("doc", space_joined.DOCS, ids=[d.id for d in space_joined.DOCS])
+def test_space_joined_document_gets_title_and_paragraphs_back(doc, assert_exact_spans):
+    raw = doc.joined()
+    assert "\n" not in raw
+    speech = parse_text(raw, doc.id)
+    assert speech.title == doc.title
+    assert [p.text for p in speech.paragraphs] == list(doc.paragraphs)
+    for paragraph in speech.paragraphs:      # nothing normalised here: the raw span is the paragraph itself
+        raw_span = speech.to_raw(paragraph.span)
+        assert raw[raw_span.start:raw_span.end] == paragraph.text
+    assert_exact_spans(speech)
+    assert_each_heading_starts_a_paragraph(speech)
+
+
+def test_space_joined_notice_has_its_section_tree():
+    speech = parse_text(space_joined.SPRING_FARMING.joined(), "cgtz")
+    assert outline_of(speech) == [
+        (("一",), "稳定粮食播种面积"),
+        (("一", "（一）"), "压实粮食生产责任"),
+        (("一", "（二）"), "坚决遏制耕地撂荒"),
+        (("二",), "抓好农资保供稳价"),
+        (("三",), "强化农业防灾减灾"),
+        (("三", "（一）"), "加强监测预警"),
+        (("三", "（二）"), "落实防范措施"),
+    ]
+    assert [p.kind for p in speech.paragraphs[2:6]] == ["heading", "body", "body", "heading"]
+
+
+def test_space_joined_headings_without_punctuation_each_start_a_paragraph():
+    speech = parse_text(space_joined.POVERTY_PLAN.joined(), "tpyd")
+    assert outline_of(speech)[:3] == [
+        (("一",), "守牢不发生规模性返贫底线"),
+        (("一", "（一）"), "完善防止返贫监测帮扶机制"),
+        (("一", "（二）"), "落实“三保障”和饮水安全"),
+    ]
+    body = speech.paragraphs[3]
+    assert body.kind == "body" and body.section_path == ("一", "（一）") and body.text.startswith("各乡镇要健全")
+
+
+def test_faq_joined_by_full_width_spaces_keeps_question_and_answer_apart():
+    speech = parse_text(space_joined.RESUMPTION_FAQ.joined(), "fgwd")
+    questions = [p.text for p in speech.paragraphs if p.text.startswith("问：")]
+    answers = [p.text for p in speech.paragraphs if p.text.startswith("答：")]
+    assert questions[0] == "问：企业复工前需要办理哪些手续？"
+    assert len(questions) == len(answers) == 4 and all(q.endswith("？") for q in questions)
+    assert "\u3000" not in speech.text
+
+
+def test_stray_space_inside_a_space_joined_paragraph_is_dropped():
+    doc = space_joined.SPRING_FARMING
+    raw = doc.joined().replace("做好春季农业生产工作，", "做好春季 农业生产工作，")
+    speech = parse_text(raw, "cgtz")
+    assert [p.text for p in speech.paragraphs] == list(doc.paragraphs)
+
+
+def test_the_same_document_wrapped_like_a_pdf_comes_back_the_same():
+    """Wrap spaces (a regular line width, mid-sentence) and paragraph spaces (after a
+    sentence end, around headings) are told apart: both shapes give the same paragraphs."""
+    doc = space_joined.POVERTY_PLAN
+    raw = wrap([doc.title, *doc.paragraphs])
+    assert "机制，对 监测对象" in raw and "要达到6 0%" in raw          # wraps mid-sentence, mid-number
+    wrapped = parse_text(raw, "tpyd")
+    assert wrapped.title == doc.title
+    assert [p.text for p in wrapped.paragraphs] == list(doc.paragraphs)
+
+
+def test_wrapped_title_a_little_short_of_full_width_is_not_glued_to_the_text():
+    doc = space_joined.SILVER_ECONOMY
+    assert len(doc.title) == 32                                # 0.89 of the 36-character line
+    speech = parse_text(wrap([doc.title, *doc.paragraphs]), "yfjj")
+    assert speech.title == doc.title
+    assert [p.text for p in speech.paragraphs] == list(doc.paragraphs)
+
+
+def test_sentence_end_before_a_heading_breaks_in_a_line_per_paragraph_text():
+    speech = parse_text("在全县春耕生产工作会议上的讲话\n同志们：\n一、抓好春耕备耕\n"
+                        "今年春耕生产形势总体较好。各乡镇要严禁撂荒耕地。 二、做好农资保障\n要加强化肥、种子储备。\n")
+    assert [p.text for p in speech.paragraphs[2:]] == [
+        "今年春耕生产形势总体较好。各乡镇要严禁撂荒耕地。", "二、做好农资保障", "要加强化肥、种子储备。"]
+    assert outline_of(speech) == [(("一",), "抓好春耕备耕"), (("二",), "做好农资保障")]
+
+
+# -- shapes that once broke (each test names it) ----------------------------------------
 
 FLOOD = """在全县防汛抗旱工作会议上的讲话
 同志们：

@@ -3,13 +3,14 @@
 import json
 import subprocess
 import sys
+import tempfile
 
 import pytest
 
 from pipeline import parse_text, read_speech, summarize
 from pipeline.summarize import to_markdown
 
-SEED = "seeds/000_dbe0c8ca6deedb3a.txt"
+from conftest import SEED
 
 MEETING = """在全县安全生产工作会议上的讲话
 同志们：
@@ -97,8 +98,9 @@ def test_markdown_cites_each_point():
 
 
 def run_cli(*args):
+    # run from a folder that is not the checkout: nothing may depend on the working directory
     return subprocess.run([sys.executable, "-c", "from pipeline.cli import main; main()", *map(str, args)],
-                          capture_output=True, text=True, timeout=300)
+                          capture_output=True, text=True, timeout=300, cwd=tempfile.gettempdir())
 
 
 def test_cli_json_shape_and_folder_mode(tmp_path):

@@ -105,8 +105,13 @@ class Index:
         return self.store.speeches()
 
     def speech(self, speech_id: str) -> dict:
-        """One speech's stored record (clean text, meta, sections, paragraphs); KeyError if absent."""
+        """One speech's stored record (clean text, meta, sections, paragraphs, the clean and
+        raw spans of its units); KeyError if absent."""
         return self.store.speech(speech_id)
+
+    def paragraph_text(self, speech_id: str, number: int) -> tuple[int, int, str] | None:
+        """(start, end, text) of one stored paragraph, without reading the whole speech."""
+        return self.store.paragraph_text(speech_id, number)
 
     def units(self, speech_id: str | None = None) -> list[Unit]:
         """Every indexed sentence (of one speech, or all), in reading order, each with

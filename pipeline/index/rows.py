@@ -173,7 +173,15 @@ class RowStore:
                              for n, k, p, s, e, rs, re_ in self.db.execute(
                                  'SELECT number, kind, section_path, start, "end", raw_start, raw_end FROM paragraphs '
                                  'WHERE speech_id = ? ORDER BY number', [speech_id])]
+        out["unit_spans"] = [tuple(r) for r in self.db.execute(
+            'SELECT start, "end", raw_start, raw_end FROM units WHERE speech_id = ? ORDER BY row', [speech_id])]
         return out
+
+    def paragraph_text(self, speech_id: str, number: int) -> tuple[int, int, str] | None:
+        """(start, end, text) of one paragraph, without reading the whole speech."""
+        return self.db.execute('SELECT p.start, p."end", substr(s.text, p.start + 1, p."end" - p.start) FROM paragraphs p '
+                               "JOIN speeches s ON s.id = p.speech_id WHERE p.speech_id = ? AND p.number = ?",
+                               [speech_id, number]).fetchone()
 
     def units(self, rows: Sequence[int]) -> list[Unit]:
         """The units at these row numbers, in the order asked."""

@@ -14,10 +14,9 @@ from typing import Callable, Iterable
 
 from .. import api
 from ..errors import GovSpeechError, InputError
-from ..load import COLLECTION_SUFFIXES, SUPPORTED
+from ..load import COLLECTION_SUFFIXES, SPEECH_SUFFIXES
 from ..model import Speech
 
-SPEECH_SUFFIXES = frozenset(SUPPORTED)
 
 Progress = Callable[..., None]
 

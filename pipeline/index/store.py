@@ -39,6 +39,7 @@ class Store(Protocol):
     def neighbours(self, row: int, context: int) -> tuple[tuple[str, ...], tuple[str, ...]]: ...
     def speeches(self) -> list[dict]: ...
     def speech(self, speech_id: str) -> dict: ...
+    def paragraph_text(self, speech_id: str, number: int) -> tuple[int, int, str] | None: ...
     def close(self) -> None: ...
 
 
@@ -128,6 +129,9 @@ class LocalStore:
 
     def speech(self, speech_id):
         return self.rows.speech(speech_id)
+
+    def paragraph_text(self, speech_id, number):
+        return self.rows.paragraph_text(speech_id, number)
 
     def records(self):
         return self.rows.records()
