@@ -135,7 +135,11 @@ def connect(target: Target):
         if not Path(target.uri).parent.is_dir():
             raise IndexStoreError(target.spec, f"folder {Path(target.uri).parent} does not exist")
     try:
-        client = MilvusClient(uri=target.uri, timeout=float(os.environ.get("GOVSPEECH_MILVUS_TIMEOUT", "10")))
+        # Milvus Lite's in-process server answers keep-alive pings with GOAWAY (too_many_pings),
+        # which grpc prints to stderr; a connection to our own process needs no keep-alive
+        options = {"grpc.keepalive_time_ms": 2**31 - 1, "grpc.keepalive_permit_without_calls": 0} if target.lite else {}
+        client = MilvusClient(uri=target.uri, timeout=float(os.environ.get("GOVSPEECH_MILVUS_TIMEOUT", "10")),
+                              grpc_options=options)
         client.list_collections()
     except Exception as exc:   # grpc, pymilvus and Lite each raise their own kinds
         if target.lite and _locked(Path(target.uri)):
