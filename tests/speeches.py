@@ -38,3 +38,18 @@ ECOLOGY_2021 = """在全市生态环境保护工作会议上的讲话
 
 生态环境保护是党委政府的重要政治责任。对破坏生态环境的违法行为，必须严惩重罚，决不手软。
 """
+
+
+def write_speeches(folder):
+    """The seed and the two speeches above as files in `folder` (created): the corpus
+    the index, search and serve tests build on."""
+    import shutil
+    from pathlib import Path
+
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    seed = Path(__file__).resolve().parents[1] / "seeds" / "000_dbe0c8ca6deedb3a.txt"
+    shutil.copy(seed, folder / seed.name)
+    (folder / "safety_2019.txt").write_text(SAFETY_2019, encoding="utf-8")
+    (folder / "ecology_2021.txt").write_text(ECOLOGY_2021, encoding="utf-8")
+    return folder

@@ -25,7 +25,7 @@ import pytest
 
 import pipeline.index.versions as versions_module
 from cli_helpers import CLI, assert_one_line_error, cli
-from speeches import ECOLOGY_2021, SAFETY_2019  # tests/ is on sys.path (pytest prepend import mode)
+from speeches import ECOLOGY_2021, SAFETY_2019, write_speeches  # tests/ is on sys.path (pytest prepend import mode)
 from pipeline import GovSpeechError, Index, IndexStoreError, InputError, read_speech
 from pipeline.index import NothingRead
 from pipeline.embed import load_encoder
@@ -81,11 +81,7 @@ def big_speech(sections: int = 6, per_section: int = 40) -> str:
 # -- helpers ----------------------------------------------------------------------------
 
 def write_docs(folder: Path) -> Path:
-    folder.mkdir(parents=True, exist_ok=True)
-    shutil.copy(SEED, folder / SEED.name)
-    (folder / "safety_2019.txt").write_text(SAFETY_2019, encoding="utf-8")
-    (folder / "ecology_2021.txt").write_text(ECOLOGY_2021, encoding="utf-8")
-    return folder
+    return write_speeches(folder)
 
 
 def n_indexed(*paths: Path) -> int:

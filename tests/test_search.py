@@ -19,7 +19,7 @@ import numpy as np
 import pytest
 
 from cli_helpers import assert_one_line_error, cli as run_cli
-from speeches import ECOLOGY_2021, SAFETY_2019  # tests/ is on sys.path (pytest prepend import mode)
+from speeches import write_speeches  # tests/ is on sys.path (pytest prepend import mode)
 from pipeline import Filters, GovSpeechError, Index, Span, read_speech
 from pipeline.lexicon import question_cues
 from pipeline.tokenize import index_terms
@@ -40,11 +40,7 @@ HIT_KEYS = {"rank", "score", "kind", "speech_id", "title", "section_path", "para
 
 @pytest.fixture(scope="module")
 def search_docs(tmp_path_factory) -> Path:
-    docs = tmp_path_factory.mktemp("search_docs")
-    shutil.copy(SEED, docs / SEED.name)
-    (docs / "safety_2019.txt").write_text(SAFETY_2019, encoding="utf-8")
-    (docs / "ecology_2021.txt").write_text(ECOLOGY_2021, encoding="utf-8")
-    return docs
+    return write_speeches(tmp_path_factory.mktemp("search_docs"))
 
 
 @pytest.fixture(scope="module")

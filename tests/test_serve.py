@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import html
 import re
-import shutil
 from pathlib import Path
 
 import pytest
@@ -22,7 +21,7 @@ pytest.importorskip("httpx", reason="FastAPI's TestClient needs httpx (in the te
 from fastapi.testclient import TestClient  # noqa: E402
 
 from cli_helpers import assert_one_line_error, cli  # noqa: E402
-from speeches import ECOLOGY_2021, SAFETY_2019  # noqa: E402
+from speeches import write_speeches  # noqa: E402
 from pipeline import Index, read_speech, summarize  # noqa: E402
 from pipeline import api  # noqa: E402
 from pipeline.serve import SpeechReader, create_app  # noqa: E402
@@ -44,10 +43,7 @@ HOSTILE = """在全县网络安全工作会议上的讲话
 
 @pytest.fixture(scope="module")
 def docs(tmp_path_factory) -> Path:
-    folder = tmp_path_factory.mktemp("serve_docs")
-    shutil.copy(SEED, folder / SEED.name)
-    (folder / "safety_2019.txt").write_text(SAFETY_2019, encoding="utf-8")
-    (folder / "ecology_2021.txt").write_text(ECOLOGY_2021, encoding="utf-8")
+    folder = write_speeches(tmp_path_factory.mktemp("serve_docs"))
     (folder / "hostile.txt").write_text(HOSTILE, encoding="utf-8")
     return folder
 

@@ -408,3 +408,96 @@ def test_yi_er_xian_chengshi_is_no_heading():
 def test_meta_place_is_not_a_level():
     speech = parse_text("在全县春耕生产工作会议上的讲话\n同志们：\n今年春耕生产形势总体较好。\n")
     assert (speech.meta.level, speech.meta.place) == ("全县", None)
+
+
+# 一是…七是 that each open a paragraph and own the paragraphs after them (政府工作报告 2021, abridged)
+WORK_REPORT_ITEMS = """一、2020年工作回顾
+过去一年，在新中国历史上极不平凡。全年发展主要目标任务较好完成。
+一年来，我们贯彻党中央决策部署，统筹推进疫情防控和经济社会发展，主要做了以下工作。
+一是围绕市场主体的急需制定和实施宏观政策，稳住了经济基本盘。
+面对历史罕见的冲击，我们在“六稳”工作基础上，明确提出“六保”任务。新增财政资金直接惠企利民。
+二是优先稳就业保民生，人民生活得到切实保障。
+就业是最大的民生。各地加大稳岗扩岗激励力度，企业和员工共同克服困难。
+三是坚决打好三大攻坚战，主要目标任务如期完成。
+较大幅度增加财政扶贫资金投入。对工作难度大的贫困县和贫困村挂牌督战。
+二、“十三五”时期发展成就和“十四五”时期主要目标任务
+过去五年，我国经济社会发展取得新的历史性成就。
+"""
+
+
+def test_work_report_items_that_open_paragraphs_are_sections():
+    speech = parse_text(WORK_REPORT_ITEMS, "wr")
+    one = speech.sections[0]
+    assert [(c.path, c.title) for c in one.children] == [
+        (("一", "一是"), "围绕市场主体的急需制定和实施宏观政策，稳住了经济基本盘"),
+        (("一", "二是"), "优先稳就业保民生，人民生活得到切实保障"),
+        (("一", "三是"), "坚决打好三大攻坚战，主要目标任务如期完成"),
+    ]
+    body = next(p for p in speech.paragraphs if p.text.startswith("就业是最大的民生"))
+    assert body.section_path == ("一", "二是")
+    intro = next(p for p in speech.paragraphs if p.text.startswith("一年来"))
+    assert intro.section_path == ("一",)
+    assert speech.sections[1].path == ("二",) and speech.sections[1].children == ()
+
+
+# run-in items, one paragraph each, after which the speech goes on (2020-01-09 讲话, abridged)
+RUN_IN_ITEMS = """同志们：
+这次主题教育，总结历次党内集中教育经验，对新时代开展党内集中教育进行了新探索、积累了新经验。
+一是聚焦主题、紧扣主线。针对新时代党的建设任务和党内存在的突出问题，确立“不忘初心、牢记使命”的主题。
+二是以上率下、示范带动。中央政治局以“牢记初心使命、推进自我革命”为题进行集体学习。
+三是有机融合、一体推进。这次主题教育有一个鲜明特点，就是不划阶段、不分环节。
+在充分肯定成绩的同时，我们也要清醒看到存在的问题。
+"""
+
+
+def test_run_in_items_are_sections_and_the_speech_goes_on_after_the_last():
+    speech = parse_text(RUN_IN_ITEMS, "zt")
+    assert [(s.path, s.title) for s in speech.sections] == [
+        (("一是",), "聚焦主题、紧扣主线"), (("二是",), "以上率下、示范带动"), (("三是",), "有机融合、一体推进")]
+    first = speech.sentences_in(speech.paragraphs[2])
+    assert (first[0].kind, first[0].text) == ("heading", "一是聚焦主题、紧扣主线。")
+    assert first[1].section_path == ("一是",) and first[1].kind != "heading"
+    assert speech.paragraphs[-1].section_path == ()
+
+
+def test_items_inside_one_sentence_stay_a_list():
+    speech = parse_text("今年要抓好三件事。\n一是抓好收购资金保障；二是抓好仓容准备；三是抓好市场监管。\n各乡镇要认真落实。\n", "list")
+    assert speech.sections == ()
+
+
+# unnumbered 关于… headings (中国共产党第十次全国代表大会上的报告, abridged)
+TOPICS = """同志们！
+我代表中央委员会向第十次全国代表大会作报告。主要内容是：关于九大路线，关于粉碎林彪反党集团的胜利，关于形势和任务。
+关于九大路线
+党的九大是在毛主席亲自发动和领导的无产阶级文化大革命取得了伟大胜利的时刻举行的。
+关于粉碎林彪反党集团的胜利
+关于粉碎林彪反党集团的斗争经过，林彪反党集团的罪行，全党、全军和全国人民都已经知道。
+关于形势和任务
+毛主席经常教导我们：我们仍然处在帝国主义和无产阶级革命的时代。
+"""
+
+
+def test_unnumbered_guanyu_headings_are_sections():
+    speech = parse_text(TOPICS, "c10")
+    assert [(s.path, s.level) for s in speech.sections] == [
+        (("关于九大路线",), 1), (("关于粉碎林彪反党集团的胜利",), 1), (("关于形势和任务",), 1)]
+    p = next(p for p in speech.paragraphs if p.text.startswith("毛主席经常教导我们"))
+    assert p.section_path == ("关于形势和任务",)
+    assert speech.paragraphs[1].section_path == ()      # the opening mentions them inside a sentence
+
+
+def test_a_line_broken_around_a_book_title_is_no_topic_heading():
+    # 政府工作报告 2005: a Wikisource link broke the line at 《…》
+    speech = parse_text("认真贯彻落实国务院《\n关于鼓励支持和引导个体私营等非公有制经济发展的若干意见\n》，为非公有制企业创造平等竞争的法治环境。\n"
+                        "第二段正文在这里继续说明有关工作的要求和安排。\n", "wr2005")
+    assert speech.sections == ()
+
+
+def test_topic_inside_a_numbered_section_nests_below_it():
+    # 政府工作报告 1957: 关于… subtopics inside 二、, closed by 三、
+    speech = parse_text("二、关于文教工作\n下面就教育改革和向科学进军两个问题讲一些意见。\n关于教育改革问题\n"
+                        "一定的文化是一定社会的政治和经济在观念形态上的反映，教育工作也是这样。\n关于向科学进军\n"
+                        "以往一年，在向科学进军的号召下，我国的科学研究工作有了新的发展。\n三、关于劳动就业问题\n"
+                        "解放以来，经过逐年的努力，全国就业人数有了很大增加。\n", "wr1957")
+    assert [s.path for s in speech.walk_sections()] == [
+        ("二",), ("二", "关于教育改革问题"), ("二", "关于向科学进军"), ("三",)]

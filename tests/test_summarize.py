@@ -121,3 +121,124 @@ def test_cli_json_shape_and_folder_mode(tmp_path):
     assert (out / "safety.md").exists() and json.loads((out / "safety.json").read_text(encoding="utf-8"))["sections"]
     assert [l for l in proc.stderr.splitlines() if l.startswith("govspeech: skipped:")] == \
         [f"govspeech: skipped: {folder / 'broken.txt'}: file is empty"]
+
+
+# ---------------------------------------------------------------- default budget, full outline, fitted weights, abstract
+
+def body_sentences(speech):
+    return [s for s in speech.sentences if s.kind != "heading"]
+
+
+def test_default_budget_shows_at_most_a_quarter_of_the_seed_and_every_section_gets_a_point():
+    speech = read_speech(SEED)
+    summary = summarize(speech)
+    shown = summary.sentences()
+    assert len(shown) <= 0.25 * len(body_sentences(speech))
+    assert len(shown) >= 0.2 * len(body_sentences(speech))          # the budget is spent, not left idle
+    assert {k.sentence.id for k in summary.top} <= {k.sentence.id for s in summary.sections for k in s.key_points}
+    with_candidates = {s.section_path for s in speech.sentences if s.kind in ("statement", "directive", "target")}
+    for s in summary.sections:
+        if s.path in with_candidates:
+            assert s.key_points, s.path
+
+
+def test_long_sections_dense_with_numbers_get_more_points():
+    speech = read_speech(SEED)
+    by_path = {s.path: s for s in summarize(speech).sections}
+    # 二（一） (15 candidates: monitoring, 四个不摘, deadlines) gets more than 二 (2 candidates)
+    assert len(by_path[("二", "（一）")].key_points) > len(by_path[("二",)].key_points)
+
+
+def test_markdown_and_json_keep_the_full_outline_in_order():
+    speech = parse_text(MEETING, "safety")
+    summary = summarize(speech)
+    md = to_markdown(summary)
+    headings = [l for l in md.splitlines() if l.startswith("#")]
+    assert headings == ["# 在全县安全生产工作会议上的讲话", "## 要点", "## 开篇", "## 一 清醒认识当前安全生产形势",
+                        "## 二 全力抓好重点领域整治", "### 二（一） 道路交通", "### 二（二） 危险化学品", "## 三 压实各方安全责任"]
+    # 二 has no sentence of its own: it stays in the outline, with no point under it
+    two = summary.to_dict()["sections"][2]
+    assert (two["path"], two["key_points"]) == (["二"], [])
+    assert [tuple(s["path"]) for s in summary.to_dict()["sections"]] == [()] + [s.path for s in speech.walk_sections()]
+    assert "- 今年道路交通事故死亡人数要比去年下降10%以上。 〔二（一）¶6〕" in md.splitlines()
+
+
+def test_markdown_levels_never_jump_on_the_seed():
+    md = to_markdown(summarize(read_speech(SEED)))
+    levels = [len(l) - len(l.lstrip("#")) for l in md.splitlines() if l.startswith("#")]
+    assert all(b <= a + 1 for a, b in zip(levels, levels[1:]))
+    assert md.count("\n### 一（") == 5 and "\n## 开篇\n" in md
+
+
+def test_packaged_weights_load_and_name_known_features():
+    from pipeline.summarize import ABSTRACT_FEATURES, SECTION_FEATURES, load_weights
+
+    w = load_weights()
+    assert set(w.section.weights) <= set(SECTION_FEATURES) and set(w.abstract.weights) <= set(ABSTRACT_FEATURES)
+    assert w.section.weights["number"] > 0 and w.section.weights["mandatory"] > 0 and w.section.weights["short"] < 0
+    assert 0 < w.share <= 0.25
+
+
+@pytest.mark.parametrize("content, problem", [
+    ("{oops", "not valid JSON"),
+    ('{"section": {"bias": 0, "weights": {"centrality": "high"}}}', "non-number weight 'centrality'"),
+    ('{"section": {"bias": 0, "weights": {"loudness": 1}}, "abstract": {"bias": 0, "weights": {}}}', "'loudness'"),
+    ('[1, 2]', 'need a "section" object'),
+])
+def test_malformed_weights_file_is_a_one_line_error_naming_it(tmp_path, content, problem):
+    from pipeline.errors import GovSpeechError
+    from pipeline.summarize import load_weights
+
+    path = tmp_path / "weights.json"
+    path.write_text(content, encoding="utf-8")
+    with pytest.raises(GovSpeechError) as err:
+        load_weights(path)
+    assert str(err.value).startswith(f"{path}: ") and problem in str(err.value) and "\n" not in str(err.value)
+
+
+def test_cli_reports_a_malformed_weights_file_and_exits_non_zero(tmp_path):
+    path = tmp_path / "weights.json"
+    path.write_text('{"section": 3}', encoding="utf-8")
+    proc = run_cli("summarize", SEED, "--weights", path)
+    assert proc.returncode == 2 and proc.stdout == ""
+    assert proc.stderr.strip().splitlines()[-1] == \
+        f'govspeech: error: {path}: summary weights need a "section" object with "bias" and "weights"'
+
+
+def test_abstract_is_extractive_in_reading_order_and_on_the_cli():
+    from pipeline.summarize import abstract
+
+    speech = read_speech(SEED)
+    points = abstract(speech, 4)
+    assert len(points) == 4
+    starts = [k.sentence.span.start for k in points]
+    assert starts == sorted(starts)
+    for k in points:
+        assert k.citation.text == speech.text[k.citation.start:k.citation.end] == k.sentence.text
+    proc = run_cli("summarize", SEED, "--abstract", "--top", "4", "--json")
+    assert proc.returncode == 0, proc.stderr
+    assert [p["text"] for p in json.loads(proc.stdout)["abstract"]] == [k.sentence.text for k in points]
+
+
+def test_a_speech_of_two_sentences_still_gets_a_point():
+    summary = summarize(parse_text("今年要抓好安全生产工作。各乡镇要落实责任。", "short"))
+    assert [k.sentence.text for s in summary.sections for k in s.key_points] == ["今年要抓好安全生产工作。"]
+
+
+def test_summary_benchmark_scores_a_reference_file_at_default_settings(tmp_path):
+    """The frozen scorer the blind check runs: recall of a reference's points and the share of sentences."""
+    speech = read_speech(SEED)
+    shown = {s.text for s in summarize(speech).sentences()}
+    body = [s for s in speech.sentences if s.kind != "heading"]
+    inside = next(t for t in (s.text for s in body) if t in shown)
+    outside = next(t for t in (s.text for s in body) if t not in shown and len(t) > 20)
+    ref = tmp_path / "ref.json"
+    ref.write_text(json.dumps([{"doc": "seed", "sections": [{"heading": "", "points": [inside, outside]}]}],
+                              ensure_ascii=False), encoding="utf-8")
+    proc = subprocess.run([sys.executable, "benchmarks/summary_benchmark.py", "--reference", str(ref), "--json"],
+                          capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    result = json.loads(proc.stdout)
+    assert result["recall"]["ours"] == 0.5 and result["points"] == 2
+    assert result["share"] == round(len(shown) / len(body), 4) <= 0.25
+    assert result["docs"][0]["missed"] == [outside]
