@@ -579,7 +579,11 @@ class MilvusStore:
         found = self._speech_records(["doc"], f"speech_id == {quote(speech_id)}")
         if not found:
             raise KeyError(speech_id)
-        return dict(found[0]["doc"])
+        out = dict(found[0]["doc"])
+        units = self._iterate(self.units_collection, self._live(f"speech_id == {quote(speech_id)}"),
+                              ["row", "start", "end", "raw_start", "raw_end"])
+        out["unit_spans"] = [(u["start"], u["end"], u["raw_start"], u["raw_end"]) for u in sorted(units, key=lambda u: u["row"])]
+        return out
 
 
 def _unit(d: dict) -> Unit:
