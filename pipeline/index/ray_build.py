@@ -129,8 +129,7 @@ class RayEncoder:
         blocks = max(1, min(-(-len(texts) // EMBED_BATCH), 8 * self.workers))
         ds = ray.data.from_items([{"i": i, "text": t} for i, t in enumerate(texts)], override_num_blocks=blocks)
         ds = ds.map_batches(_Embedder, fn_constructor_args=(self.spec, threads), batch_size=EMBED_BATCH,
-                            compute=ray.data.ActorPoolStrategy(size=self.workers), num_cpus=1,
-                            max_restarts=0)   # an encoder that fails fails the build, as in a plain one
+                            compute=ray.data.ActorPoolStrategy(size=self.workers), num_cpus=1)
         done = 0
         for batch in ds.iter_batches(batch_size=None, batch_format="numpy"):
             out[np.asarray(batch["i"], dtype=np.int64)] = np.stack(batch["vector"])
