@@ -145,8 +145,8 @@ def test_add_replace_remove_in_place(pair, tmp_path):
     _, _, docs, tmp = pair
     mine = write_docs(tmp_path / "docs")
     local, _ = Index.build([mine], name=str(tmp_path / "local"), model=MODEL)
-    shutil.copy(tmp_path / "local" / "embed_cache.sqlite", (tmp_path / "lite").mkdir() or tmp_path / "lite" / "embed_cache.sqlite")
-    lite, _ = Index.build([mine], name=str(tmp_path / "lite"), model=MODEL, store=f"milvus-lite:{tmp / 'store.db'}")
+    shutil.copy(tmp_path / "local" / "embed_cache.sqlite", (tmp_path / "inplace").mkdir() or tmp_path / "inplace" / "embed_cache.sqlite")
+    lite, _ = Index.build([mine], name=str(tmp_path / "inplace"), model=MODEL, store=f"milvus-lite:{tmp / 'store.db'}")
     collection = lite.manifest["collection"]
 
     (mine / "business_2022.txt").write_text(BUSINESS_2022, encoding="utf-8")
@@ -201,6 +201,16 @@ def test_a_rebuild_switches_the_alias_and_keeps_one_previous_collection(pair, tm
     assert back.manifest["collection"] == second.manifest["collection"]
     assert client.describe_alias(alias)["collection_name"] == second.manifest["collection"]
     assert [h.citation for h in back.search("乡村振兴")] == [h.citation for h in third.search("乡村振兴")]
+
+
+def test_an_index_of_the_same_name_from_another_folder_is_refused(pair, tmp_path):
+    """Two folders called `lite` writing to one store would share an alias, and each
+    rebuild would drop the other's collections: the second is refused, untouched."""
+    local, lite, docs, tmp = pair
+    with pytest.raises(IndexStoreError, match=f"already holds an index named 'lite' built from {tmp / 'lite'}"):
+        Index.build([SEED], name=str(tmp_path / "lite"), model=MODEL, store=f"milvus-lite:{tmp / 'store.db'}")
+    assert not (tmp_path / "lite" / "CURRENT").exists()
+    assert hits(Index.open(str(tmp / "lite")), "乡村振兴") == hits(lite, "乡村振兴")
 
 
 BUILD_AND_DIE = """

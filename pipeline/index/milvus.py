@@ -660,7 +660,7 @@ def _new_units(new: Sequence[SpeechRows], new_vectors: np.ndarray, new_terms, fi
 
 def write(target: Target, index_name: str, *, live: MilvusStore | None, kept: Sequence[str], new: Sequence[SpeechRows],
           new_vectors: np.ndarray, new_terms, encoder_info: dict, settings: dict, index_type: str = "auto",
-          rebuild: bool = False, progress: Progress | None = None) -> tuple[str, dict]:
+          rebuild: bool = False, progress: Progress | None = None, folder: str = "") -> tuple[str, dict]:
     """Write an index version to Milvus. Returns (units collection, store manifest).
 
     rebuild (or no live version in this store): a new collection pair from the new
@@ -678,7 +678,7 @@ def write(target: Target, index_name: str, *, live: MilvusStore | None, kept: Se
     if n_new != len(new_vectors):
         raise ValueError(f"{len(new_vectors)} vectors for {n_new} new units")
     if rebuild or live_here is None:
-        return _write_new(client, target, alias, live=live, kept=kept, new=new, new_vectors=new_vectors,
+        return _write_new(client, target, alias, folder=folder, live=live, kept=kept, new=new, new_vectors=new_vectors,
                           new_terms=new_terms, encoder_info=encoder_info, settings=settings, index_type=index_type,
                           progress=progress)
     check_kind(index_type)
@@ -701,13 +701,24 @@ def _alias_target(client, alias: str) -> str | None:
     return client.describe_alias(alias)["collection_name"]
 
 
-def _write_new(client, target: Target, alias: str, *, live, kept, new, new_vectors, new_terms, encoder_info, settings,
+def _write_new(client, target: Target, alias: str, *, folder, live, kept, new, new_vectors, new_terms, encoder_info, settings,
                index_type, progress) -> tuple[str, dict]:
     from .dense import choose_kind
 
     if kept:
         # a rebuild starts from nothing (Index.build); add/remove go in place
         raise ValueError("a new Milvus collection is written from new rows only")
+    # One alias per index name in a store: refuse to take over (and later drop) the
+    # collections of an index of the same name built from another folder.
+    current = _alias_target(client, alias)
+    if current is not None and folder:
+        try:
+            owner = MilvusStore(target, current).manifest.get("folder")
+        except IndexStoreError:
+            owner = None
+        if owner and owner != folder:
+            raise IndexStoreError(target.spec, f"already holds an index named {alias[3:]!r} built from {owner}; "
+                                               f"give this one another --name")
     total = len(new_vectors)
     kind = choose_kind(index_type, total)
     versions = _version_names(client, alias)
@@ -730,7 +741,7 @@ def _write_new(client, target: Target, alias: str, *, live, kept, new, new_vecto
     client.flush(units)
     client.flush(speeches)
     manifest = {
-        "format": FORMAT, "store": target.spec, "index": alias,
+        "format": FORMAT, "store": target.spec, "index": alias, "folder": folder,
         "encoder": {**encoder_info, "normalized": True}, **settings,
         "index_type": kind, "index_type_requested": index_type, "analyzer": analyzer,
         "batches": [batch], "dead": [], "next_batch": batch + 1, "next_row": total,
@@ -825,7 +836,8 @@ def publish(root: Path, store: str, *, live, kept, new, new_vectors, new_terms, 
 
     target = parse_target(store)
     live_milvus = live if isinstance(live, MilvusStore) else None
-    units, manifest = write(target, root.name, live=live_milvus, kept=kept, new=new, new_vectors=new_vectors,
+    units, manifest = write(target, root.name, folder=str(root.resolve()), live=live_milvus, kept=kept, new=new,
+                            new_vectors=new_vectors,
                             new_terms=new_terms, encoder_info=encoder_info, settings=settings, index_type=index_type,
                             rebuild=rebuild or live_milvus is None, progress=progress)
     staged = versions.staging_dir(root)
