@@ -116,10 +116,15 @@ def main() -> None:
     parser.add_argument("--misses", action="store_true", help="print the queries each configuration misses at rank 1")
     parser.add_argument("--store", help="also build each set into this store (milvus-lite:PATH.db, milvus://HOST:19530) "
                                         "and compare it with the local store (default settings only)")
+    parser.add_argument("--analyzer", choices=("terms", "jieba"), default="terms",
+                        help="with --store: how Milvus tokenizes the BM25 terms (pipeline/index/milvus.py)")
     args = parser.parse_args()
     sets = {"dev": load_gold(GOLD), "held-out": load_gold(HELDOUT), "blind": load_gold(BLIND)}
     if args.store:
-        compare_stores(args.store, args.model, sets)
+        from pipeline.index import milvus
+
+        milvus.ANALYZER = args.analyzer
+        compare_stores(args.store, args.model, sets, args.analyzer)
         return
     slug = args.model.replace(":", "_").replace("/", "_")
     default = "hybrid z-score a=0.8 + quantity prior (default)"
@@ -185,7 +190,7 @@ def main() -> None:
     write_section(Path(__file__).resolve().parent / "RESULTS.md", f"Search quality ({args.model})", body)
 
 
-def compare_stores(store: str, model: str, sets: dict[str, list[dict]]) -> None:
+def compare_stores(store: str, model: str, sets: dict[str, list[dict]], analyzer: str = "terms") -> None:
     """R@1/R@5/MRR@10 of dense, BM25 and default hybrid on the local store and on `store`,
     built from the same files with the same encoder (one shared embedding cache), and
     how many queries get the very same top-10 hit list from both."""
@@ -198,7 +203,7 @@ def compare_stores(store: str, model: str, sets: dict[str, list[dict]]) -> None:
         paths = write_docs(docs, OUT / f"search_docs_{set_name}")
         built = {}
         for where in ("local", store):
-            name = f"search_{slug}_{set_name}_{'local' if where == 'local' else label}"
+            name = f"search_{slug}_{set_name}_{'local' if where == 'local' else label + ('' if analyzer == 'terms' else '_' + analyzer)}"
             share_embedding_cache(OUT / name, OUT / f"embed_cache_{slug}.sqlite")
             started = time.perf_counter()
             built[where], report = Index.build(paths, name=str(OUT / name), model=model, store=where, replace=True)
@@ -219,15 +224,18 @@ def compare_stores(store: str, model: str, sets: dict[str, list[dict]]) -> None:
                      f"{a['MRR@10']:.3f} | {b['MRR@10']:.3f} | {same}/{n} |")
     worst = max(max(abs(a[m] - b[m]) for m in ("R@1", "R@5")) for _, _, a, b, _, _ in rows)
     body = (f"{date.today()} · {machine()} · encoder `{model}` · "
-            f"`python benchmarks/search_benchmark.py --model {model} --store {store}`\n\n"
+            f"`python benchmarks/search_benchmark.py --model {model} --store {store}"
+            f"{'' if analyzer == 'terms' else ' --analyzer ' + analyzer}`\n\n"
             f"Each gold set's documents built twice from one embedding cache: the local store (FAISS + bm25s + SQLite) "
-            f"and {label} (Milvus' flat/HNSW search and its BM25 over the same jieba terms); search.py fuses both the "
-            f"same way.\n\n" + "\n".join(table)
+            f"and {label} (Milvus' flat/HNSW search and its BM25 over the same jieba terms, tokenized by Milvus' "
+            f"{'standard analyzer as one hex token each' if analyzer == 'terms' else 'jieba analyzer'}); search.py fuses "
+            f"both the same way.\n\n" + "\n".join(table)
             + f"\n\nLargest R@1/R@5 difference: {worst:.3f}. A top-10 list differs only where two sentences tie "
               f"(the same terms score the same; each store breaks ties its own way) or float32 sums differ in the "
               f"last digits.")
     print("\n".join(table))
-    write_section(Path(__file__).resolve().parent / "RESULTS.md", f"Search quality through {label} ({model})", body)
+    heading = f"Search quality through {label} ({model})" + ("" if analyzer == "terms" else f", Milvus' {analyzer} analyzer")
+    write_section(Path(__file__).resolve().parent / "RESULTS.md", heading, body)
 
 
 if __name__ == "__main__":
