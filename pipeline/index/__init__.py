@@ -238,14 +238,15 @@ class Index:
                store: str = "local", ray: bool | str | None = None) -> tuple["Index", BuildReport]:
         started = time.perf_counter()
         report = BuildReport()
+        sources = discover(paths)
         if ray:
             from .ray_build import RayBuild
 
             work = RayBuild(ray, encoder)
-            read = work.read(discover(paths), report.errors, progress)
+            read = work.read(sources, report.errors, progress)
         else:
             work = None
-            read = read_sources(discover(paths), report.errors, progress)
+            read = read_sources(sources, report.errors, progress)
         existing = live.store.records() if live is not None else []
         plan = plan_changes(existing, read, report, removed)
         if rebuild and not plan.new:
@@ -307,9 +308,11 @@ def _store_spec(store: str | None) -> str:
     """None/"local" → "local"; a Milvus URI is checked (and made absolute) now, before any work."""
     if store in (None, "", "local"):
         return "local"
-    from .milvus import parse_target
+    from .milvus import connect, parse_target
 
-    return parse_target(store).spec
+    target = parse_target(store)
+    connect(target)     # unreachable or missing pymilvus: one line now, not after the encoding
+    return target.spec
 
 
 def _open_store(version: Path, manifest: dict) -> Store:
