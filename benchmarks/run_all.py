@@ -2,7 +2,7 @@
 and print how long each took. A script that is missing is skipped with a message;
 one that fails is reported and the rest still run.
 
-    python benchmarks/run_all.py [--only ingest,structure,build,latency,busy,plot,profile,search,summary]
+    python benchmarks/run_all.py [--only ingest,structure,build,latency,busy,plot,profile,search,summary,milvus]
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ SCRIPTS = [
     ("profile", "profile_search.py"),
     ("search", "search_benchmark.py"),
     ("summary", "summary_benchmark.py"),
+    ("milvus", "milvus_benchmark.py"),     # needs the milvus and ray extras
 ]
 
 

