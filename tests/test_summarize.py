@@ -1,9 +1,11 @@
 """Per-section key points: extractive, cited to the right paragraph, no headings, no ceremony."""
 
 import json
+import os
 import subprocess
 import sys
 import tempfile
+from pathlib import Path
 
 import pytest
 
@@ -225,7 +227,7 @@ def test_a_speech_of_two_sentences_still_gets_a_point():
     assert [k.sentence.text for s in summary.sections for k in s.key_points] == ["今年要抓好安全生产工作。"]
 
 
-def test_summary_benchmark_scores_a_reference_file_at_default_settings(tmp_path):
+def test_summary_benchmark_scores_a_reference_file_at_default_settings(tmp_path, corpus):
     """The frozen scorer the blind check runs: recall of a reference's points and the share of sentences."""
     speech = read_speech(SEED)
     shown = {s.text for s in summarize(speech).sentences()}
@@ -235,8 +237,9 @@ def test_summary_benchmark_scores_a_reference_file_at_default_settings(tmp_path)
     ref = tmp_path / "ref.json"
     ref.write_text(json.dumps([{"doc": "seed", "sections": [{"heading": "", "points": [inside, outside]}]}],
                               ensure_ascii=False), encoding="utf-8")
-    proc = subprocess.run([sys.executable, "benchmarks/summary_benchmark.py", "--reference", str(ref), "--json"],
-                          capture_output=True, text=True, timeout=300)
+    script = Path(__file__).resolve().parents[1] / "benchmarks" / "summary_benchmark.py"
+    proc = subprocess.run([sys.executable, str(script), "--reference", str(ref), "--json"], capture_output=True,
+                          text=True, timeout=300, env={**os.environ, "GOVSPEECH_CORPUS": str(corpus)})
     assert proc.returncode == 0, proc.stderr
     result = json.loads(proc.stdout)
     assert result["recall"]["ours"] == 0.5 and result["points"] == 2

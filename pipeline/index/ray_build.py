@@ -42,8 +42,18 @@ def start(address: bool | str, workers: int | None = None) -> int:
         package = str(Path(pipeline.__file__).parent)
         try:
             if address is True or address in ("", "local"):
-                ray.init(num_cpus=workers or os.cpu_count(), include_dashboard=False, log_to_driver=False,
-                         configure_logging=False, runtime_env={"env_vars": {"PYTHONPATH": os.environ.get("PYTHONPATH", "")}})
+                # Ray waits a fixed 30 s for its raylet; the first start after an install on a busy
+                # 2-core machine can take longer (seen from a fresh clone), so a local start is tried twice.
+                for attempt in (1, 2):
+                    try:
+                        ray.init(num_cpus=workers or os.cpu_count(), include_dashboard=False, log_to_driver=False,
+                                 configure_logging=False,
+                                 runtime_env={"env_vars": {"PYTHONPATH": os.environ.get("PYTHONPATH", "")}})
+                        break
+                    except Exception:
+                        ray.shutdown()
+                        if attempt == 2:
+                            raise
             else:
                 # a cluster: ship this package to the workers (they need govspeech's dependencies installed)
                 ray.init(address=str(address), log_to_driver=False, configure_logging=False,
