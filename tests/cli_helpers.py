@@ -21,3 +21,25 @@ def assert_one_line_error(proc: subprocess.CompletedProcess, *needles: str) -> s
     for needle in needles:
         assert needle in lines[0], lines[0]
     return lines[0]
+
+
+def sigkill_when(proc, started, output, timeout: float = 90, poll: float = 0.05) -> None:
+    """Wait until `started()` says the writer is in the middle of its write, then SIGKILL it.
+    Fails if the writer exits first (with `output()` as the message) or never gets there."""
+    import os
+    import signal
+    import time
+
+    try:
+        deadline = time.monotonic() + timeout
+        while not started():
+            assert proc.poll() is None, output()
+            assert time.monotonic() < deadline, "the writer never started writing"
+            time.sleep(poll)
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert proc.returncode == -signal.SIGKILL

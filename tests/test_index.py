@@ -13,7 +13,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
@@ -24,7 +23,7 @@ import numpy as np
 import pytest
 
 import pipeline.index.versions as versions_module
-from cli_helpers import CLI, assert_one_line_error, cli
+from cli_helpers import CLI, assert_one_line_error, cli, sigkill_when
 from speeches import ECOLOGY_2021, SAFETY_2019, write_speeches  # tests/ is on sys.path (pytest prepend import mode)
 from pipeline.clauses import clause_spans
 from pipeline import GovSpeechError, Index, IndexStoreError, InputError, read_speech
@@ -407,21 +406,11 @@ def test_sigkill_mid_build_leaves_the_previous_index_intact(copy_of_base, base_d
     proc = subprocess.Popen([sys.executable, "-c", CLI, "index", "build", str(big), "--name", str(root), "--replace", "--quiet"],
                             stdout=log, stderr=log, cwd=tempfile.gettempdir())
     try:
-        deadline = time.monotonic() + 90
         # The new version is staged once its 350 sentences are embedded; kill the writer as
         # soon as its staging folder appears, in the middle of writing the files.
-        while not staging_dirs(root):
-            assert proc.poll() is None, (tmp_path / "build.log").read_text()
-            assert time.monotonic() < deadline, "the build never started writing"
-            time.sleep(0.002)
-        os.kill(proc.pid, signal.SIGKILL)
-        proc.wait(timeout=30)
+        sigkill_when(proc, lambda: bool(staging_dirs(root)), (tmp_path / "build.log").read_text, poll=0.002)
     finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
         log.close()
-    assert proc.returncode == -signal.SIGKILL
     assert staging_dirs(root), "the kill should have left the half-written staging folder"
     assert (root / "CURRENT").read_text().strip() == before["version"]
     assert snapshot(root) == before                     # opens with verify=True, same answers

@@ -13,16 +13,14 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 import pytest
 
-from cli_helpers import assert_one_line_error, cli
+from cli_helpers import assert_one_line_error, cli, sigkill_when
 from speeches import ECOLOGY_2021, SAFETY_2019
 from pipeline import GovSpeechError, Index, IndexStoreError
 from pipeline.model import Filters
@@ -250,20 +248,8 @@ def test_a_rebuild_killed_mid_write_leaves_the_previous_collection_answering(pai
     milvus.release(store)
     proc = subprocess.Popen([sys.executable, "-c", BUILD_AND_DIE, str(docs), str(name), str(marker), store],
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, cwd=tempfile.gettempdir())
-    try:
-        deadline = time.monotonic() + 120
-        while not marker.exists():
-            assert proc.poll() is None, proc.stdout.read().decode()
-            assert time.monotonic() < deadline, "the rebuild never started writing"
-            time.sleep(0.05)
-        assert marker.read_text() != live                     # it was writing a new collection
-        os.kill(proc.pid, signal.SIGKILL)
-        proc.wait(timeout=30)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
-    assert proc.returncode == -signal.SIGKILL
+    sigkill_when(proc, marker.exists, lambda: proc.stdout.read().decode(), timeout=120)
+    assert marker.read_text() != live                         # it was writing a new collection
     reopened = Index.open(str(name))
     assert reopened.manifest["collection"] == live
     assert {q: hits(reopened, q) for q in QUERIES} == before
