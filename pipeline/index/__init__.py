@@ -116,8 +116,7 @@ class Index:
     def units(self, speech_id: str | None = None) -> list[Unit]:
         """Every indexed sentence (of one speech, or all), in reading order, each with
         `.citation()`: the public way to list what the index holds."""
-        rows = self.store.rows.all_rows(speech_id) if isinstance(self.store, LocalStore) else self.store.all_rows(speech_id)
-        return self.store.units(list(rows))
+        return self.store.units(self.store.all_rows(speech_id))
 
     def close(self) -> None:
         self.store.close()
