@@ -64,7 +64,6 @@ BM25_K1, BM25_B = 1.5, 0.75  # bm25s' defaults, which the local store uses
 MANIFEST_KEY = "__manifest__"
 FORMAT = 1
 VARCHAR_MAX = 65535           # bytes, Milvus' largest VARCHAR
-SCHEMES = ("milvus-lite:", "milvus://", "milvus+https://")
 
 
 # -- where the store is ----------------------------------------------------------
@@ -76,10 +75,6 @@ class Target:
     spec: str      # milvus-lite:/abs/path.db | milvus://host:19530
     uri: str       # /abs/path.db | http://host:19530
     lite: bool
-
-
-def is_milvus(spec: str | None) -> bool:
-    return bool(spec) and spec.startswith(SCHEMES)
 
 
 def parse_target(spec: str) -> Target:
