@@ -191,7 +191,7 @@ def main() -> None:
         index_name = OUT / f"search_{slug}_{name}"
         share_embedding_cache(index_name, OUT / f"embed_cache_{slug}.sqlite")
         started = time.perf_counter()
-        index, report = Index.build(files, name=str(index_name), model=args.model)
+        index, report = Index.build(files, name=str(index_name), model=args.model, replace=True)
         builds[name] = {"units": report.sentences, "embedded": report.embedded, "cached": report.cached,
                         "seconds": round(time.perf_counter() - started, 1)}
         print(f"{name}: {report.sentences} sentences, {report.embedded} embedded, {report.cached} cached, "
@@ -259,7 +259,7 @@ def explore(args) -> None:
             started = time.perf_counter()
             name = f"search_{slug}_{set_name}_{build_options['passage']}_{build_options.get('context_weight', 'ctx')}"
             share_embedding_cache(OUT / name, OUT / f"embed_cache_{slug}.sqlite")
-            index, report = Index.build(paths, name=str(OUT / name), model=args.model, **build_options)
+            index, report = Index.build(paths, name=str(OUT / name), model=args.model, replace=True, **build_options)
             print(f"{set_name} · {variant}: {report.sentences} sentences, {report.embedded} embedded, "
                   f"{report.cached} cached, {time.perf_counter() - started:.0f} s", file=sys.stderr)
             for config, options in configs:
