@@ -72,8 +72,10 @@ def is_question(text: str) -> bool:
     return bool(_QUESTION.search(text))
 
 
+@lru_cache(maxsize=4096)
 def speech_places(title: str, place: str | None) -> frozenset[str]:
-    """Names and provinces of the places a speech's title and meta place name."""
+    """Names and provinces of the places a speech's title and meta place name (cached:
+    every query asks again about the speeches its candidates come from)."""
     found = places_in(f"{place or ''} {title or ''}")
     return frozenset({p.name for p in found} | {p.province for p in found})
 
