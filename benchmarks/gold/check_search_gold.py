@@ -33,8 +33,12 @@ Checks:
     speech_2020-03-07, speech_2020-01-09, speech_2020-11-25;
     search_blind.jsonl (written before any system output was seen) needs at
     least 40 queries and at least 10 on each of work_report_2017, congress_18,
-    speech_2020-09-09, speech_2020-07-22. Only the documents of the file's
-    profile are known document keys.
+    speech_2020-09-09, speech_2020-07-22; search_blind3.jsonl (also written
+    blind, from the source texts alone) needs at least 80 queries and at least
+    10 on each of work_report_2015, work_report_2014, work_report_2013,
+    work_report_2011, congress_16, speech_2020-01-08, speech_2020-09-04,
+    speech_2020-10-23. Only the documents of the file's profile are known
+    document keys.
 Prints one line per violation and a summary; exits 1 if there is any.
 """
 import argparse
@@ -61,11 +65,16 @@ HELDOUT_MIN_TOTAL = 50
 BLIND_MIN_PER_DOC = {"work_report_2017": 10, "congress_18": 10, "speech_2020-09-09": 10,
                      "speech_2020-07-22": 10}
 BLIND_MIN_TOTAL = 40
+BLIND3_MIN_PER_DOC = {"work_report_2015": 10, "work_report_2014": 10, "work_report_2013": 10,
+                      "work_report_2011": 10, "congress_16": 10, "speech_2020-01-08": 10,
+                      "speech_2020-09-04": 10, "speech_2020-10-23": 10}
+BLIND3_MIN_TOTAL = 80
 # gold file name -> (minimum queries per document, minimum queries in all)
 PROFILES = {
     "search_gold.jsonl": (MIN_PER_DOC, MIN_TOTAL),
     "search_heldout.jsonl": (HELDOUT_MIN_PER_DOC, HELDOUT_MIN_TOTAL),
     "search_blind.jsonl": (BLIND_MIN_PER_DOC, BLIND_MIN_TOTAL),
+    "search_blind3.jsonl": (BLIND3_MIN_PER_DOC, BLIND3_MIN_TOTAL),
 }
 RUN = 4
 
