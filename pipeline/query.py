@@ -1,6 +1,7 @@
 """query: what a search query says beyond its words: the places it names, the
 years it asks about (今年, 去年, 2026年, 十五五) and the kind of quantity it wants
-(万人, 亿元, %).
+(万人, 亿元, %), and the official wording of its everyday words (粮产 → 粮食产量,
+中产 → 中等收入群体), which the query is also encoded with.
 
 `understand(query)` returns an `Understood`; search turns it into ranking features
 against each candidate's speech (its place and year) and sentence (its numbers and
@@ -9,7 +10,7 @@ national sentence when no Henan speech answers it.
 
 The places come from resources/gazetteer.tsv (every province, prefecture and county,
 with its short name: 河南 for 河南省, 郑州 for 郑州市); the time words, units and
-cues from resources/query.txt.
+cues from resources/query.txt; the official wording from resources/synonyms.tsv.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from .errors import GovSpeechError
 from .lexicon import read_list, resource_path
 
 QUERY_WORDS = "query.txt"
+SYNONYMS = "synonyms.tsv"
 _NUMBER = r"(?:[0-9０-９]+(?:[.．][0-9０-９]+)?|[一二三四五六七八九十两百千万亿零〇几]+多?)"
 _YEAR = re.compile(r"(?<![0-9])((?:19|20)[0-9]{2})\s*年")
 
@@ -43,19 +45,25 @@ class Understood:
     period: tuple[int, int] | None = None   # 十五五 → (2026, 2030)
     quantity: bool = False               # asks for a number, share or date
     units: tuple[str, ...] = ()          # quantity kinds asked for: percent, money, people …
+    also: tuple[str, ...] = ()           # official wording of the query's everyday words (粮产 → 粮食产量)
 
     @property
     def provinces(self) -> frozenset[str]:
         return frozenset(p.province for p in self.places)
 
     def empty(self) -> bool:
-        return not (self.places or self.years or self.offset is not None or self.period or self.quantity)
+        return not (self.places or self.years or self.offset is not None or self.period or self.quantity or self.also)
 
     def to_dict(self) -> dict:
         return {"places": [{"name": p.name, "level": p.level, "province": p.province} for p in self.places],
                 "years": list(self.years), "relative_year": self.offset,
                 "period": list(self.period) if self.period else None,
-                "quantity": self.quantity, "units": list(self.units)}
+                "quantity": self.quantity, "units": list(self.units), "also_searched": list(self.also)}
+
+    def encoding_text(self, query: str) -> str:
+        """What the encoder reads: the query, followed by the official wording of its
+        everyday words in brackets (both meanings in one vector, one encoding)."""
+        return f"{query}（{'，'.join(self.also)}）" if self.also else query
 
 
 @dataclass(frozen=True)
@@ -128,6 +136,50 @@ def gazetteer() -> Gazetteer:
                      re.compile("|".join(map(re.escape, names))))
 
 
+@dataclass(frozen=True)
+class Synonyms:
+    official: dict[str, tuple[str, ...]]    # everyday wording → the official terms
+    pattern: re.Pattern | None              # every everyday wording, longest first
+
+    def find(self, query: str) -> tuple[str, ...]:
+        """Official terms for the everyday words of `query` (longest match wins; terms the
+        query already holds are left out), in order, each once."""
+        if self.pattern is None:
+            return ()
+        found: dict[str, None] = {}
+        for m in self.pattern.finditer(query):
+            for term in self.official[m.group()]:
+                if term not in query:
+                    found.setdefault(term, None)
+        return tuple(found)
+
+
+def read_synonyms(path) -> Synonyms:
+    """A synonyms file: `everyday<TAB>official1|official2` lines, # comments.
+
+    Raises:
+        GovSpeechError: a malformed line, named by file and line number.
+    """
+    from pathlib import Path
+
+    official: dict[str, tuple[str, ...]] = {}
+    for number, line in enumerate(Path(path).read_text(encoding="utf-8").splitlines(), 1):
+        if not line.strip() or line.lstrip().startswith("#"):
+            continue
+        left, tab, right = line.partition("\t")
+        terms = tuple(t.strip() for t in right.split("|") if t.strip())
+        if not tab or not left.strip() or not terms:
+            raise GovSpeechError(f"{path}: line {number}: expected `everyday<TAB>official|official…`")
+        official[left.strip()] = tuple(dict.fromkeys(official.get(left.strip(), ()) + terms))
+    names = sorted(official, key=lambda w: (-len(w), w))
+    return Synonyms(official, re.compile("|".join(map(re.escape, names))) if names else None)
+
+
+@lru_cache(maxsize=1)
+def synonyms() -> Synonyms:
+    return read_synonyms(resource_path(SYNONYMS))
+
+
 def places_in(text: str) -> tuple[Place, ...]:
     return gazetteer().find(text)
 
@@ -175,7 +227,8 @@ def understand(query: str) -> Understood:
         kinds = [kind for cue, kind in words.cues if cue in query]
         if "date" in kinds:             # 多久 / 哪一年 ask when, whatever else the query names
             kinds = ["date"]
-    return Understood(places, years, offset, period, quantity or bool(kinds), tuple(dict.fromkeys(kinds)))
+    return Understood(places, years, offset, period, quantity or bool(kinds), tuple(dict.fromkeys(kinds)),
+                      synonyms().find(query))
 
 
 def tense(text: str) -> int:

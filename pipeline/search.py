@@ -73,6 +73,15 @@ def understood(query: str, literal: bool = False) -> query_module.Understood:
     return query_module.understand(query)
 
 
+def query_text(query: str, mode: str = "hybrid", literal: bool = False, understand: bool = True) -> str:
+    """What the encoder reads for a query: in hybrid search with understanding on, the
+    query followed by the official wording of its everyday words (粮产 → 粮食产量,
+    query.Understood.encoding_text); the query as typed otherwise (dense, bm25, --literal)."""
+    if mode == "hybrid" and not literal and understand:
+        return query_module.understand(query).encoding_text(query)
+    return query
+
+
 def _plain_zscore(store: "Store", query: str, q: np.ndarray, terms: list[str], dense: list, sparse: list,
                   alpha: float, prior: float) -> list[tuple[int, float]]:
     """The previous release's ranking: every candidate of either side scored exactly by
@@ -110,7 +119,8 @@ def candidate_table(index: "Index", query: str, depth: int = 50, filters: Filter
     store = index.store
     if selection is None and filters is not None:
         selection = store.select(filters)
-    q = query_vector if query_vector is not None else index.encoder.encode_queries([query])[0]
+    q = query_vector if query_vector is not None else index.encoder.encode_queries(
+        [query_text(query, understand=understand)])[0]
     terms = query_terms(query)
     dense = store.dense_search(q, depth, selection)
     sparse = store.sparse_search(terms, depth, selection) if terms else []
@@ -224,7 +234,8 @@ def search(index: "Index", query: str, k: int = 10, mode: str = "hybrid", filter
     depth = candidates or max(50, 5 * k)
     q = None
     if mode != "bm25":
-        q = query_vector if query_vector is not None else index.encoder.encode_queries([query])[0]
+        q = query_vector if query_vector is not None else index.encoder.encode_queries(
+            [query_text(query, mode, literal, understand)])[0]
     terms = query_terms(query) if mode != "dense" else []
     spans: dict[int, tuple[int, int]] = {}
     known: dict[int, Unit] = {}

@@ -13,7 +13,7 @@ import pytest
 
 from pipeline import GovSpeechError
 from pipeline.clauses import clause_spans
-from pipeline.query import gazetteer, tense, understand, unit_kinds
+from pipeline.query import gazetteer, read_synonyms, synonyms, tense, understand, unit_kinds
 from pipeline.rank import FEATURES, Candidate, Ranker, features, load_ranker, speech_places
 
 
@@ -46,6 +46,30 @@ def test_years_relative_years_and_asked_units():
     u = understand("江苏去年城镇新增就业多少万人")
     assert u.offset == -1 and u.units == ("people",) and u.provinces == {"江苏省"}
     assert understand("会上播放了什么视频材料").empty()
+
+
+def test_everyday_words_are_also_encoded_in_their_official_wording():
+    u = understand("2021年粮产多少斤")
+    assert u.also == ("粮食产量",) and u.to_dict()["also_searched"] == ["粮食产量"]
+    assert u.encoding_text("2021年粮产多少斤") == "2021年粮产多少斤（粮食产量）"
+    # the longest everyday wording wins, and official terms the query already holds are not added
+    assert "个人所得税基本减除费用标准" in understand("个税起征点提高到多少").also
+    assert understand("粮食产量多少").also == ()
+    plain = understand("农村道路建好以后怎么维护")
+    assert plain.also == () and plain.encoding_text("农村道路建好以后怎么维护") == "农村道路建好以后怎么维护"
+
+
+def test_the_bundled_synonyms_map_everyday_words_to_other_words():
+    table = synonyms().official
+    assert len(table) > 300
+    assert all(terms and left not in terms for left, terms in table.items())
+
+
+def test_a_malformed_synonyms_line_is_an_error_naming_file_and_line(tmp_path):
+    path = tmp_path / "synonyms.tsv"
+    path.write_text("# comment\n粮产\t粮食产量\n中产 中等收入群体\n", encoding="utf-8")
+    with pytest.raises(GovSpeechError, match=r"synonyms.tsv: line 3: expected"):
+        read_synonyms(path)
 
 
 def test_the_gazetteer_holds_every_province_and_prefecture():

@@ -24,7 +24,7 @@ from cli_helpers import cli
 from pipeline import Filters, Index, read_speech
 from pipeline.clauses import clause_spans
 from pipeline.lexicon import question_cues
-from pipeline.search import query_terms
+from pipeline.search import query_terms, query_text
 
 REPORT = """2026年{province}政府工作报告
 
@@ -154,3 +154,14 @@ def test_cli_json_shows_what_was_understood_and_literal_turns_it_off(index):
     literal = json.loads(cli("search", "河南今年城镇新增就业目标定了多少人", "--index", str(index.root), "-k", "2",
                              "--json", "--literal").stdout)
     assert literal[0]["understood"] is None
+
+
+@pytest.mark.slow
+def test_everyday_wording_finds_the_official_sentence_and_literal_reads_the_query_as_typed(index):
+    query = "河南去年粮产多少斤"
+    assert query_text(query) == "河南去年粮产多少斤（粮食产量）"
+    assert query_text(query, literal=True) == query and query_text(query, mode="dense") == query
+    hits = index.search(query, k=3)
+    assert hits[0].citation.speech_id == "henan_2026" and "粮食产量达到1340亿斤" in hits[0].citation.text
+    proc = cli("search", query, "--index", str(index.root), "-k", "1", "--json")
+    assert json.loads(proc.stdout)[0]["understood"]["also_searched"] == ["粮食产量"]

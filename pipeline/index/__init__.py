@@ -301,10 +301,11 @@ class Index:
 
     def search_many(self, queries: Sequence[str], k: int = 10, mode: str = "hybrid", **options) -> list[list[Hit]]:
         """Search for many queries at once, encoding them in one batch; one hit list per query."""
-        from ..search import search
+        from ..search import query_text, search
 
         queries = list(queries)
-        vectors = self.encoder.encode_queries(queries) if mode != "bm25" and queries else [None] * len(queries)
+        texts = [query_text(q, mode, options.get("literal", False), options.get("understand", True)) for q in queries]
+        vectors = self.encoder.encode_queries(texts) if mode != "bm25" and queries else [None] * len(queries)
         return [search(self, q, k=k, mode=mode, query_vector=v, **options) for q, v in zip(queries, vectors)]
 
     def count(self, filters: Filters | None = None) -> int:
