@@ -159,8 +159,8 @@ class Index:
             index_type: auto, flat, hnsw or ivfpq.
             passage: what the encoder sees ("sentence", or "section": heading-prefixed).
             context_weight: the paragraph context's share in each stored vector (0: none).
-            clauses: also index the clauses of long sentences (search scores a sentence by
-                its best clause too and shows it as the matched span).
+            clauses: also index the clauses of long sentences, in any store (search scores a
+                sentence by its best clause too and shows it as the matched span).
             replace: an index already at `name` is replaced; without it that is an error
                 (use `add` to update one).
             store: where the index lives: "local" (the default: FAISS + bm25s + SQLite in
