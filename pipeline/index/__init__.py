@@ -159,8 +159,8 @@ class Index:
             index_type: auto, flat, hnsw or ivfpq.
             passage: what the encoder sees ("sentence", or "section": heading-prefixed).
             context_weight: the paragraph context's share in each stored vector (0: none).
-            clauses: also index the clauses of long sentences (search scores a sentence by
-                its best clause too and shows it as the matched span).
+            clauses: also index the clauses of long sentences, in any store (search scores a
+                sentence by its best clause too and shows it as the matched span).
             replace: an index already at `name` is replaced; without it that is an error
                 (use `add` to update one).
             store: where the index lives: "local" (the default: FAISS + bm25s + SQLite in
@@ -187,9 +187,7 @@ class Index:
                 raise IndexStoreError(root, "an index already exists here: `govspeech index add` updates it, "
                                             "--replace (replace=True) rebuilds it from scratch")
             encoder = load_encoder(model)
-            # The Milvus store holds sentence units only: its ranking scores a sentence by itself.
-            settings = {"passage": passage, "context_weight": context_weight,
-                        "clauses": clauses and (store or "local") == "local"}
+            settings = {"passage": passage, "context_weight": context_weight, "clauses": clauses}
             return cls._write(root, None, paths, (), encoder, settings, index_type, progress, rebuild=True,
                               store=store, ray=ray)
 
@@ -264,7 +262,7 @@ class Index:
             return Index.open(root, verify=False), report
         total = sum(len(r.units) for r in plan.new) + (len(live) if live is not None else 0)
         dense_module.check_kind(index_type, total)
-        clauses = unit_clauses(plan.new, settings.get("clauses", True) and store == "local")
+        clauses = unit_clauses(plan.new, settings.get("clauses", True))
         if work is not None:
             terms = work.terms(plan.new, progress)
             vectors, clause_vectors = work.encode(plan.new, root, report, settings["passage"],
@@ -278,7 +276,7 @@ class Index:
 
             report.version, report.sentences = milvus.publish(
                 root, store, live=live.store if live is not None else None, kept=plan.kept, new=plan.new,
-                new_vectors=vectors, new_terms=terms,
+                new_vectors=vectors, new_terms=terms, new_clauses=clauses, new_clause_vectors=clause_vectors,
                 encoder_info={"spec": encoder.spec, "dim": encoder.dim, "version": encoder.version},
                 settings=settings, index_type=index_type, rebuild=rebuild, progress=progress)
             report.seconds = time.perf_counter() - started

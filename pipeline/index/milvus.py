@@ -5,27 +5,32 @@ talks to both.
     milvus-lite:PATH.db      Milvus Lite in this process (`pip install 'govspeech[milvus]'`)
     milvus://HOST:19530      a Milvus server or cluster (milvus+https://HOST:443 for TLS)
 
-One index version is two collections: `<base>__v<K>` holds one row per indexed
+One index version is three collections: `<base>__v<K>` holds one row per indexed
 sentence (every field a hit and its filters need, the stored vector, and Milvus' own
-BM25 over the sentence's jieba terms) and `<base>__v<K>__speeches` one row per speech
+BM25 over the sentence's jieba terms); `<base>__v<K>__speeches` one row per speech
 (title, meta, clean text, outline) plus a manifest row (encoder, settings, live
-batches, counts). The alias `<base>` names the live units collection, so a reader
-needs nothing but the URI and the index name.
+batches, counts); `<base>__v<K>__clauses` one row per clause of a long sentence
+(pipeline/clauses.py: its unit's row, its offsets inside the sentence, its vector),
+numbered as the local store numbers them. The alias `<base>` names the live units
+collection, so a reader needs nothing but the URI and the index name. A version
+built with clauses=False (or before Milvus held clauses) has no clauses collection.
 
 Writes:
-- a rebuild writes a new pair of collections and switches the alias last: a build
-  that dies leaves the old pair serving; the one before it is kept for readers still
-  using it (and for `index rollback`), older ones are dropped.
-- add/remove work in place, by content hash, and commit with one row: new rows go
-  in under a new batch number that readers ignore until the manifest row lists it;
-  the same upsert marks replaced speeches dead (readers filter them out), and only
-  then are dead rows deleted. A writer that dies leaves rows no reader sees, which
-  the next writer deletes.
+- a rebuild writes new collections and switches the alias last: a build that dies
+  leaves the old version serving; the one before it is kept for readers still using
+  it (and for `index rollback`), older ones are dropped.
+- add/remove work in place, by content hash, and commit with one row: new rows (units
+  and their clauses) go in under a new batch number that readers ignore until the
+  manifest row lists it; the same upsert marks replaced speeches dead (readers filter
+  them out), and only then are dead rows deleted. A writer that dies leaves rows no
+  reader sees, which the next writer deletes.
 
 Search runs the same fusion as the local store (pipeline/search.py): candidates from
 Milvus' HNSW/flat dense search and BM25 full-text search, then every candidate
 scored exactly by both (vectors fetched by primary key, BM25 through a search
-restricted to those rows), each standardised against the same fixed sample of rows.
+restricted to those rows), each standardised against the same fixed sample of rows;
+a long sentence is scored by its best clause too (clause vectors fetched by key; the
+clauses collection is never searched).
 """
 
 from __future__ import annotations
@@ -328,7 +333,23 @@ def milvus_index_kind(kind: str, lite: bool) -> tuple[str, dict, dict]:
     raise GovSpeechError(f"unknown index type {kind!r}")
 
 
-def _create_pair(client, units: str, speeches: str, dim: int, kind: str, lite: bool, analyzer: str) -> None:
+def _clause_schema(client, dim: int):
+    from pymilvus import DataType
+
+    s = client.create_schema(auto_id=False, enable_dynamic_field=False, description="govspeech clauses")
+    s.add_field("row", DataType.INT64, is_primary=True)
+    s.add_field("batch", DataType.INT64)
+    s.add_field("skey", DataType.VARCHAR, max_length=1024)         # its unit's speech id @ batch
+    s.add_field("unit", DataType.INT64)                            # its unit's row
+    for name in ("start", "end"):                                  # offsets inside the unit's text
+        s.add_field(name, DataType.INT64)
+    s.add_field("vector", DataType.FLOAT_VECTOR, dim=dim)
+    return s
+
+
+def _create_collections(client, units: str, dim: int, kind: str, lite: bool, analyzer: str, clauses: bool) -> None:
+    """The units and speeches collections of a version, and its clauses collection when
+    it holds clauses."""
     index_type, params, _ = milvus_index_kind(kind, lite)
     ip = client.prepare_index_params()
     ip.add_index("vector", index_type=index_type, metric_type="IP", params=params)
@@ -337,11 +358,26 @@ def _create_pair(client, units: str, speeches: str, dim: int, kind: str, lite: b
     client.create_collection(units, schema=_unit_schema(client, dim, analyzer), index_params=ip)
     ip = client.prepare_index_params()
     ip.add_index("dummy", index_type="FLAT", metric_type="L2")
-    client.create_collection(speeches, schema=_speech_schema(client), index_params=ip)
+    client.create_collection(_speeches_of(units), schema=_speech_schema(client), index_params=ip)
+    if clauses:
+        # clause vectors are fetched by key, never searched; Milvus loads no collection
+        # without an index on its vector field, and FLAT adds nothing to the raw vectors
+        ip = client.prepare_index_params()
+        ip.add_index("vector", index_type="FLAT", metric_type="IP")
+        client.create_collection(_clauses_of(units), schema=_clause_schema(client, dim), index_params=ip)
 
 
 def _speeches_of(units: str) -> str:
     return f"{units}__speeches"
+
+
+def _clauses_of(units: str) -> str:
+    return f"{units}__clauses"
+
+
+def _companions(units: str) -> tuple[str, str]:
+    """The collections that belong to a units collection's version."""
+    return _speeches_of(units), _clauses_of(units)
 
 
 def _stats(scores: np.ndarray) -> tuple[float, float]:
@@ -357,7 +393,7 @@ _LIST_COLUMNS = ("id", "title", "date", "year", "place", "meeting", "kind", "sou
 
 
 class MilvusStore:
-    """One version (a units + speeches collection pair) of an index in Milvus,
+    """One version (units, speeches and clauses collections) of an index in Milvus,
     behind the Store protocol of pipeline/index/store.py. A selection is a filter
     expression (None: every row)."""
 
@@ -373,6 +409,16 @@ class MilvusStore:
             raise IndexStoreError(target.spec, f"collection {units} is missing or unreadable ({_reason(exc)}); "
                                                "rebuild the index") from None
         self.manifest = self._read_manifest()
+        # a version written without clauses (clauses=False, or before Milvus held them) has no
+        # clauses collection: ranking scores each sentence by its own vector there
+        self.clauses_collection: str | None = None
+        if self.manifest.get("clauses") and self.client.has_collection(_clauses_of(units)):
+            self.clauses_collection = _clauses_of(units)
+            try:
+                self.client.load_collection(self.clauses_collection)
+            except Exception as exc:
+                raise IndexStoreError(target.spec, f"collection {self.clauses_collection} is unreadable "
+                                                   f"({_reason(exc)}); rebuild the index") from None
         self._sample: tuple[np.ndarray, np.ndarray] | None = None
         self.analyzer = self.manifest.get("analyzer", "jieba")
         index_type = self.manifest.get("index_type", "flat")
@@ -436,13 +482,15 @@ class MilvusStore:
                                  search_params=params, output_fields=["row"])
         return [(int(h["entity"]["row"]), float(h["distance"])) for h in res[0]]
 
-    def vectors(self, rows: Sequence[int]) -> np.ndarray:
-        """Stored vectors of these rows, in the order asked (fetched by primary key)."""
+    def vectors(self, rows: Sequence[int], collection: str | None = None) -> np.ndarray:
+        """Stored vectors of these rows (of the units collection, or another with `row` keys
+        and a `vector` field), in the order asked (fetched by primary key)."""
         rows = [int(r) for r in rows]
         found: dict[int, list] = {}
         for i in range(0, len(rows), IN_CHUNK):
             chunk = rows[i:i + IN_CHUNK]
-            for r in self.client.query(self.units_collection, filter=f"row in {ints(chunk)}", output_fields=["row", "vector"]):
+            for r in self.client.query(collection or self.units_collection, filter=f"row in {ints(chunk)}",
+                                       output_fields=["row", "vector"]):
                 found[int(r["row"])] = r["vector"]
         dim = int(self.manifest["encoder"]["dim"])
         return np.array([found[r] for r in rows], dtype=np.float32).reshape(len(rows), dim)
@@ -601,13 +649,27 @@ class MilvusStore:
                 return p["start"], p["end"], stored["text"][p["start"]:p["end"]]
         return None
 
-    # Clause units are not stored in Milvus yet: ranking scores each sentence by its own
-    # vector there (Index.build records clauses=False for a Milvus index).
-    def clauses(self, rows) -> dict:
-        return {}
+    # clauses of long sentences, as LocalStore's: the clauses collection, read by unit row
+    def clauses(self, rows) -> dict[int, list[tuple[int, int, int]]]:
+        """(clause row, start, end) of each unit's clauses, offsets inside the unit's text,
+        in reading order; units without clauses (and versions without clauses) are absent."""
+        if self.clauses_collection is None:
+            return {}
+        rows = [int(r) for r in rows]
+        out: dict[int, list[tuple[int, int, int]]] = {}
+        for i in range(0, len(rows), IN_CHUNK):
+            chunk = rows[i:i + IN_CHUNK]
+            for c in self.client.query(self.clauses_collection, filter=self._live(f"unit in {ints(chunk)}"),
+                                       output_fields=["row", "unit", "start", "end"]):
+                out.setdefault(int(c["unit"]), []).append((int(c["row"]), int(c["start"]), int(c["end"])))
+        for found in out.values():
+            found.sort(key=lambda c: c[1])
+        return out
 
     def clause_scores(self, q, clause_rows) -> np.ndarray:
-        return np.zeros(0, dtype=np.float32)
+        if not len(clause_rows) or self.clauses_collection is None:
+            return np.zeros(0, dtype=np.float32)
+        return self.vectors(clause_rows, self.clauses_collection) @ np.asarray(q, dtype=np.float32)
 
 
 def _unit(d: dict) -> Unit:
@@ -648,7 +710,8 @@ def _speech_record(rows: SpeechRows, batch: int, seq: int) -> dict:
             "source": rows.source, "content_hash": rows.content_hash, "doc": doc, "dummy": [0.0, 0.0]}
 
 
-def _insert(client, collection: str, records: Iterable[dict], total: int, progress: Progress | None) -> None:
+def _insert(client, collection: str, records: Iterable[dict], total: int, progress: Progress | None,
+            stage: str = "store") -> None:
     batch: list[dict] = []
     done = 0
     for r in records:
@@ -658,12 +721,12 @@ def _insert(client, collection: str, records: Iterable[dict], total: int, progre
             done += len(batch)
             batch = []
             if progress:
-                progress("store", done, total)
+                progress(stage, done, total)
     if batch:
         client.insert(collection, batch)
         done += len(batch)
     if progress:
-        progress("store", done, total)
+        progress(stage, done, total)
 
 
 def _put_manifest(client, speeches: str, manifest: dict) -> None:
@@ -672,24 +735,86 @@ def _put_manifest(client, speeches: str, manifest: dict) -> None:
     client.flush(speeches)
 
 
-def _new_units(new: Sequence[SpeechRows], new_vectors: np.ndarray, new_terms, first_row: int, batch: int, analyzer: str):
-    row, at = first_row, 0
-    for rows, speech_terms in zip(new, new_terms):
-        skey = f"{rows.speech_id}@{batch}"
-        for u, t in zip(rows.units, speech_terms):
-            yield _unit_record(u, rows.speech, row, batch, skey, t, new_vectors[at], analyzer)
-            row += 1
-            at += 1
+@dataclass(frozen=True)
+class NewRows:
+    """What a write adds: new speeches' rows, their units' vectors and BM25 terms, and
+    the clause spans of each unit (per speech, per unit) with the clauses' vectors."""
+
+    speeches: Sequence[SpeechRows]
+    vectors: np.ndarray
+    terms: Sequence
+    clauses: Sequence[Sequence[Sequence[tuple[int, int]]]] = ()
+    clause_vectors: np.ndarray | None = None
+
+    def check(self) -> None:
+        n_units = sum(len(r.units) for r in self.speeches)
+        if n_units != len(self.vectors):
+            raise ValueError(f"{len(self.vectors)} vectors for {n_units} new units")
+        n_clauses = self.n_clauses
+        have = 0 if self.clause_vectors is None else len(self.clause_vectors)
+        if n_clauses != have:
+            raise ValueError(f"{have} clause vectors for {n_clauses} new clauses")
+
+    @property
+    def n_clauses(self) -> int:
+        return sum(len(spans) for speech in self.clauses for spans in speech)
+
+    def unit_records(self, first_row: int, batch: int, analyzer: str):
+        row = first_row
+        for rows, speech_terms in zip(self.speeches, self.terms):
+            skey = f"{rows.speech_id}@{batch}"
+            for u, t in zip(rows.units, speech_terms):
+                yield _unit_record(u, rows.speech, row, batch, skey, t, self.vectors[row - first_row], analyzer)
+                row += 1
+
+    def clause_records(self, first_unit_row: int, first_row: int, batch: int):
+        """Clause rows numbered as the local store numbers them (rows.RowWriter.add_clauses):
+        unit order, then span order."""
+        unit, row = first_unit_row, first_row
+        for rows, speech_clauses in zip(self.speeches, self.clauses):
+            skey = f"{rows.speech_id}@{batch}"
+            if len(speech_clauses) != len(rows.units):
+                raise ValueError(f"{rows.speech_id}: clause spans for {len(speech_clauses)} of {len(rows.units)} units")
+            for spans in speech_clauses:
+                for a, b in spans:
+                    yield {"row": row, "batch": batch, "skey": skey, "unit": unit, "start": int(a), "end": int(b),
+                           "vector": np.asarray(self.clause_vectors[row - first_row], dtype=np.float32).tolist()}
+                    row += 1
+                unit += 1
+
+    def insert(self, client, units: str, first_row: int, first_clause: int | None, batch: int, analyzer: str,
+               progress: Progress | None) -> None:
+        """Units, clauses (None: the version holds none) and speeches under `batch`, flushed."""
+        _insert(client, units, self.unit_records(first_row, batch, analyzer), len(self.vectors), progress)
+        if first_clause is not None and self.n_clauses:
+            _insert(client, _clauses_of(units), self.clause_records(first_row, first_clause, batch), self.n_clauses,
+                    progress, stage="clauses")
+        speeches = _speeches_of(units)
+        for i in range(0, len(self.speeches), 100):
+            client.insert(speeches, [_speech_record(r, batch, i + j) for j, r in enumerate(self.speeches[i:i + 100])])
+        client.flush(units)
+        client.flush(speeches)
+        if first_clause is not None:
+            client.flush(_clauses_of(units))
 
 
 def write(target: Target, index_name: str, *, live: MilvusStore | None, kept: Sequence[str], new: Sequence[SpeechRows],
           new_vectors: np.ndarray, new_terms, encoder_info: dict, settings: dict, index_type: str = "auto",
-          rebuild: bool = False, progress: Progress | None = None, folder: str = "") -> tuple[str, dict]:
+          rebuild: bool = False, progress: Progress | None = None, folder: str = "",
+          new_clauses: Sequence[Sequence[Sequence[tuple[int, int]]]] = (),
+          new_clause_vectors: np.ndarray | None = None) -> tuple[str, dict]:
     """Write an index version to Milvus. Returns (units collection, store manifest).
 
-    rebuild (or no live version in this store): a new collection pair from the new
-    rows, then the alias switched. Otherwise in place on the live pair (see the
-    module doc for how that commits)."""
+    rebuild (or no live version in this store): new collections from the new rows,
+    then the alias switched. Otherwise in place on the live version (see the module
+    doc for how that commits).
+
+    Args:
+        new_clauses, new_clause_vectors: as build.write_version's: the clause spans of
+            each new unit (per speech, per unit) and their vectors in that order. A
+            version written without clauses (settings clauses False, or an older one
+            updated in place) stores none.
+    """
     from .dense import check_kind
 
     client = connect(target)
@@ -698,16 +823,13 @@ def write(target: Target, index_name: str, *, live: MilvusStore | None, kept: Se
         live_here = None
     else:
         live_here = live
-    n_new = sum(len(r.units) for r in new)
-    if n_new != len(new_vectors):
-        raise ValueError(f"{len(new_vectors)} vectors for {n_new} new units")
+    rows = NewRows(new, new_vectors, new_terms, new_clauses, new_clause_vectors)
+    rows.check()
     if rebuild or live_here is None:
-        return _write_new(client, target, alias, folder=folder, live=live, kept=kept, new=new, new_vectors=new_vectors,
-                          new_terms=new_terms, encoder_info=encoder_info, settings=settings, index_type=index_type,
-                          progress=progress)
+        return _write_new(client, target, alias, folder=folder, kept=kept, rows=rows, encoder_info=encoder_info,
+                          settings=settings, index_type=index_type, progress=progress)
     check_kind(index_type)
-    return _write_in_place(client, live_here, kept=kept, new=new, new_vectors=new_vectors, new_terms=new_terms,
-                           progress=progress)
+    return _write_in_place(client, live_here, kept=kept, rows=rows, progress=progress)
 
 
 def _version_names(client, alias: str) -> list[tuple[int, str]]:
@@ -725,8 +847,15 @@ def _alias_target(client, alias: str) -> str | None:
     return client.describe_alias(alias)["collection_name"]
 
 
-def _write_new(client, target: Target, alias: str, *, folder, live, kept, new, new_vectors, new_terms, encoder_info, settings,
-               index_type, progress) -> tuple[str, dict]:
+def _drop_version(client, units: str) -> None:
+    """Drop a version's collections (those that exist: a build that died may have made some)."""
+    for name in (units, *_companions(units)):
+        if client.has_collection(name):
+            client.drop_collection(name)
+
+
+def _write_new(client, target: Target, alias: str, *, folder, kept, rows: NewRows, encoder_info, settings, index_type,
+               progress) -> tuple[str, dict]:
     from .dense import choose_kind
 
     if kept:
@@ -743,100 +872,105 @@ def _write_new(client, target: Target, alias: str, *, folder, live, kept, new, n
         if owner and owner != folder:
             raise IndexStoreError(target.spec, f"already holds an index named {alias[3:]!r} built from {owner}; "
                                                f"give this one another --name")
-    total = len(new_vectors)
+    total = len(rows.vectors)
     kind = choose_kind(index_type, total)
     versions = _version_names(client, alias)
     number = (versions[-1][0] if versions else 0) + 1
     units = f"{alias}__v{number}"
-    speeches = _speeches_of(units)
-    for stale in (units, speeches):
-        if client.has_collection(stale):
-            client.drop_collection(stale)
+    _drop_version(client, units)
     analyzer = ANALYZER
     if analyzer not in ANALYZERS:
         raise GovSpeechError(f"unknown Milvus analyzer {analyzer!r} ({', '.join(ANALYZERS)})")
-    _create_pair(client, units, speeches, int(encoder_info["dim"]), kind, target.lite, analyzer)
+    clauses = bool(settings.get("clauses", True))
+    _create_collections(client, units, int(encoder_info["dim"]), kind, target.lite, analyzer, clauses)
     batch = 0
     if progress:
         progress("dense", 0, 1, index_type=kind)
-    _insert(client, units, _new_units(new, new_vectors, new_terms, 0, batch, analyzer), total, progress)
-    for i in range(0, len(new), 100):
-        client.insert(speeches, [_speech_record(r, batch, i + j) for j, r in enumerate(new[i:i + 100])])
-    client.flush(units)
-    client.flush(speeches)
+    rows.insert(client, units, 0, 0 if clauses else None, batch, analyzer, progress)
+    n_clauses = rows.n_clauses if clauses else 0
     manifest = {
         "format": FORMAT, "store": target.spec, "index": alias, "folder": folder,
-        "encoder": {**encoder_info, "normalized": True}, **settings,
+        "encoder": {**encoder_info, "normalized": True}, **settings, "clauses": clauses,
         "index_type": kind, "index_type_requested": index_type, "analyzer": analyzer,
-        "batches": [batch], "dead": [], "next_batch": batch + 1, "next_row": total,
-        "counts": {"speeches": len(new), "sentences": total},
+        "batches": [batch], "dead": [], "next_batch": batch + 1, "next_row": total, "next_clause": n_clauses,
+        "counts": {"speeches": len(rows.speeches), "sentences": total, "clauses": n_clauses},
         "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
     }
-    _put_manifest(client, speeches, manifest)
+    _put_manifest(client, _speeches_of(units), manifest)
     if progress:
         progress("dense", 1, 1, index_type=kind)
-    # The switch: until here the alias (and every reader) sees the previous pair.
+    # The switch: until here the alias (and every reader) sees the previous version.
     previous = _alias_target(client, alias)
     if previous is None:
         client.create_alias(units, alias)
     else:
         client.alter_alias(units, alias)
-    # Keep the pair that was live (readers may be using it, rollback may want it); drop older ones.
+    # Keep the version that was live (readers may be using it, rollback may want it); drop older ones.
     for _, name in _version_names(client, alias):
         if name not in (units, previous):
-            client.drop_collection(name)
-            if client.has_collection(_speeches_of(name)):
-                client.drop_collection(_speeches_of(name))
+            _drop_version(client, name)
     return units, manifest
+
+
+def _delete_dead(client, store: MilvusStore, dead: Sequence[str]) -> None:
+    """Delete the rows of speeches marked dead (by speech key) from every collection."""
+    keys = strings(dead)
+    client.delete(store.units_collection, filter=f"skey in {keys}")
+    if store.clauses_collection:
+        client.delete(store.clauses_collection, filter=f"skey in {keys}")
+        client.flush(store.clauses_collection)
+    client.delete(store.speeches_collection, filter=f"key in {keys}")
+    client.flush(store.units_collection)
 
 
 def _clean_up(client, store: MilvusStore) -> dict:
     """Finish what a writer that died left: rows of uncommitted batches and dead rows."""
     manifest = dict(store.manifest)
-    units, speeches = store.units_collection, store.speeches_collection
     live = ints(manifest["batches"])
-    client.delete(units, filter=f"not (batch in {live})")
-    client.delete(speeches, filter=f"not (batch in {live}) and batch >= 0")
+    for name in (store.units_collection, store.clauses_collection):
+        if name:
+            client.delete(name, filter=f"not (batch in {live})")
+            client.flush(name)
+    client.delete(store.speeches_collection, filter=f"not (batch in {live}) and batch >= 0")
     if manifest.get("dead"):
-        client.delete(units, filter=f"skey in {strings(manifest['dead'])}")
-        client.delete(speeches, filter=f"key in {strings(manifest['dead'])}")
+        _delete_dead(client, store, manifest["dead"])
         manifest["dead"] = []
-        client.flush(units)
-        _put_manifest(client, speeches, manifest)
-    client.flush(units)
-    client.flush(speeches)
+        _put_manifest(client, store.speeches_collection, manifest)
+    client.flush(store.speeches_collection)
     return manifest
 
 
-def _write_in_place(client, live: MilvusStore, *, kept, new, new_vectors, new_terms, progress) -> tuple[str, dict]:
+def _write_in_place(client, live: MilvusStore, *, kept, rows: NewRows, progress) -> tuple[str, dict]:
     manifest = _clean_up(client, live)
-    units, speeches = live.units_collection, live.speeches_collection
     keys = live.speech_keys()
     kept_set = set(kept)
     dead = [(sid, key, n) for sid, (key, n) in keys.items() if sid not in kept_set]
+    dead_keys = [key for _, key, _ in dead]
     batch = int(manifest["next_batch"])
     first = int(manifest["next_row"])
-    if new:
-        _insert(client, units, _new_units(new, new_vectors, new_terms, first, batch, live.analyzer), len(new_vectors),
-                progress)
-        for i in range(0, len(new), 100):
-            client.insert(speeches, [_speech_record(r, batch, i + j) for j, r in enumerate(new[i:i + 100])])
-        client.flush(units)
-        client.flush(speeches)
+    # a version written without clauses stays without them until it is rebuilt
+    first_clause = int(manifest.get("next_clause", 0)) if live.clauses_collection else None
+    n_clauses = rows.n_clauses if live.clauses_collection else 0
+    dead_clauses = 0
+    if dead_keys and live.clauses_collection:
+        dead_clauses = int(client.query(live.clauses_collection, filter=f"skey in {strings(dead_keys)}",
+                                        output_fields=["count(*)"])[0]["count(*)"])
+    if rows.speeches:
+        rows.insert(client, live.units_collection, first, first_clause, batch, live.analyzer, progress)
+    counts = manifest["counts"]
     manifest.update(
-        batches=manifest["batches"] + ([batch] if new else []), dead=[key for _, key, _ in dead],
-        next_batch=batch + 1, next_row=first + len(new_vectors),
-        counts={"speeches": len(kept) + len(new),
-                "sentences": int(manifest["counts"]["sentences"]) - sum(n for *_, n in dead) + len(new_vectors)},
+        batches=manifest["batches"] + ([batch] if rows.speeches else []), dead=dead_keys,
+        next_batch=batch + 1, next_row=first + len(rows.vectors), next_clause=(first_clause or 0) + n_clauses,
+        counts={"speeches": len(kept) + len(rows.speeches),
+                "sentences": int(counts["sentences"]) - sum(n for *_, n in dead) + len(rows.vectors),
+                "clauses": int(counts.get("clauses", 0)) - dead_clauses + n_clauses},
         created=time.strftime("%Y-%m-%dT%H:%M:%S%z"))
-    _put_manifest(client, speeches, manifest)      # the commit
+    _put_manifest(client, live.speeches_collection, manifest)      # the commit
     if dead:
-        client.delete(units, filter=f"skey in {strings(manifest['dead'])}")
-        client.delete(speeches, filter=f"key in {strings(manifest['dead'])}")
-        client.flush(units)
+        _delete_dead(client, live, dead_keys)
         manifest["dead"] = []
-        _put_manifest(client, speeches, manifest)
-    return units, manifest
+        _put_manifest(client, live.speeches_collection, manifest)
+    return live.units_collection, manifest
 
 
 def point_alias(manifest: dict) -> None:
@@ -852,7 +986,9 @@ def point_alias(manifest: dict) -> None:
 
 
 def publish(root: Path, store: str, *, live, kept, new, new_vectors, new_terms, encoder_info: dict, settings: dict,
-            index_type: str, rebuild: bool, progress: Progress | None = None) -> tuple[str, int]:
+            index_type: str, rebuild: bool, progress: Progress | None = None,
+            new_clauses: Sequence[Sequence[Sequence[tuple[int, int]]]] = (),
+            new_clause_vectors: np.ndarray | None = None) -> tuple[str, int]:
     """Write to Milvus, then publish a version in the index folder that points at the
     collection (pipeline/index/versions.py), so `--index NAME` finds it as it finds a
     local index. Returns (version name, sentences)."""
@@ -861,14 +997,14 @@ def publish(root: Path, store: str, *, live, kept, new, new_vectors, new_terms, 
     target = parse_target(store)
     live_milvus = live if isinstance(live, MilvusStore) else None
     units, manifest = write(target, root.name, folder=str(root.resolve()), live=live_milvus, kept=kept, new=new,
-                            new_vectors=new_vectors,
-                            new_terms=new_terms, encoder_info=encoder_info, settings=settings, index_type=index_type,
-                            rebuild=rebuild or live_milvus is None, progress=progress)
+                            new_vectors=new_vectors, new_terms=new_terms, new_clauses=new_clauses,
+                            new_clause_vectors=new_clause_vectors, encoder_info=encoder_info, settings=settings,
+                            index_type=index_type, rebuild=rebuild or live_milvus is None, progress=progress)
     staged = versions.staging_dir(root)
     try:
         versions.seal(staged, {
             "store": target.spec, "collection": units, "alias": base_name(root.name),
-            "encoder": manifest["encoder"], **settings,
+            "encoder": manifest["encoder"], **settings, "clauses": bool(manifest.get("clauses")),
             "index_type": manifest["index_type"], "index_type_requested": index_type,
             "counts": manifest["counts"],
         })
