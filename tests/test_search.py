@@ -23,7 +23,7 @@ from speeches import write_speeches  # tests/ is on sys.path (pytest prepend imp
 from pipeline import Filters, GovSpeechError, Index, Span, read_speech
 from pipeline.lexicon import question_cues
 from pipeline.tokenize import index_terms
-from pipeline.search import query_terms
+from pipeline.search import query_terms, query_text
 
 ROOT = Path(__file__).resolve().parents[1]
 SEED = ROOT / "seeds" / "000_dbe0c8ca6deedb3a.txt"
@@ -492,7 +492,7 @@ def test_search_many_encodes_once_and_answers_as_search_does(index, monkeypatch)
     monkeypatch.setattr(index.encoder, "encode_queries", lambda texts: calls.append(list(texts)) or encode(texts))
     batched = [[(h.row, round(h.score, 5)) for h in hits] for hits in index.search_many(queries, k=5)]
     assert batched == one_by_one
-    assert calls == [queries]
+    assert calls == [[query_text(q) for q in queries]]       # one batch, each query as search reads it
 
 
 @pytest.mark.slow
