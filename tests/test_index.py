@@ -803,3 +803,23 @@ def test_paragraph_context_blends_each_vector_toward_its_paragraph():
         assert out[i] @ mean > raw[i] @ mean                               # pulled toward the paragraph
         assert out[i] @ raw[i] > 0.8                                       # but still itself
     assert np.array_equal(with_context(raw, paragraphs, 0.0), raw)
+
+
+def test_the_best_rows_of_a_large_score_array_are_exactly_the_n_highest():
+    # above dense.LARGE, top() narrows by a threshold read off a sample; it must give the
+    # same scores as partitioning the whole array, with ties, zeros, a mask and few hits
+    from pipeline.index.dense import LARGE, top
+
+    rng = np.random.default_rng(3)
+    n = LARGE + 12_345
+    sparse_like = np.where(rng.random(n) < 0.4, 0.0, rng.gamma(2.0, 1.0, n)).astype(np.float32)
+    ties = np.round(sparse_like, 1)
+    few = np.zeros(n, np.float32)
+    few[rng.choice(n, 7, replace=False)] = rng.random(7) + 1
+    mask = rng.random(n) < 0.3
+    for scores, m in ((sparse_like, None), (ties, None), (few, None), (sparse_like, mask), (ties, mask)):
+        want = np.where(m, scores, -np.inf) if m is not None else scores
+        got = top(scores, 50, m)
+        expected = np.sort(want)[::-1][:min(50, int(np.isfinite(want).sum()))]
+        assert [s for _, s in got] == pytest.approx(expected.tolist())
+        assert all(want[r] == s for r, s in got) and len({r for r, _ in got}) == len(got)
