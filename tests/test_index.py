@@ -808,7 +808,7 @@ def test_paragraph_context_blends_each_vector_toward_its_paragraph():
 def test_the_best_rows_of_a_large_score_array_are_exactly_the_n_highest():
     # above dense.LARGE, top() narrows by a threshold read off a sample; it must give the
     # same scores as partitioning the whole array, with ties, zeros, a mask and few hits
-    from pipeline.index.dense import LARGE, top
+    from pipeline.index.dense import LARGE, best_rows, top
 
     rng = np.random.default_rng(3)
     n = LARGE + 12_345
@@ -823,3 +823,5 @@ def test_the_best_rows_of_a_large_score_array_are_exactly_the_n_highest():
         expected = np.sort(want)[::-1][:min(50, int(np.isfinite(want).sum()))]
         assert [s for _, s in got] == pytest.approx(expected.tolist())
         assert all(want[r] == s for r, s in got) and len({r for r, _ in got}) == len(got)
+        if m is None:
+            assert np.sort(scores[best_rows(scores, 50)]).tolist() == pytest.approx(np.sort(expected).tolist())

@@ -70,7 +70,7 @@ def top(scores: np.ndarray, n: int, mask: np.ndarray | None = None) -> list[tupl
     n = min(n, int(np.isfinite(scores).sum()) if mask is not None else len(scores))
     if n <= 0:
         return []
-    idx = np.argpartition(-scores, n - 1)[:n]
+    idx = best_rows(scores, n)
     idx = idx[np.argsort(-scores[idx], kind="stable")]
     return [(int(i), float(scores[i])) for i in idx]
 
