@@ -23,11 +23,9 @@ sentences stating a number when the query asks for one.
 from __future__ import annotations
 
 import re
-import threading
 import unicodedata
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
-from typing import TYPE_CHECKING, Callable, TypeVar
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -44,7 +42,6 @@ if TYPE_CHECKING:
     from .index import Index
     from .index.store import Store
 
-T = TypeVar("T")
 MODES = ("hybrid", "dense", "bm25")
 FUSIONS = fusion_module.FUSIONS
 DENSE_WEIGHT = 0.8
@@ -108,28 +105,6 @@ def _allowed(selection, rows: list[int]) -> list[int]:
     return [r for r in rows if 0 <= r < len(selection) and selection[r]]
 
 
-_pool: ThreadPoolExecutor | None = None
-_pool_lock = threading.Lock()
-
-
-def _encode_while(encoder, text: str, work: Callable[[], T]) -> tuple[np.ndarray, T]:
-    """Encode `text` on a worker thread while `work` (the BM25 search) runs on this one;
-    returns the query vector and what `work` returned. A single query encodes on one
-    core (pipeline.embed), so on two cores BM25 costs no extra wall time. One worker:
-    concurrent searches take turns at the encoder."""
-    global _pool
-    with _pool_lock:
-        if _pool is None:
-            _pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="govspeech-encode")
-    pending = _pool.submit(encoder.encode_queries, [text])
-    try:
-        done = work()
-    except BaseException:
-        pending.cancel()
-        raise
-    return pending.result()[0], done
-
-
 def _is_pointer(unit: Unit) -> bool:
     return unit.kind == "heading" or is_question(unit.text)
 
@@ -144,16 +119,11 @@ def candidate_table(index: "Index", query: str, depth: int = 50, filters: Filter
     store = index.store
     if selection is None and filters is not None:
         selection = store.select(filters)
+    q = query_vector if query_vector is not None else index.encoder.encode_queries(
+        [query_text(query, understand=understand)])[0]
     terms = query_terms(query)
-
-    def keyword() -> list[tuple[int, float]]:
-        return store.sparse_search(terms, depth, selection) if terms else []
-
-    if query_vector is None:
-        q, sparse = _encode_while(index.encoder, query_text(query, understand=understand), keyword)
-    else:
-        q, sparse = query_vector, keyword()
     dense = store.dense_search(q, depth, selection)
+    sparse = store.sparse_search(terms, depth, selection) if terms else []
     rows = sorted({r for r, _ in dense} | {r for r, _ in sparse})
     units = {u.row: u for u in store.units(rows)}
     # a heading or a question points to the sentences after it: bring them in
@@ -262,10 +232,10 @@ def search(index: "Index", query: str, k: int = 10, mode: str = "hybrid", filter
     if selection is not None and store.count(selection) == 0:
         return []
     depth = candidates or max(50, 5 * k)
-    q = query_vector
-    if q is None and (mode == "dense" or (mode == "hybrid" and (literal or fusion != "zscore"))):
-        q = index.encoder.encode_queries([query_text(query, mode, literal, understand)])[0]
-    # (the learned ranking's candidate_table encodes the query itself, beside its BM25 search)
+    q = None
+    if mode != "bm25":
+        q = query_vector if query_vector is not None else index.encoder.encode_queries(
+            [query_text(query, mode, literal, understand)])[0]
     terms = query_terms(query) if mode != "dense" else []
     spans: dict[int, tuple[int, int]] = {}
     known: dict[int, Unit] = {}
