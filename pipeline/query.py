@@ -208,8 +208,10 @@ def unit_kinds(text: str) -> frozenset[str]:
     return frozenset("percent" if m.group(1) is None else units[m.group(1)] for m in _unit_pattern().finditer(text))
 
 
+@lru_cache(maxsize=1024)
 def understand(query: str) -> Understood:
-    """Read places, years, relative time and the quantity asked for out of a query.
+    """Read places, years, relative time and the quantity asked for out of a query
+    (cached: one search reads its query for the encoder, the features and the JSON).
 
     >>> understand("河南今年GDP预期涨幅定在多少").to_dict()["places"][0]["name"]
     '河南省'
