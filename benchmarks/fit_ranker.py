@@ -75,6 +75,15 @@ def tables(index: Index, questions: list[dict]) -> list[tuple[np.ndarray, np.nda
     return out
 
 
+def built_tables(files: list[Path], name: Path, model: str, questions: list[dict]) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Index `files` afresh at `name` and take the feature tables of `questions` over it."""
+    index, _ = Index.build(files, name=str(name), model=model, replace=True)
+    try:
+        return tables(index, questions)
+    finally:
+        index.close()
+
+
 def cached_tables(path: Path, make) -> list[tuple[np.ndarray, np.ndarray]]:
     """Feature tables saved as plain arrays (npz, no pickle), made once per --reuse run."""
     if path.exists():
@@ -156,12 +165,7 @@ def main() -> None:
     questions = [q for key in train_questions.DOCS for q in train_questions.questions(key, rng)]
 
     def make_train():
-        index, report = Index.build(write_training_docs(OUT / "train_docs"), name=str(name), model=args.model,
-                                    replace=True)
-        try:
-            return tables(index, questions)
-        finally:
-            index.close()
+        return built_tables(write_training_docs(OUT / "train_docs"), name, args.model, questions)
 
     if not args.reuse:
         (OUT / f"fit_train_{slug}.npz").unlink(missing_ok=True)
@@ -176,11 +180,7 @@ def main() -> None:
             files = write_docs(docs, OUT / f"search_docs_{path.stem}", base=path.parent)
             gname = OUT / f"fit_{slug}_{path.stem}"
             share_embedding_cache(gname, OUT / f"embed_cache_{slug}.sqlite")
-            gindex, _ = Index.build(files, name=str(gname), model=args.model, replace=True)
-            try:
-                return tables(gindex, gold)
-            finally:
-                gindex.close()
+            return built_tables(files, gname, args.model, gold)
 
         if not args.reuse:
             (OUT / f"fit_gold_{slug}_{path.stem}.npz").unlink(missing_ok=True)
