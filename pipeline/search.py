@@ -31,6 +31,7 @@ import numpy as np
 
 from . import fusion as fusion_module
 from . import query as query_module
+from .blas import one_blas_thread
 from .errors import GovSpeechError
 from .index.dense import top_of
 from .lexicon import question_cues
@@ -227,6 +228,15 @@ def search(index: "Index", query: str, k: int = 10, mode: str = "hybrid", filter
     check_options(mode, fusion, query)
     if k <= 0 or len(index) == 0:
         return []
+    with one_blas_thread():
+        return _search(index, query, k, mode, filters, rerank, context, candidates, fusion, dense_weight,
+                       quantity_prior, query_vector, literal, understand, clauses, ranker, collapse)
+
+
+def _search(index: "Index", query: str, k: int, mode: str, filters: Filters | None, rerank: str | None,
+            context: int, candidates: int | None, fusion: str, dense_weight: float, quantity_prior: float,
+            query_vector: np.ndarray | None, literal: bool, understand: bool, clauses: bool,
+            ranker: Ranker | str | None, collapse: bool) -> list[Hit]:
     store = index.store
     selection = store.select(filters or Filters())
     if selection is not None and store.count(selection) == 0:
