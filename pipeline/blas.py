@@ -15,29 +15,66 @@ set before numpy is imported, which a library cannot promise.
 from __future__ import annotations
 
 import functools
+import threading
 from contextlib import contextmanager
 
 
 @functools.cache
-def _pools():
-    """The BLAS pools loaded by the first search (numpy's among them: it is imported by
-    then) and their largest thread count. A library loaded later (torch's) is left alone."""
+def _pools() -> tuple:
+    """numpy's BLAS pools (loaded by the first search: numpy is imported by then) and
+    their thread counts as found. A library loaded later (scipy's own OpenBLAS) is left
+    alone."""
     from threadpoolctl import ThreadpoolController
 
-    controller = ThreadpoolController().select(user_api="blas")
-    return controller, max([pool.num_threads for pool in controller.lib_controllers], default=1)
+    return tuple((lib, lib.num_threads) for lib in ThreadpoolController().select(user_api="blas").lib_controllers)
+
+
+def _set(threads: int | None = None) -> None:
+    """Each pool to its count (None: as found), from whichever thread runs the search.
+    threadpoolctl lets one thread at a time change OpenBLAS's process-wide pool and
+    silently ignores the others; the callers hold _lock, so this thread takes control,
+    sets, and lets go again (a server answers from many threads, a caller's own
+    threadpool_limits comes from another)."""
+    for lib, found in _pools():
+        release = getattr(lib, "clear_controlling_thread", None)     # threadpoolctl >= 3.6
+        if release:
+            release(force=True)
+        lib.set_num_threads(found if threads is None else threads)
+        if release:
+            release(force=True)
+
+
+_lock = threading.Lock()
+_searching = 0                    # searches under way in this process (threads of a server)
 
 
 @contextmanager
 def one_blas_thread():
-    controller, _ = _pools()
-    with controller.limit(limits=1):
+    """The count is the process's, not the thread's: the first of concurrent searches
+    sets it and the last one restores it, so a search that ends early cannot hand the
+    others every thread back, nor leave the process on one thread after all have ended."""
+    global _searching
+    with _lock:
+        _searching += 1
+        if _searching == 1:
+            _set(1)
+    try:
         yield
+    finally:
+        with _lock:
+            _searching -= 1
+            if _searching == 0:
+                _set()
 
 
 @contextmanager
 def all_blas_threads():
-    """Inside one_blas_thread: the count numpy's BLAS started with, for a large scan."""
-    controller, threads = _pools()
-    with controller.limit(limits=threads):
+    """Inside one_blas_thread: the counts numpy's BLAS started with, for a large scan."""
+    with _lock:
+        _set()
+    try:
         yield
+    finally:
+        with _lock:
+            if _searching:
+                _set(1)

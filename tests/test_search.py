@@ -542,3 +542,53 @@ def test_a_search_runs_numpy_blas_on_one_thread_and_gives_the_threads_back(index
     hits = index.search("农村道路建好以后怎么维护", k=3)
     assert hits and seen and all(threads == [1] * len(before) for threads in seen)
     assert numpy_blas_threads() == before
+
+
+def test_concurrent_searches_keep_one_blas_thread_until_the_last_ends(index, monkeypatch):
+    """A server answers in threads and the BLAS count is the process's: the first search
+    to end must not hand the others every thread back, nor the last leave one behind."""
+    import threading
+
+    from threadpoolctl import threadpool_info
+
+    def numpy_blas_threads() -> list[int]:
+        return [pool["num_threads"] for pool in threadpool_info()
+                if pool["user_api"] == "blas" and "numpy" in pool["filepath"]]
+
+    before = numpy_blas_threads()
+    if not before or max(before) == 1:
+        pytest.skip("needs numpy's own BLAS with more than one thread")
+    inside = {"first": threading.Event(), "second": threading.Event()}
+    release = {"first": threading.Event(), "second": threading.Event()}
+    real = index.store.dense_search
+
+    def held(q, *args, **kwargs):
+        name = threading.current_thread().name
+        inside[name].set()
+        release[name].wait(30)
+        return real(q, *args, **kwargs)
+
+    monkeypatch.setattr(index.store, "dense_search", held)
+    results = {}
+
+    def run():
+        results[threading.current_thread().name] = index.search("农村道路建好以后怎么维护", k=3)
+
+    first = threading.Thread(target=run, name="first")
+    second = threading.Thread(target=run, name="second")
+    try:
+        first.start()
+        assert inside["first"].wait(30)
+        second.start()
+        assert inside["second"].wait(30)
+        release["first"].set()
+        first.join(30)
+        while_second_runs = numpy_blas_threads()
+    finally:
+        for event in release.values():
+            event.set()
+        first.join(30)
+        second.join(30)
+    assert while_second_runs == [1] * len(before)
+    assert numpy_blas_threads() == before
+    assert results["first"] and results["second"]
