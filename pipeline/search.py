@@ -228,52 +228,44 @@ def search(index: "Index", query: str, k: int = 10, mode: str = "hybrid", filter
     check_options(mode, fusion, query)
     if k <= 0 or len(index) == 0:
         return []
-    with one_blas_thread():
-        return _search(index, query, k, mode, filters, rerank, context, candidates, fusion, dense_weight,
-                       quantity_prior, query_vector, literal, understand, clauses, ranker, collapse)
-
-
-def _search(index: "Index", query: str, k: int, mode: str, filters: Filters | None, rerank: str | None,
-            context: int, candidates: int | None, fusion: str, dense_weight: float, quantity_prior: float,
-            query_vector: np.ndarray | None, literal: bool, understand: bool, clauses: bool,
-            ranker: Ranker | str | None, collapse: bool) -> list[Hit]:
-    store = index.store
-    selection = store.select(filters or Filters())
-    if selection is not None and store.count(selection) == 0:
-        return []
-    depth = candidates or max(50, 5 * k)
-    q = None
-    if mode != "bm25":
-        q = query_vector if query_vector is not None else index.encoder.encode_queries(
-            [query_text(query, mode, literal, understand)])[0]
-    terms = query_terms(query) if mode != "dense" else []
-    spans: dict[int, tuple[int, int]] = {}
-    known: dict[int, Unit] = {}
-    if mode == "dense":
-        ranked = store.dense_search(q, depth, selection)
-    elif mode == "bm25":
-        ranked = store.sparse_search(terms, depth, selection) if terms else []
-    elif literal or fusion != "zscore":
-        dense = store.dense_search(q, depth, selection)
-        sparse = store.sparse_search(terms, depth, selection) if terms else []
-        if fusion == "zscore":
-            ranked = _plain_zscore(store, query, q, terms, dense, sparse, dense_weight, quantity_prior)
-        elif fusion == "minmax":
-            ranked = fusion_module.minmax(dense, sparse, dense_weight)
+    with one_blas_thread():      # pipeline/blas.py: why a search keeps numpy's BLAS on one thread
+        store = index.store
+        selection = store.select(filters or Filters())
+        if selection is not None and store.count(selection) == 0:
+            return []
+        depth = candidates or max(50, 5 * k)
+        q = None
+        if mode != "bm25":
+            q = query_vector if query_vector is not None else index.encoder.encode_queries(
+                [query_text(query, mode, literal, understand)])[0]
+        terms = query_terms(query) if mode != "dense" else []
+        spans: dict[int, tuple[int, int]] = {}
+        known: dict[int, Unit] = {}
+        if mode == "dense":
+            ranked = store.dense_search(q, depth, selection)
+        elif mode == "bm25":
+            ranked = store.sparse_search(terms, depth, selection) if terms else []
+        elif literal or fusion != "zscore":
+            dense = store.dense_search(q, depth, selection)
+            sparse = store.sparse_search(terms, depth, selection) if terms else []
+            if fusion == "zscore":
+                ranked = _plain_zscore(store, query, q, terms, dense, sparse, dense_weight, quantity_prior)
+            elif fusion == "minmax":
+                ranked = fusion_module.minmax(dense, sparse, dense_weight)
+            else:
+                ranked = fusion_module.rrf([dense, sparse], weights=(dense_weight, 1 - dense_weight))
         else:
-            ranked = fusion_module.rrf([dense, sparse], weights=(dense_weight, 1 - dense_weight))
-    else:
-        units, X, clause_spans = candidate_table(index, query, depth, understand=understand, clauses=clauses,
-                                                 query_vector=q, selection=selection)
-        model = ranker if isinstance(ranker, Ranker) else load_ranker(str(ranker) if ranker else None)
-        scores = model.score(X)
-        order = np.argsort(-scores, kind="stable")
-        ranked = [(units[i].row, float(scores[i])) for i in order]
-        spans = {units[i].row: s for i, s in enumerate(clause_spans) if s}
-        known = {u.row: u for u in units}       # read once: the hits reuse them
-    if rerank:
-        ranked = _rerank(store, query, ranked[:max(depth, k)], rerank)
-    return _hits(store, ranked, k, spans, context, collapse, known)
+            units, X, clause_spans = candidate_table(index, query, depth, understand=understand, clauses=clauses,
+                                                     query_vector=q, selection=selection)
+            model = ranker if isinstance(ranker, Ranker) else load_ranker(str(ranker) if ranker else None)
+            scores = model.score(X)
+            order = np.argsort(-scores, kind="stable")
+            ranked = [(units[i].row, float(scores[i])) for i in order]
+            spans = {units[i].row: s for i, s in enumerate(clause_spans) if s}
+            known = {u.row: u for u in units}       # read once: the hits reuse them
+        if rerank:
+            ranked = _rerank(store, query, ranked[:max(depth, k)], rerank)
+        return _hits(store, ranked, k, spans, context, collapse, known)
 
 
 def _hits(store: "Store", ranked: list[tuple[int, float]], k: int, spans: dict[int, tuple[int, int]],
