@@ -69,12 +69,15 @@ def one_blas_thread():
 
 @contextmanager
 def all_blas_threads():
-    """Inside one_blas_thread: the counts numpy's BLAS started with, for a large scan."""
+    """Inside a search: the counts numpy's BLAS started with, for a large scan. Outside
+    one the counts are the caller's, and are left as they are."""
     with _lock:
-        _set()
+        lifted = _searching > 0
+        if lifted:
+            _set()
     try:
         yield
     finally:
         with _lock:
-            if _searching:
+            if lifted and _searching:
                 _set(1)

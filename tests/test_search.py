@@ -519,18 +519,27 @@ def test_a_plain_index_name_goes_under_indexes_of_the_current_directory(tmp_path
     assert "./indexes" in Index.__doc__ and "index.root" in Index.__doc__
 
 
+def numpy_blas_threads() -> list[int]:
+    """Thread counts of numpy's own BLAS (the wheel's OpenBLAS, not scipy's or torch's)."""
+    from threadpoolctl import threadpool_info
+
+    return [pool["num_threads"] for pool in threadpool_info()
+            if pool["user_api"] == "blas" and "numpy" in pool["filepath"]]
+
+
+def blas_threads_before(several: bool = True) -> list[int]:
+    """numpy's BLAS thread counts at the start of a test; skips it where threadpoolctl sees
+    no such BLAS here (or, with `several`, one on a single thread)."""
+    counts = numpy_blas_threads()
+    if not counts or (several and max(counts) == 1):
+        pytest.skip("needs numpy's own BLAS" + (" with more than one thread" if several else ""))
+    return counts
+
+
 def test_a_search_runs_numpy_blas_on_one_thread_and_gives_the_threads_back(index, monkeypatch):
     """OpenBLAS workers left spinning by a search's small products held the core the
     query encoder needed (hybrid p50 55 ms → 26 ms at 10k rows on 2 cores)."""
-    from threadpoolctl import threadpool_info
-
-    def numpy_blas_threads() -> list[int]:     # numpy's own BLAS (the wheel's OpenBLAS), not torch's
-        return [pool["num_threads"] for pool in threadpool_info()
-                if pool["user_api"] == "blas" and "numpy" in pool["filepath"]]
-
-    before = numpy_blas_threads()
-    if not before:
-        pytest.skip("numpy here is not linked to a BLAS of its own that threadpoolctl can see")
+    before = blas_threads_before(several=False)
     seen = []
     real = index.store.dense_search
 
@@ -549,15 +558,7 @@ def test_concurrent_searches_keep_one_blas_thread_until_the_last_ends(index, mon
     to end must not hand the others every thread back, nor the last leave one behind."""
     import threading
 
-    from threadpoolctl import threadpool_info
-
-    def numpy_blas_threads() -> list[int]:
-        return [pool["num_threads"] for pool in threadpool_info()
-                if pool["user_api"] == "blas" and "numpy" in pool["filepath"]]
-
-    before = numpy_blas_threads()
-    if not before or max(before) == 1:
-        pytest.skip("needs numpy's own BLAS with more than one thread")
+    before = blas_threads_before()
     inside = {"first": threading.Event(), "second": threading.Event()}
     release = {"first": threading.Event(), "second": threading.Event()}
     real = index.store.dense_search
@@ -592,3 +593,19 @@ def test_concurrent_searches_keep_one_blas_thread_until_the_last_ends(index, mon
     assert while_second_runs == [1] * len(before)
     assert numpy_blas_threads() == before
     assert results["first"] and results["second"]
+
+
+def test_a_large_scan_inside_a_search_gets_every_blas_thread_and_outside_leaves_the_callers_count():
+    from threadpoolctl import threadpool_limits
+
+    from pipeline.blas import all_blas_threads, one_blas_thread
+
+    before = blas_threads_before()
+    with one_blas_thread():
+        with all_blas_threads():
+            assert numpy_blas_threads() == before
+        assert numpy_blas_threads() == [1] * len(before)
+    assert numpy_blas_threads() == before
+    with threadpool_limits(1, user_api="blas"):       # a caller's own limit, no search under way
+        with all_blas_threads():
+            assert numpy_blas_threads() == [1] * len(before)
