@@ -23,7 +23,7 @@ def assert_one_line_error(proc: subprocess.CompletedProcess, *needles: str) -> s
     return lines[0]
 
 
-def sigkill_when(proc, started, output, timeout: float = 90, poll: float = 0.05) -> None:
+def sigkill_when(proc, started, output, timeout: float = 900, poll: float = 0.05) -> None:   # generous: shared machines
     """Wait until `started()` says the writer is in the middle of its write, then SIGKILL it.
     Fails if the writer exits first (with `output()` as the message) or never gets there."""
     import os

@@ -87,7 +87,7 @@ def cli_all():
     """Run several `govspeech` commands at once (each loads jieba: run side by side they take
     the time of the slowest); returns their results in the order given."""
 
-    def run(commands, timeout: float = 180) -> list[subprocess.CompletedProcess]:
+    def run(commands, timeout: float = 900) -> list[subprocess.CompletedProcess]:   # generous: a shared, loaded machine
         procs = [(args, subprocess.Popen([*_ENTRY, *map(str, args)], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                          text=True, encoding="utf-8", cwd=tempfile.gettempdir()))
                  for args in commands]

@@ -161,9 +161,9 @@ def test_option_misuse_is_a_one_line_usage_error(runs):
 
 def test_summarize_api_refuses_a_ratio_outside_0_1(seed_speech):
     import pipeline.summarize  # noqa: F401  (the stage module: must not shadow the function below)
-    from pipeline import summarize
+    from pipeline import GovSpeechError, summarize
 
-    with pytest.raises(ValueError, match="0 < ratio <= 1"):
+    with pytest.raises(GovSpeechError, match=r"ratio must be in \(0, 1\], not 2"):
         summarize(seed_speech, ratio=2)
     assert summarize(seed_speech, ratio=1).sections                 # 1 is allowed: every sentence
 

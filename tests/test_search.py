@@ -113,9 +113,10 @@ def test_index_stores_dates_and_sentence_counts(index, speeches):
     assert set(info) == {SEED_ID, "safety_2019", "ecology_2021"}
     assert info["ecology_2021"]["date"] == "2021-03-01"
     assert info["safety_2019"]["date"] is None
-    for sid, speech in speeches.items():
-        assert info[sid]["sentences"] == sum(s.kind in INDEXED_KINDS for s in speech.sentences)
-    assert len(index) == len(indexed(speeches))
+    for sid, speech in speeches.items():      # the speech's own count, as its outline and page say
+        assert info[sid]["sentences"] == len(speech.sentences)
+    assert len(index) == len(indexed(speeches)) == sum(s.kind in INDEXED_KINDS for sp in speeches.values()
+                                                       for s in sp.sentences)
 
 
 # -- paraphrased questions find the answering sentence ---------------------------
@@ -228,7 +229,8 @@ def test_bad_queries_are_clear_errors(index):
         index.search("安全", mode="semantic")
     with pytest.raises(GovSpeechError, match="unknown fusion"):
         index.search("安全", mode="hybrid", fusion="max")
-    assert index.search("安全", k=0) == []
+    with pytest.raises(GovSpeechError, match="k must be a whole number ≥ 1, not 0"):
+        index.search("安全", k=0)
 
 
 @pytest.mark.slow
