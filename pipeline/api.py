@@ -204,3 +204,17 @@ def abstract(speech: Speech, n: int = 8, encoder=None, weights_file: str | Path 
     from .summarize import abstract as run, load_weights
 
     return run(speech, n, encoder=encoder, model=load_weights(weights_file) if weights_file else None)
+
+
+def cite(index, hits, style: str = "gbt7714") -> list:
+    """The hits' paragraphs as a reference list (`govspeech search --cite`): GB/T 7714-2015
+    lines or CSL-JSON items, one per cited paragraph, dated from the index's speech records.
+    See pipeline.cite."""
+    from .cite import references
+
+    records: dict[str, dict] = {}
+    for hit in hits:
+        sid = hit.citation.speech_id
+        if sid not in records:
+            records[sid] = index.speech(sid)
+    return references(((h.citation, records[h.citation.speech_id]) for h in hits), style)
