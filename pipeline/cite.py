@@ -81,17 +81,18 @@ def _title(citation: "Citation") -> str:
     return citation.title or citation.speech_id
 
 
-def gbt7714(citation: "Citation", source: "Source | Mapping | Any | None" = None, number: int = 1) -> str:
+def gbt7714(citation: "Citation", source: "Source | Mapping | Any | None" = None, number: int | None = 1) -> str:
     """One GB/T 7714-2015 reference line: `[n] 主要责任者. 题名[文献类型标识]. 日期: 第N段.`
 
     The author is the speaker when known; the date is the speech's date when known, else
-    its year; the locator is the paragraph (speeches have no pages)."""
+    its year; the locator is the paragraph (speeches have no pages). `number=None`: the
+    entry without its `[n] ` (what a "copy citation" button copies into a list of one's own)."""
     source = Source.of(source)
     code, _ = document_type(citation.title, source.kind)
     when = source.date if _DATE.fullmatch(source.date or "") else (str(source.year) if source.year else "")
     author = f"{source.speaker}. " if source.speaker else ""
     where = f"{when}: 第{citation.paragraph}段." if when else f"第{citation.paragraph}段."
-    return f"[{number}] {author}{_title(citation)}[{code}]. {where}"
+    return f"{f'[{number}] ' if number is not None else ''}{author}{_title(citation)}[{code}]. {where}"
 
 
 def csl_id(citation: "Citation") -> str:
@@ -126,7 +127,8 @@ def csl_item(citation: "Citation", source: "Source | Mapping | Any | None" = Non
     return item
 
 
-def cite(citation: "Citation", style: str, source: "Source | Mapping | Any | None" = None, number: int = 1) -> str | dict:
+def cite(citation: "Citation", style: str, source: "Source | Mapping | Any | None" = None,
+         number: int | None = 1) -> str | dict:
     """The citation in one style: a GB/T 7714 line (str) or a CSL-JSON item (dict)."""
     if style == "gbt7714":
         return gbt7714(citation, source, number)

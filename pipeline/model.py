@@ -233,7 +233,7 @@ class Hit:
             d["context_before"], d["context_after"] = list(self.before), list(self.after)
         return d
 
-    def cite(self, style: str = "gbt7714", source=None, number: int = 1):
+    def cite(self, style: str = "gbt7714", source=None, number: int | None = 1):
         """The hit's paragraph as a reference: a GB/T 7714-2015 line (`gbt7714`) or a
         CSL-JSON item (`csl-json`); see pipeline.cite.
 

@@ -481,6 +481,7 @@ def create_app(index_name: str | None = None, warm: bool = False, allowed_hosts:
                 problem, status, found = str(exc), 400, []
             words = query_terms(q)
             hits = [{"hit": h, "html": hit_paragraph(version.reader, h, words),
+                     "reference": h.cite("gbt7714", version.reader.speech(h.citation.speech_id).meta, number=None),
                      "href": f"/speeches/{quote(h.citation.speech_id, safe='')}?"
                              f"{urlencode({'mark': f'{h.citation.start}-{h.citation.end}'})}#p{h.citation.paragraph}"}
                     for h in found]
