@@ -23,6 +23,7 @@ The `mcp` SDK (2.x) is the `mcp` extra and is imported only here.
 from __future__ import annotations
 
 import threading
+from collections import OrderedDict
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -37,6 +38,7 @@ from .model import Citation, Filters
 
 DEFAULT_HOST, DEFAULT_PORT, HTTP_PATH = "127.0.0.1", 8766, "/mcp"
 MAX_K = 50
+RECORDS = 64              # speech records (each with its text) kept between calls
 
 INSTRUCTIONS = """\
 Chinese government speeches and work reports (政府工作报告、讲话), searchable by meaning.
@@ -142,15 +144,20 @@ class Tools:
 
     def __init__(self, index: Index, api_module=api):
         self.index, self.api, self.lock = index, api_module, threading.Lock()
-        self._records: dict[str, dict] = {}
+        self._records: OrderedDict[str, dict] = OrderedDict()
 
     def _record(self, speech_id: str) -> dict:
-        if speech_id not in self._records:
-            try:
-                self._records[speech_id] = self.index.speech(speech_id)
-            except KeyError:
-                raise ToolError(f"no speech {speech_id!r} in this index (list_speeches gives the ids)") from None
-        return self._records[speech_id]
+        """A speech's stored record (text, meta, paragraphs), the last RECORDS kept."""
+        if speech_id in self._records:
+            self._records.move_to_end(speech_id)
+            return self._records[speech_id]
+        try:
+            record = self._records[speech_id] = self.index.speech(speech_id)
+        except KeyError:
+            raise ToolError(f"no speech {speech_id!r} in this index (list_speeches gives the ids)") from None
+        while len(self._records) > RECORDS:
+            self._records.popitem(last=False)
+        return record
 
     def _quote(self, c: Citation, record: dict) -> dict:
         return {"speech_id": c.speech_id, "title": c.title, "section_path": list(c.section_path), "paragraph": c.paragraph,
