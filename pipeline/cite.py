@@ -19,12 +19,23 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
-from typing import TYPE_CHECKING, Any, Iterable, Mapping
+from typing import Any, Iterable, Mapping, Protocol, Sequence
 
 from .errors import GovSpeechError
 
-if TYPE_CHECKING:
-    from .model import Citation
+
+class Citation(Protocol):
+    """What a reference reads of a model.Citation (named here, not imported: model imports this module)."""
+
+    speech_id: str
+    title: str
+    section_path: Sequence[str]
+    paragraph: int
+    start: int
+    end: int
+    raw_start: int
+    raw_end: int
+    text: str
 
 STYLES = ("gbt7714", "csl-json")
 _DATE = re.compile(r"(\d{4})(?:-(\d{2}))?(?:-(\d{2}))?")

@@ -23,7 +23,6 @@ The `mcp` SDK (2.x) is the `mcp` extra and is imported only here.
 from __future__ import annotations
 
 import threading
-from collections import OrderedDict
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -32,13 +31,13 @@ from mcp.server.mcpserver.exceptions import ToolError
 from mcp.types import ToolAnnotations
 from pydantic import BaseModel, Field
 
-from . import GovSpeechError, Index, api
+from . import api
+from .api import Filters, GovSpeechError, Index, LiveIndex, UnknownSpeech, speech_list
 from .cite import gbt7714
-from .model import Citation, Filters
+from .model import Citation
 
 DEFAULT_HOST, DEFAULT_PORT, HTTP_PATH = "127.0.0.1", 8766, "/mcp"
 MAX_K = 50
-RECORDS = 64              # speech records (each with its text) kept between calls
 
 INSTRUCTIONS = """\
 Chinese government speeches and work reports (政府工作报告、讲话), searchable by meaning.
@@ -83,13 +82,11 @@ class SearchResult(BaseModel):
 class SpeechInfo(BaseModel):
     speech_id: str
     title: str
-    date: str | None = None
+    date: str | None = Field(None, description="ISO date, or the year when only that is known.")
     year: int | None = None
     place: str | None = None
-    meeting: str | None = None
-    kind: str | None = Field(None, description="讲话 / 政府工作报告 / 致辞 …")
     paragraphs: int
-    sentences: int
+    sentences: int = Field(description="Indexed sentences.")
 
 
 class SpeechList(BaseModel):
@@ -105,6 +102,9 @@ class OutlineSection(BaseModel):
 
 
 class SpeechOutline(SpeechInfo):
+    meeting: str | None = None
+    kind: str | None = Field(None, description="讲话 / 政府工作报告 / 致辞 …")
+    level: str | None = Field(None, description="全国 / 全省 / 全市 / 全县 …")
     speaker: str | None = None
     sections: list[OutlineSection] = Field(description="Every heading, in reading order (nested by `path`).")
 
@@ -134,88 +134,87 @@ class Analysis(BaseModel):
 
 # -- the server -----------------------------------------------------------------------
 
-def _bad(error: Exception) -> ToolError:
-    return ToolError(str(error.args[0]) if isinstance(error, KeyError) and error.args else str(error))
-
-
 class Tools:
-    """The tools over one opened index. Index calls share one SQLite connection (and one
-    encoder), and the SDK runs sync tools on worker threads: one lock serialises them."""
+    """The tools over one index, which follows its writers when given by name (LiveIndex).
+    The SDK runs sync tools on worker threads; one lock serialises the index calls."""
 
-    def __init__(self, index: Index, api_module=api):
-        self.index, self.api, self.lock = index, api_module, threading.Lock()
-        self._records: OrderedDict[str, dict] = OrderedDict()
+    def __init__(self, index: Index | LiveIndex, api_module=api):
+        self.source, self.api, self.lock = index, api_module, threading.Lock()
 
-    def _record(self, speech_id: str) -> dict:
-        """A speech's stored record (text, meta, paragraphs), the last RECORDS kept."""
-        if speech_id in self._records:
-            self._records.move_to_end(speech_id)
-            return self._records[speech_id]
+    @property
+    def index(self) -> Index:
+        return self.source.get().index if isinstance(self.source, LiveIndex) else self.source
+
+    def _speech(self, index: Index, speech_id: str):
         try:
-            record = self._records[speech_id] = self.index.speech(speech_id)
-        except KeyError:
+            return index.speech(speech_id)
+        except UnknownSpeech:
             raise ToolError(f"no speech {speech_id!r} in this index (list_speeches gives the ids)") from None
-        while len(self._records) > RECORDS:
-            self._records.popitem(last=False)
-        return record
 
-    def _quote(self, c: Citation, record: dict) -> dict:
+    def _check_ids(self, index: Index, ids) -> None:
+        known = set(index.speech_ids())
+        for speech_id in ids:
+            if speech_id not in known:
+                raise ToolError(f"no speech {speech_id!r} in this index (list_speeches gives the ids)")
+
+    @staticmethod
+    def _quote(c: Citation, meta) -> dict:
         return {"speech_id": c.speech_id, "title": c.title, "section_path": list(c.section_path), "paragraph": c.paragraph,
-                "start": c.start, "end": c.end, "text": c.text, "reference": gbt7714(c, record)}
+                "start": c.start, "end": c.end, "text": c.text, "reference": gbt7714(c, meta)}
 
     def search(self, query: str, k: int = 5, since: str | None = None, until: str | None = None,
                place: str | None = None, speech: list[str] | None = None) -> SearchResult:
         with self.lock:
-            for speech_id in speech or ():
-                self._record(speech_id)
+            index = self.index
+            self._check_ids(index, speech or ())
             try:
                 filters = Filters(speech=tuple(speech or ()), since=since, until=until, place=place)
-                hits = self.index.search(query, k=k, filters=filters)
+                hits = index.search(query, k=k, filters=filters)
             except GovSpeechError as e:
-                raise _bad(e) from None
+                raise ToolError(str(e)) from None
+            records = {sid: index.stored(sid) for sid in dict.fromkeys(h.citation.speech_id for h in hits)}
             out = []
             for h in hits:
-                record = self._record(h.citation.speech_id)
-                confidence = getattr(h, "confidence", None)      # Hit.confidence, where calibration has landed
+                record = records[h.citation.speech_id]
+                confidence = getattr(h, "confidence", None)      # Hit.confidence, where calibrated search provides it
                 out.append(SearchHit(**self._quote(h.citation, record), rank=h.rank, score=float(h.score),
                                      confidence=None if confidence is None else float(confidence), kind=h.kind,
                                      strength=h.strength, date=record.get("date"), year=record.get("year")))
             note = None
             if not hits:
-                note = "no sentence passes the filters" if self.index.count(filters) == 0 else "no match"
+                note = "no sentence passes the filters" if index.count(filters) == 0 else "no match"
             return SearchResult(query=query, hits=out, note=note)
 
     def list_speeches(self) -> SpeechList:
         with self.lock:
-            return SpeechList(speeches=[_info(s) for s in self.index.speeches()])
+            return SpeechList(speeches=[_info(s) for s in speech_list(self.index)])
 
     def speech(self, speech_id: str) -> SpeechOutline:
         with self.lock:
-            r = self._record(speech_id)
-            sections = [OutlineSection(path=s["path"], level=s["level"], label=s["label"], title=s["title"],
-                                       paragraphs=[p["number"] for p in r["paragraphs"] if p["section_path"] == s["path"]])
-                        for s in r["sections"]]
-            info = _info({**r, "n_paragraphs": len(r["paragraphs"]), "n_sentences": len(r["unit_spans"])})
-            return SpeechOutline(**info.model_dump(), speaker=r.get("speaker"), sections=sections)
+            index = self.index
+            speech = self._speech(index, speech_id)
+            listed = next(s for s in speech_list(index) if s["id"] == speech_id)
+            m = speech.meta
+            sections = [OutlineSection(path=list(s.path), level=s.level, label=s.label, title=s.title,
+                                       paragraphs=list(s.paragraph_numbers)) for s in speech.walk_sections()]
+            return SpeechOutline(**_info(listed).model_dump(), meeting=m.meeting, kind=m.kind, level=m.level,
+                                 speaker=m.speaker, sections=sections)
 
     def paragraph(self, speech_id: str, number: int) -> Quote:
         with self.lock:
-            r = self._record(speech_id)
-            paragraphs = r["paragraphs"]
-            if not 1 <= number <= len(paragraphs):
-                raise ToolError(f"no paragraph {number} in speech {speech_id!r} (it has paragraphs 1..{len(paragraphs)})")
-            p = paragraphs[number - 1]
-            c = Citation(speech_id, r["title"], tuple(p["section_path"]), number, p["start"], p["end"],
-                         p["raw_start"], p["raw_end"], r["text"][p["start"]:p["end"]])
-            return Quote(**self._quote(c, r))
+            speech = self._speech(self.index, speech_id)
+            if not 1 <= number <= len(speech.paragraphs):
+                raise ToolError(f"no paragraph {number} in speech {speech_id!r} (it has paragraphs 1..{len(speech.paragraphs)})")
+            return Quote(**self._quote(speech.citation(speech.paragraph(number)), speech.meta))
 
     def summarize(self, speech_id: str) -> SpeechSummary:
         with self.lock:
-            r = self._record(speech_id)
-            summary = self.api.summarize(_stored_speech(self.index, speech_id))
+            index = self.index
+            speech = self._speech(index, speech_id)
+            summary = index.key_points(speech_id)
 
             def point(k) -> KeyPoint:
-                return KeyPoint(**self._quote(k.citation, r), score=float(k.score))
+                return KeyPoint(**self._quote(k.citation, speech.meta), score=float(k.score))
 
             return SpeechSummary(speech_id=speech_id, title=summary.title, top=[point(k) for k in summary.top],
                                  sections=[SectionPoints(path=list(s.path), title=s.title, key_points=[point(k) for k in s.key_points])
@@ -223,18 +222,19 @@ class Tools:
 
     def compare(self, old: str, new: str) -> Analysis:
         with self.lock:
-            self._record(old), self._record(new)
+            index = self.index
+            self._check_ids(index, (old, new))
             try:
-                return Analysis(result=_plain(self.api.compare(self.index, old, new)))
+                return Analysis(result=_plain(self.api.compare(index, old, new)))
             except GovSpeechError as e:
-                raise _bad(e) from None
+                raise ToolError(str(e)) from None
 
     def trend(self, query: str, by: str = "year") -> Analysis:
         with self.lock:
             try:
                 return Analysis(result=_plain(self.api.trend(self.index, query, by=by)))
             except GovSpeechError as e:
-                raise _bad(e) from None
+                raise ToolError(str(e)) from None
 
 
 def _plain(value) -> dict:
@@ -243,17 +243,9 @@ def _plain(value) -> dict:
 
 
 def _info(s: dict) -> SpeechInfo:
-    """A speech record as the tools show it: never its source path."""
+    """A listed speech (api.speech_list) as the tools show it: ids and meta, no file."""
     return SpeechInfo(speech_id=s["id"], title=s["title"] or "", date=s.get("date"), year=s.get("year"),
-                      place=s.get("place"), meeting=s.get("meeting"), kind=s.get("kind"),
-                      paragraphs=s.get("n_paragraphs") or 0, sentences=s.get("n_sentences") or 0)
-
-
-def _stored_speech(index: Index, speech_id: str):
-    """The Speech an index holds, re-parsed from its stored text (the reader `serve` uses)."""
-    from .serve import SpeechReader
-
-    return SpeechReader(index).speech(speech_id)
+                      place=s.get("place"), paragraphs=s.get("paragraphs") or 0, sentences=s.get("sentences") or 0)
 
 
 # Descriptions for the model that chooses a tool: what it is for, what comes back, in English and Chinese.
@@ -283,16 +275,17 @@ DESCRIPTIONS = {
 }
 
 
-def create_server(index: Index | str | Path | None = None, api_module=api) -> MCPServer:
-    """An MCP server over one index (a name, a folder or an opened Index).
+def create_server(index: Index | LiveIndex | str | Path | None = None, api_module=api) -> MCPServer:
+    """An MCP server over one index: a name or folder (followed as writers add or remove
+    speeches, like `serve`), or an opened Index / LiveIndex.
 
     `compare` and `trend` are registered only when `api_module` provides them.
 
     Raises:
         IndexStoreError: the index is missing or corrupt (before any client connects).
     """
-    if not isinstance(index, Index):
-        index = Index.open(index)
+    if not isinstance(index, (Index, LiveIndex)):
+        index = LiveIndex(str(index) if isinstance(index, Path) else index)
     tools = Tools(index, api_module)
     server = MCPServer("govspeech", instructions=INSTRUCTIONS, version=_version())
 

@@ -13,25 +13,24 @@ import threading
 from pathlib import Path
 from typing import Any, Mapping
 
-from ..model import Filters, Hit
+from ..api import Filters, Hit, Index
 
 
 class Searcher:
     """One index (opened on first use from a name or folder, or given open) and the
-    filters a retriever was made with. `search` is serialised: LangChain's and
-    LlamaIndex's async paths run it on worker threads, over one SQLite connection."""
+    filters a retriever was made with (a Filters or a dict of its fields, checked by
+    Index.search). `search` is serialised: LangChain's and LlamaIndex's async paths run
+    it on worker threads, over one SQLite connection."""
 
     def __init__(self, index: Any, filters: Filters | Mapping | None = None):
         self._given = index
         self._index = None
-        self.filters = filters if isinstance(filters, Filters) or filters is None else Filters(**dict(filters))
+        self.filters = dict(filters) if isinstance(filters, Mapping) else filters
         self._lock = threading.Lock()
 
     @property
-    def index(self):
+    def index(self) -> Index:
         if self._index is None:
-            from .. import Index
-
             self._index = self._given if isinstance(self._given, Index) else Index.open(
                 str(self._given) if isinstance(self._given, Path) else self._given)
         return self._index

@@ -18,7 +18,7 @@ from typing import Any, Mapping
 from llama_index.core.base.base_retriever import BaseRetriever
 from llama_index.core.schema import NodeRelationship, NodeWithScore, QueryBundle, RelatedNodeInfo, TextNode
 
-from ..model import Filters
+from ..api import Filters
 from . import Searcher, hit_id, hit_metadata
 
 # Offsets and ranks help a program, not a language model or an embedding.
