@@ -55,9 +55,11 @@ class Source:
 
     @classmethod
     def of(cls, meta: "Source | Mapping[str, Any] | Any | None") -> "Source":
-        """From a Speech's `Meta`, an index's speech record (a dict) or None."""
+        """From a Speech or its `Meta`, an index's stored speech record (a dict), or None."""
         if meta is None or isinstance(meta, Source):
             return meta or cls()
+        if not isinstance(meta, Mapping) and hasattr(meta, "meta"):     # a Speech
+            meta = meta.meta
         get = meta.get if isinstance(meta, Mapping) else lambda name: getattr(meta, name, None)
         year = get("year")
         return cls(date=get("date") or None, year=int(year) if year not in (None, "") else None, kind=get("kind") or None,

@@ -260,8 +260,8 @@ DESCRIPTIONS = {
               "and a GB/T 7714 reference to cite. Narrow with since/until (year or date), place (a province or city "
               "named in the title or meeting) and speech (a list of speech ids). "
               "按语义和关键词检索政府讲话与工作报告中回答问题的原句，每条结果附讲话、章节、段落、字符位置和可直接引用的参考文献。",
-    "list_speeches": "List every speech in the index: id, title, date or year, place, meeting, kind, paragraph and "
-                     "sentence counts. Use it to find speech ids. 列出索引中的全部讲话（编号、标题、日期、地点、会议、类型）。",
+    "list_speeches": "List every speech in the index: id, title, date (or year), place, paragraph and sentence "
+                     "counts. Use it to find speech ids. 列出索引中的全部讲话（编号、标题、日期、地点、段落数）。",
     "speech": "One speech's metadata and outline (its headings, each with the numbers of its paragraphs). Takes ONE "
               "speech id, not a list. Use paragraph to read the text. 查看一篇讲话的信息和提纲（各级标题及其段落编号），只接受一个讲话编号。",
     "paragraph": "The full text of one paragraph of a speech, with its section and citation: read the context around "

@@ -130,15 +130,18 @@ def test_hits_cite_with_the_index_records(small_index):
     index = Index.open(str(small_index))
     try:
         hits = index.search("安全生产", k=6)
-        records = {h.citation.speech_id: index.speech(h.citation.speech_id) for h in hits}
-        assert hits[0].cite("gbt7714", records[hits[0].citation.speech_id]) == gbt7714(hits[0].citation, records[hits[0].citation.speech_id])
-        assert hits[0].cite().endswith(f"第{hits[0].citation.paragraph}段.")      # no source: undated
+        speeches = {h.citation.speech_id: index.speech(h.citation.speech_id) for h in hits}
+        first = hits[0]
+        meta = speeches[first.citation.speech_id].meta
+        assert first.cite("gbt7714", meta) == gbt7714(first.citation, meta) == first.cite("gbt7714", speeches[first.citation.speech_id])
+        assert first.cite("gbt7714", meta).endswith(f"{meta.date or meta.year}: 第{first.citation.paragraph}段.")
+        assert first.cite() == f"[1] {first.citation.title}[Z]. 第{first.citation.paragraph}段."     # no source: undated
         lines = api.cite(index, hits, "gbt7714")
         paragraphs = list(dict.fromkeys((h.citation.speech_id, h.citation.paragraph) for h in hits))
         assert len(lines) == len(paragraphs)
         for n, (line, (sid, number)) in enumerate(zip(lines, paragraphs), start=1):
-            title = records[sid]["title"]
-            assert line.startswith(f"[{n}] {title}[Z]. ") and line.endswith(f": 第{number}段."), line
+            m = speeches[sid].meta
+            assert line == f"[{n}] {speeches[sid].title}[Z]. {m.date or m.year}: 第{number}段.", line
         items = api.cite(index, hits, "csl-json")
         assert [i["id"] for i in items] == [f"{sid}-p{number}" for sid, number in paragraphs]
         assert_csl(items)
