@@ -159,3 +159,22 @@ def test_cli_search_cite(small_index):
     items = json.loads(csl.stdout)
     assert len(items) == len(lines) and all(line.endswith(f"第{i['locator']}段.") for line, i in zip(lines, items))
     assert_csl(items)
+
+
+def test_a_csl_processor_reads_the_items(corpus):
+    """citeproc-py (a CSL processor, like Zotero's citeproc-js) formats the items in the style it
+    ships: the speaker, the date and the paragraph locator come through."""
+    citeproc = pytest.importorskip("citeproc", reason="citeproc-py formats CSL-JSON (in the test extra)")
+    from citeproc.source import Locator
+    from citeproc.source.json import CiteProcJSON
+
+    [r2023] = read_speeches(corpus / "national_work_reports.jsonl", "national_work_reports-1")
+    item = csl_item(r2023.citation(r2023.paragraph(21)), r2023.meta)
+    with pytest.warns(UserWarning, match="custom"):          # our own keys, which CSL processors pass over
+        source = CiteProcJSON([item])
+    style = citeproc.CitationStylesStyle("harvard-cite-them-right", validate=False)
+    bibliography = citeproc.CitationStylesBibliography(style, source, citeproc.formatter.plain)
+    citation = citeproc.Citation([citeproc.CitationItem(item["id"], locator=Locator(item["label"], item["locator"]))])
+    bibliography.register(citation)
+    assert str(bibliography.cite(citation, pytest.fail)) == "(李克强, 2023, para. 21)"
+    assert [str(b) for b in bibliography.bibliography()] == ["李克强 (2023) 2023年中华人民共和国国务院政府工作报告."]
