@@ -277,3 +277,10 @@ def test_importing_pipeline_loads_no_framework():
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env(), timeout=120)
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.strip() == "[]"
+
+
+def test_a_missing_index_is_one_line_before_serving(tmp_path):
+    from cli_helpers import assert_one_line_error, cli
+
+    assert_one_line_error(cli("mcp", "--index", tmp_path / "nothing_here"), "nothing_here")
+    assert_one_line_error(cli("mcp", "--http", "--index", tmp_path / "nothing_here"), "nothing_here")
