@@ -220,21 +220,28 @@ class Tools:
                                  sections=[SectionPoints(path=list(s.path), title=s.title, key_points=[point(k) for k in s.key_points])
                                            for s in summary.sections if s.key_points])
 
+    # compare and trend: the façade Index's methods where it has them (the compare and trend
+    # branches add Index.compare(old_id, new_id) and Index.trend(query, by=)), else the api's
+    # functions, api.compare(old, new, index=) and api.trend(index, query, by=).
+
     def compare(self, old: str, new: str) -> Analysis:
         with self.lock:
             index = self.index
             self._check_ids(index, (old, new))
             try:
-                return Analysis(result=_plain(self.api.compare(index, old, new)))
+                found = index.compare(old, new) if hasattr(index, "compare") else self.api.compare(old, new, index=index)
             except GovSpeechError as e:
                 raise ToolError(str(e)) from None
+            return Analysis(result=_plain(found))
 
     def trend(self, query: str, by: str = "year") -> Analysis:
         with self.lock:
+            index = self.index
             try:
-                return Analysis(result=_plain(self.api.trend(self.index, query, by=by)))
+                found = index.trend(query, by=by) if hasattr(index, "trend") else self.api.trend(index, query, by=by)
             except GovSpeechError as e:
                 raise ToolError(str(e)) from None
+            return Analysis(result=_plain(found))
 
 
 def _plain(value) -> dict:

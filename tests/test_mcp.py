@@ -160,28 +160,53 @@ def test_filters_narrow_the_search(server):
     assert all(h["year"] >= 2021 for h in hits)
 
 
-def test_compare_and_trend_are_advertised_only_when_the_api_has_them(index):
+class WithoutAnalyses:
+    """An index whose façade has no compare or trend method: the tools fall back to the api's."""
+
+    def __init__(self, index):
+        self._index = index
+
+    def __getattr__(self, name):
+        if name in ("compare", "trend"):
+            raise AttributeError(name)
+        return getattr(self._index, name)
+
+
+def test_compare_and_trend_are_advertised_only_when_the_api_has_them(index, monkeypatch):
+    from pipeline import mcp as server_module
+
+    monkeypatch.setattr(server_module, "Index", WithoutAnalyses)      # so create_server takes the stand-in as opened
+    plain = WithoutAnalyses(index)
     lacking = types.SimpleNamespace(summarize=api.summarize)
     having = types.SimpleNamespace(summarize=api.summarize,
-                                   compare=lambda idx, old, new: {"old": old, "new": new},
-                                   trend=lambda idx, query, by: {"query": query, "by": by})
+                                   compare=lambda old, new, index: {"old": old, "new": new, "index": index is plain},
+                                   trend=lambda idx, query, by: {"query": query, "by": by, "index": idx is plain})
 
-    async def names_and_call(api_module):
-        async with Client(create_server(index, api_module=api_module)) as client:
+    async def names_and_calls(api_module):
+        async with Client(create_server(plain, api_module=api_module)) as client:
             names = {t.name for t in (await client.list_tools()).tools}
-            called = None
-            if "compare" in names:
-                called = (await client.call_tool("compare", {"old": "safety_2019", "new": "ecology_2021"})).structured_content
-            return names, called
+            if "compare" not in names:
+                return names, None
+            return names, [(await client.call_tool("compare", {"old": "safety_2019", "new": "ecology_2021"})),
+                           (await client.call_tool("trend", {"query": "安全生产", "by": "year"})),
+                           (await client.call_tool("compare", {"old": "safety_2019", "new": "nope_2030"}))]
 
-    names, _ = run(names_and_call(lacking))
+    names, _ = run(names_and_calls(lacking))
     assert names == BASE_TOOLS
-    names, called = run(names_and_call(having))
+    names, (compared, trended, bad) = run(names_and_calls(having))
     assert names == BASE_TOOLS | {"compare", "trend"}
-    assert called == {"result": {"old": "safety_2019", "new": "ecology_2021"}}
-    # the real api: advertised exactly when pipeline.api has the function
-    names, _ = run(names_and_call(api))
-    assert ("compare" in names) == hasattr(api, "compare") and ("trend" in names) == hasattr(api, "trend")
+    assert compared.structured_content == {"result": {"old": "safety_2019", "new": "ecology_2021", "index": True}}
+    assert trended.structured_content == {"result": {"query": "安全生产", "by": "year", "index": True}}
+    assert bad.is_error and "nope_2030" in bad.content[0].text
+
+
+def test_the_real_api_advertises_compare_and_trend_exactly_when_it_has_them(index):
+    async def names():
+        async with Client(create_server(index)) as client:
+            return {t.name for t in (await client.list_tools()).tools}
+
+    found = run(names())
+    assert ("compare" in found) == hasattr(api, "compare") and ("trend" in found) == hasattr(api, "trend")
 
 
 # -- over the wire --------------------------------------------------------------------
