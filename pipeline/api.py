@@ -26,6 +26,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Callable, Sequence
 
+from .cite import references
 from .embed import DEFAULT_MODEL
 from .errors import GovSpeechError, IndexStoreError, InputError
 from .index import BuildReport, CorpusIndex, NothingRead, UnknownSpeech
@@ -41,7 +42,7 @@ __all__ = [
     "DEFAULT_MODEL", "MAX_QUERY_CHARS", "GovSpeechError", "IndexStoreError", "InputError", "STRENGTHS", "Index", "LiveIndex", "BuildReport", "NothingRead", "UnknownSpeech", "SearchOptions", "Filters", "Hit",
     "parse_text", "read_speech", "read_speeches", "read_collection", "is_collection", "speech_ids", "speech_files",
     "discover", "outline", "paragraph_dict", "directives", "directive_dict", "summarize", "abstract",
-    "write_summaries", "hits_json", "marked_words", "speech_list",
+    "write_summaries", "hits_json", "marked_words", "speech_list", "cite",
 ]
 
 log = logging.getLogger("govspeech")
@@ -248,6 +249,13 @@ def speech_list(index: CorpusIndex) -> list[dict]:
                     "year": s.get("year"), "place": s["place"], "file": Path(name).name + (f"#{record}" if record else ""),
                     "paragraphs": s.get("n_paragraphs"), "sentences": s.get("n_sentences")})
     return out
+
+
+def cite(index: CorpusIndex, hits: Sequence[Hit], style: str = "gbt7714") -> list:
+    """The hits' paragraphs as a reference list (`govspeech search --cite`): GB/T 7714-2015
+    lines or CSL-JSON items, one per cited paragraph, dated from each speech's meta in the
+    index. See pipeline.cite."""
+    return references(((h.citation, index.speech(h.citation.speech_id).meta) for h in hits), style)
 
 
 class Index(CorpusIndex):

@@ -338,9 +338,11 @@ def index_rollback(name, to, as_json) -> None:
 @click.option("--context", default=0, show_default=True, help="Neighbouring sentences to show around each hit.")
 @click.option("--literal", is_flag=True,
               help="No query understanding, clauses or learned ranking: the plain z-score fusion of dense and BM25.")
+@click.option("--cite", "cite_style", type=click.Choice(["gbt7714", "csl-json"]),
+              help="Print the hits' paragraphs as references instead: GB/T 7714-2015 lines, or CSL-JSON for Zotero.")
 @click.option("--json", "as_json", is_flag=True, help="Print the hits as JSON.")
 def search(query, name, k, mode, speech, since, until, place, section, kind, strength, rerank, context, literal,
-           as_json) -> None:
+           cite_style, as_json) -> None:
     """Find the sentences that answer QUERY, each with its citation.
 
     The best-matching clause of each sentence is underlined; a sentence that appears in
@@ -350,6 +352,16 @@ def search(query, name, k, mode, speech, since, until, place, section, kind, str
     hits = index.search(query, k=k, mode=mode, filters=filters, rerank=rerank, context=context, literal=literal)
     if not hits and not filters.empty() and index.count(filters) == 0:
         click.echo(f"govspeech: note: no sentence in {index.root} passes the filters ({filters.describe()})", err=True)
+    if cite_style:
+        from .api import cite
+
+        references = cite(index, hits, cite_style)
+        if cite_style == "csl-json" or as_json:
+            _print_json(references)
+        else:
+            for line in references:
+                click.echo(line)
+        return
     if as_json:
         _print_json(api.hits_json(query, hits, mode, literal))
         return
@@ -473,6 +485,20 @@ def serve(name, host, port) -> None:
     except ImportError as exc:
         raise GovSpeechError(f"govspeech serve needs its extra ({exc.name} is missing): pip install -e '.[serve]'") from None
     run(name, host=host, port=port)
+
+
+@cli.command("mcp")
+@click.option("--index", "name", default=None, help="Index name or folder (default: default).")
+@click.option("--http", is_flag=True, help="Streamable HTTP at http://HOST:PORT/mcp instead of stdio.")
+@click.option("--host", default="127.0.0.1", show_default=True, help="With --http: interface to listen on.")
+@click.option("--port", default=8766, show_default=True, type=click.IntRange(1, 65535), help="With --http: port.")
+def mcp_command(name, http, host, port) -> None:
+    """Serve the index to AI assistants over MCP: stdio (what desktop assistants launch) or --http."""
+    try:
+        from .mcp import run
+    except ImportError as exc:
+        raise GovSpeechError(f"govspeech mcp needs the MCP SDK ({exc.name} is missing): pip install '.[mcp]'") from None
+    run(name, http=http, host=host, port=port)
 
 
 def main() -> None:

@@ -233,6 +233,19 @@ class Hit:
             d["context_before"], d["context_after"] = list(self.before), list(self.after)
         return d
 
+    def cite(self, style: str = "gbt7714", source=None, number: int | None = 1):
+        """The hit's paragraph as a reference: a GB/T 7714-2015 line (`gbt7714`) or a
+        CSL-JSON item (`csl-json`); see pipeline.cite.
+
+        Args:
+            source: what is known about the speech (its `Meta`, an index's speech record, or
+                a `cite.Source`): date or year, kind, speaker. Without it the reference has
+                no date and takes its document type from the title alone.
+        """
+        from .cite import cite
+
+        return cite(self.citation, style, source, number)
+
 
 def _year_of(value: str, name: str) -> int:
     """2020, 2020-03 or 2020-03-01 → 2020; anything else is a usage error."""

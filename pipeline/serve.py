@@ -335,6 +335,7 @@ def create_app(index_name: str | None = None, warm: bool = False, allowed_hosts:
                 problem, status, found = str(exc), 400, []
             words = api.marked_words(q)
             hits = [{"hit": h, "html": hit_paragraph(version.index, h, words),
+                     "reference": h.cite("gbt7714", version.index.speech(h.citation.speech_id).meta, number=None),
                      "href": f"/speeches/{quote(h.citation.speech_id, safe='')}?"
                              f"{urlencode({'mark': f'{h.citation.start}-{h.citation.end}'})}#p{h.citation.paragraph}"}
                     for h in found]

