@@ -3,14 +3,14 @@ write it as one new version — the one way a version is written.
 
     plan_changes   live records + speeches read → kept ids, new rows, report
     encode_rows    new rows → stored vectors (through the embedding cache)
-    write_version  kept rows (copied from the live store) + new rows → a published version
+    write_version  a BuildRecord → a published local version (kept rows copied from the live one)
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Sequence
+from typing import Sequence
 
 import numpy as np
 
@@ -25,11 +25,9 @@ from . import versions
 from .rows import FILE as ROWS_FILE, RowWriter, SpeechRows, speech_rows
 from .sources import ReadSpeech
 from .sparse import Bm25Sparse
-from .store import CLAUSE_VECTORS, LocalStore
+from .local import CLAUSE_VECTORS
+from .store import BuildRecord, Progress
 from .vectors import CACHE_FILE, EmbeddingCache, embed_passages, passage_text, with_context
-
-Progress = Callable[..., None]   # progress(stage, done, total, **info)
-
 
 @dataclass
 class BuildReport:
@@ -180,19 +178,16 @@ def encode_rows(rows: Sequence[SpeechRows], encoder: Encoder, cache_folder: Path
     return sentence_vectors, np.ascontiguousarray(clause_vectors, dtype=np.float32)
 
 
-def write_version(root: Path, *, live: LocalStore | None, kept: Sequence[str], new: Sequence[SpeechRows],
-                  new_vectors: np.ndarray, new_terms: Sequence[Sequence[Sequence[str]]], encoder_info: dict,
-                  settings: dict, index_type: str = "auto", progress: Progress | None = None,
-                  new_clauses: Sequence[Sequence[Sequence[tuple[int, int]]]] = (),
-                  new_clause_vectors: np.ndarray | None = None) -> tuple[str, int]:
-    """Write kept speeches (rows, vectors and terms copied from `live`) and new ones into
-    a staged folder, seal it and publish it. Returns (version name, sentences). A
-    failure at any point discards the staged folder and leaves the live version as it was.
-
-    Args:
-        encoder_info: {"spec", "dim", "version"} of the encoder the vectors came from.
-        settings: what else the manifest records (passage mode, context weight …).
+def write_version(root: Path, record: BuildRecord, progress: Progress | None = None, store: str = "local"
+                  ) -> tuple[str, int]:
+    """Write a local version: kept speeches (rows, vectors and terms copied from
+    `record.live`, a LocalStore) and new ones into a staged folder, seal it and publish
+    it. Returns (version name, sentences). A failure at any point discards the staged
+    folder and leaves the live version as it was. `store`: the spec the manifest
+    records, which backend opens the version (backends.py).
     """
+    record.check()
+    live, encoder_info = record.live, record.encoder
     dim = int(encoder_info["dim"])
     staged = versions.staging_dir(root)
     try:
@@ -200,10 +195,10 @@ def write_version(root: Path, *, live: LocalStore | None, kept: Sequence[str], n
         parts: list[np.ndarray] = []
         clause_parts: list[np.ndarray] = [np.zeros((0, dim), np.float32)]
         terms: list[list[str]] = []
-        for speech_id in kept:
+        for speech_id in record.kept:
             old_rows, old_terms = writer.copy(live.rows, speech_id)
             if len(old_rows):
-                parts.append(np.asarray(live.vectors[old_rows], dtype=np.float32))
+                parts.append(live.vectors(old_rows))
                 if live.clause_vectors is not None:
                     new_rows = range(writer.next_row - len(old_rows), writer.next_row)
                     old_clauses = writer.copy_clauses(live.rows, old_rows, new_rows)
@@ -211,19 +206,15 @@ def write_version(root: Path, *, live: LocalStore | None, kept: Sequence[str], n
                         clause_parts.append(np.asarray(live.clause_vectors[old_clauses], dtype=np.float32))
             terms.extend(old_terms)
         at = clause_at = 0
-        for i, (rows, speech_terms) in enumerate(zip(new, new_terms)):
+        for i, (rows, speech_terms) in enumerate(zip(record.new, record.terms)):
             unit_rows = writer.add(rows, [list(t) for t in speech_terms])
-            if new_clauses:
-                added = writer.add_clauses(list(unit_rows), new_clauses[i])
-                clause_parts.append(new_clause_vectors[clause_at:clause_at + len(added)])
+            if record.clauses:
+                added = writer.add_clauses(list(unit_rows), record.clauses[i])
+                clause_parts.append(record.clause_vectors[clause_at:clause_at + len(added)])
                 clause_at += len(added)
             terms.extend(list(t) for t in speech_terms)
-            parts.append(new_vectors[at:at + len(rows.units)])
+            parts.append(record.vectors[at:at + len(rows.units)])
             at += len(rows.units)
-        if at != len(new_vectors):
-            raise ValueError(f"{len(new_vectors)} vectors for {at} new units")
-        if new_clause_vectors is not None and clause_at != len(new_clause_vectors):
-            raise ValueError(f"{len(new_clause_vectors)} clause vectors for {clause_at} new clauses")
         clause_vectors = np.concatenate(clause_parts)
         if len(clause_vectors) != writer.next_clause:
             raise ValueError(f"{len(clause_vectors)} clause vectors for {writer.next_clause} clauses")
@@ -231,7 +222,7 @@ def write_version(root: Path, *, live: LocalStore | None, kept: Sequence[str], n
         counts = {"speeches": writer.count_speeches(), "sentences": writer.next_row, "clauses": writer.next_clause}
         writer.close()
         vectors = np.concatenate(parts) if parts else np.zeros((0, dim), np.float32)
-        kind = dense_module.choose_kind(index_type, len(vectors))
+        kind = dense_module.choose_kind(record.index_type, len(vectors))
         if progress:
             progress("dense", 0, 1, index_type=kind)
         dense_module.BY_KIND[kind].build(vectors).save(staged)
@@ -239,10 +230,10 @@ def write_version(root: Path, *, live: LocalStore | None, kept: Sequence[str], n
             progress("dense", 1, 1, index_type=kind)
         Bm25Sparse.build(terms).save(staged)
         versions.seal(staged, {
-            "store": "local",
+            "store": store,
             "encoder": {"spec": encoder_info["spec"], "dim": dim, "version": encoder_info["version"], "normalized": True},
-            **settings,
-            "index_type": kind, "index_type_requested": index_type,
+            **record.settings,
+            "index_type": kind, "index_type_requested": record.index_type,
             "counts": counts,
         })
         return versions.publish(root, staged), counts["sentences"]
