@@ -37,9 +37,9 @@ from .vectors import CONTEXT_WEIGHT, DEFAULT_PASSAGE, PASSAGES, passage_text, wi
 from .versions import FORMAT, current_version, default_root, list_versions, read_manifest, resolve, rollback, verify, writer_lock
 
 __all__ = [
-    "Index", "BuildReport", "BuildRecord", "NothingRead", "Store", "LocalStore", "backend_for", "resolve", "default_root", "current_version",
-    "writer_lock", "discover", "speech_rows", "SpeechRows", "passage_text", "with_context", "write_version",
-    "CONTEXT_WEIGHT", "FORMAT", "SCHEMA", "FLAT_LIMIT", "IVFPQ_MIN",
+    "Index", "BuildReport", "BuildRecord", "NothingRead", "Store", "LocalStore", "backend_for", "resolve",
+    "default_root", "current_version", "writer_lock", "discover", "speech_rows", "SpeechRows", "passage_text",
+    "with_context", "write_version", "CONTEXT_WEIGHT", "FORMAT", "SCHEMA", "FLAT_LIMIT", "IVFPQ_MIN",
 ]
 
 
