@@ -22,8 +22,7 @@ from filter_cases import CASES, reference_rows
 from speeches import ECOLOGY_2021, SAFETY_2019
 from pipeline import GovSpeechError, Index
 from pipeline.index import backends
-from pipeline.index.build import write_version
-from pipeline.index.local import LocalStore
+from pipeline.index.local import LocalStore, write_version
 from pipeline.index.store import Store
 from pipeline.model import Filters
 

@@ -1,9 +1,10 @@
 """build: plan a change to an index (what is added, replaced, unchanged, removed) and
-write it as one new version — the one way a version is written.
+make what every backend writes of it — whichever backend then publishes the
+BuildRecord (local.write_version, milvus/writing.py).
 
     plan_changes   live records + speeches read → kept ids, new rows, report
+    unit_terms     new rows → BM25 terms;  unit_clauses: → the clause spans of long sentences
     encode_rows    new rows → stored vectors (through the embedding cache)
-    write_version  a BuildRecord → a published local version (kept rows copied from the live one)
 """
 
 from __future__ import annotations
@@ -14,19 +15,15 @@ from typing import Sequence
 
 import numpy as np
 
-from .. import api
+from ..parse import parse_text
 from ..embed import Encoder
 from ..errors import GovSpeechError
 from ..model import Speech
 from ..clauses import clause_spans
 from ..tokenize import index_terms
-from . import dense as dense_module
-from . import versions
-from .rows import FILE as ROWS_FILE, RowWriter, SpeechRows, speech_rows
+from .rows import SpeechRows, speech_rows
 from .sources import ReadSpeech
-from .sparse import Bm25Sparse
-from .local import CLAUSE_VECTORS
-from .store import BuildRecord, Progress
+from .store import Progress
 from .vectors import CACHE_FILE, EmbeddingCache, embed_passages, passage_text, with_context
 
 @dataclass
@@ -84,7 +81,7 @@ def _unique_id(speech_id: str, taken: set[str]) -> str:
 
 def _renamed(speech: Speech, new_id: str) -> Speech:
     """The same speech under another id (two files with one stem), units renamed too."""
-    return api.parse_text(speech.raw_text, new_id, title=speech.title, meta=speech.meta, title_is_authoritative=True)
+    return parse_text(speech.raw_text, new_id, title=speech.title, meta=speech.meta, title_is_authoritative=True)
 
 
 def plan_changes(existing: Sequence[tuple[str, str, str]], read: Sequence[ReadSpeech], report: BuildReport,
@@ -176,67 +173,3 @@ def encode_rows(rows: Sequence[SpeechRows], encoder: Encoder, cache_folder: Path
     report.embed_seconds += stats.seconds + clause_stats.seconds
     sentence_vectors = with_context(raw, [(u["speech_id"], u["paragraph"]) for u in units], context_weight)
     return sentence_vectors, np.ascontiguousarray(clause_vectors, dtype=np.float32)
-
-
-def write_version(root: Path, record: BuildRecord, progress: Progress | None = None, store: str = "local"
-                  ) -> tuple[str, int]:
-    """Write a local version: kept speeches (rows, vectors and terms copied from
-    `record.live`, a LocalStore) and new ones into a staged folder, seal it and publish
-    it. Returns (version name, sentences). A failure at any point discards the staged
-    folder and leaves the live version as it was. `store`: the spec the manifest
-    records, which backend opens the version (backends.py).
-    """
-    record.check()
-    live, encoder_info = record.live, record.encoder
-    dim = int(encoder_info["dim"])
-    staged = versions.staging_dir(root)
-    try:
-        writer = RowWriter(staged / ROWS_FILE)
-        parts: list[np.ndarray] = []
-        clause_parts: list[np.ndarray] = [np.zeros((0, dim), np.float32)]
-        terms: list[list[str]] = []
-        for speech_id in record.kept:
-            old_rows, old_terms = writer.copy(live.rows, speech_id)
-            if len(old_rows):
-                parts.append(live.vectors(old_rows))
-                if live.clause_vectors is not None:
-                    new_rows = range(writer.next_row - len(old_rows), writer.next_row)
-                    old_clauses = writer.copy_clauses(live.rows, old_rows, new_rows)
-                    if len(old_clauses):
-                        clause_parts.append(np.asarray(live.clause_vectors[old_clauses], dtype=np.float32))
-            terms.extend(old_terms)
-        at = clause_at = 0
-        for i, (rows, speech_terms) in enumerate(zip(record.new, record.terms)):
-            unit_rows = writer.add(rows, [list(t) for t in speech_terms])
-            if record.clauses:
-                added = writer.add_clauses(list(unit_rows), record.clauses[i])
-                clause_parts.append(record.clause_vectors[clause_at:clause_at + len(added)])
-                clause_at += len(added)
-            terms.extend(list(t) for t in speech_terms)
-            parts.append(record.vectors[at:at + len(rows.units)])
-            at += len(rows.units)
-        clause_vectors = np.concatenate(clause_parts)
-        if len(clause_vectors) != writer.next_clause:
-            raise ValueError(f"{len(clause_vectors)} clause vectors for {writer.next_clause} clauses")
-        np.save(staged / CLAUSE_VECTORS, np.ascontiguousarray(clause_vectors, dtype=np.float32), allow_pickle=False)
-        counts = {"speeches": writer.count_speeches(), "sentences": writer.next_row, "clauses": writer.next_clause}
-        writer.close()
-        vectors = np.concatenate(parts) if parts else np.zeros((0, dim), np.float32)
-        kind = dense_module.choose_kind(record.index_type, len(vectors))
-        if progress:
-            progress("dense", 0, 1, index_type=kind)
-        dense_module.BY_KIND[kind].build(vectors).save(staged)
-        if progress:
-            progress("dense", 1, 1, index_type=kind)
-        Bm25Sparse.build(terms).save(staged)
-        versions.seal(staged, {
-            "store": store,
-            "encoder": {"spec": encoder_info["spec"], "dim": dim, "version": encoder_info["version"], "normalized": True},
-            **record.settings,
-            "index_type": kind, "index_type_requested": record.index_type,
-            "counts": counts,
-        })
-        return versions.publish(root, staged), counts["sentences"]
-    except BaseException:
-        versions.discard(staged)
-        raise

@@ -1,6 +1,10 @@
 """local: the embedded backend, the default — one version folder of SQLite rows
-(rows.py), a dense index (dense.py) and BM25 (sparse.py), written by
-build.write_version."""
+(rows.py), a dense index (dense.py) and BM25 (sparse.py).
+
+    LocalStore     one published version, read
+    write_version  a BuildRecord → a published version (kept rows copied from the live one)
+    LocalBackend   the two behind backends.py's registry
+"""
 
 from __future__ import annotations
 
@@ -12,8 +16,9 @@ import numpy as np
 from ..errors import GovSpeechError
 from ..model import Filters
 from . import dense as dense_module
+from . import versions
 from .dense import top
-from .rows import FILE as ROWS_FILE, RowStore
+from .rows import FILE as ROWS_FILE, RowStore, RowWriter
 from .sparse import Bm25Sparse
 from .store import STATS_SAMPLE, BuildRecord, Progress, score_stats
 
@@ -126,6 +131,70 @@ class LocalStore:
         return self.rows.records()
 
 
+def write_version(root: Path, record: BuildRecord, progress: Progress | None = None, store: str = "local"
+                  ) -> tuple[str, int]:
+    """Write a local version: kept speeches (rows, vectors and terms copied from
+    `record.live`, a LocalStore) and new ones into a staged folder, seal it and publish
+    it. Returns (version name, sentences). A failure at any point discards the staged
+    folder and leaves the live version as it was. `store`: the spec the manifest
+    records, which backend opens the version (backends.py).
+    """
+    record.check()
+    live, encoder_info = record.live, record.encoder
+    dim = int(encoder_info["dim"])
+    staged = versions.staging_dir(root)
+    try:
+        writer = RowWriter(staged / ROWS_FILE)
+        parts: list[np.ndarray] = []
+        clause_parts: list[np.ndarray] = [np.zeros((0, dim), np.float32)]
+        terms: list[list[str]] = []
+        for speech_id in record.kept:
+            old_rows, old_terms = writer.copy(live.rows, speech_id)
+            if len(old_rows):
+                parts.append(live.vectors(old_rows))
+                if live.clause_vectors is not None:
+                    new_rows = range(writer.next_row - len(old_rows), writer.next_row)
+                    old_clauses = writer.copy_clauses(live.rows, old_rows, new_rows)
+                    if len(old_clauses):
+                        clause_parts.append(np.asarray(live.clause_vectors[old_clauses], dtype=np.float32))
+            terms.extend(old_terms)
+        at = clause_at = 0
+        for i, (rows, speech_terms) in enumerate(zip(record.new, record.terms)):
+            unit_rows = writer.add(rows, [list(t) for t in speech_terms])
+            if record.clauses:
+                added = writer.add_clauses(list(unit_rows), record.clauses[i])
+                clause_parts.append(record.clause_vectors[clause_at:clause_at + len(added)])
+                clause_at += len(added)
+            terms.extend(list(t) for t in speech_terms)
+            parts.append(record.vectors[at:at + len(rows.units)])
+            at += len(rows.units)
+        clause_vectors = np.concatenate(clause_parts)
+        if len(clause_vectors) != writer.next_clause:
+            raise ValueError(f"{len(clause_vectors)} clause vectors for {writer.next_clause} clauses")
+        np.save(staged / CLAUSE_VECTORS, np.ascontiguousarray(clause_vectors, dtype=np.float32), allow_pickle=False)
+        counts = {"speeches": writer.count_speeches(), "sentences": writer.next_row, "clauses": writer.next_clause}
+        writer.close()
+        vectors = np.concatenate(parts) if parts else np.zeros((0, dim), np.float32)
+        kind = dense_module.choose_kind(record.index_type, len(vectors))
+        if progress:
+            progress("dense", 0, 1, index_type=kind)
+        dense_module.BY_KIND[kind].build(vectors).save(staged)
+        if progress:
+            progress("dense", 1, 1, index_type=kind)
+        Bm25Sparse.build(terms).save(staged)
+        versions.seal(staged, {
+            "store": store,
+            "encoder": {"spec": encoder_info["spec"], "dim": dim, "version": encoder_info["version"], "normalized": True},
+            **record.settings,
+            "index_type": kind, "index_type_requested": record.index_type,
+            "counts": counts,
+        })
+        return versions.publish(root, staged), counts["sentences"]
+    except BaseException:
+        versions.discard(staged)
+        raise
+
+
 class LocalBackend:
     """The index folder's own files: nothing to reach, nothing to follow on rollback."""
 
@@ -143,8 +212,6 @@ class LocalBackend:
         return LocalStore(version, manifest)
 
     def publish(self, root: Path, spec: str, record: BuildRecord, progress: Progress | None = None) -> tuple[str, int]:
-        from .build import write_version
-
         return write_version(root, record, progress, store=spec)
 
     def after_rollback(self, manifest: dict) -> None:
