@@ -209,6 +209,7 @@ def test_sql_selects_the_rows_the_definition_says(corpus, filters):
     got = set(np.flatnonzero(corpus.store.select(filters)).tolist())
     assert got == want
     assert corpus.count(filters) == len(want)
+    assert corpus.store.allowed(corpus.store.select(filters), range(len(corpus) + 3)) == sorted(want)
 
 
 @pytest.mark.parametrize("filters, speeches", [

@@ -148,6 +148,9 @@ def test_sql_and_milvus_select_the_rows_the_definition_says(pair, filters):
     expression = store._live(store.select(filters))
     milvus_rows = {int(r["row"]) for r in store._iterate(store.units_collection, expression, ["row"])}
     assert sql == milvus_rows == want
+    # which of some rows (past the last one too) a selection admits: what search asks of followers
+    rows = range(len(local) + 3)
+    assert store.allowed(store.select(filters), rows) == local.store.allowed(local.store.select(filters), rows) == sorted(want)
 
 
 def test_context_neighbours_match(pair):

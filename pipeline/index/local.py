@@ -53,6 +53,10 @@ class LocalStore:
     def count(self, selection) -> int:
         return self.n if selection is None else int(selection.sum())
 
+    def allowed(self, selection, rows: Sequence[int]) -> list[int]:
+        """Those of these rows that exist and the selection admits, in the order given."""
+        return [int(r) for r in rows if 0 <= r < self.n and (selection is None or selection[r])]
+
     # dense
     def vectors(self, rows: Sequence[int]) -> np.ndarray:
         """The stored vectors of these rows, in the order asked (one memory-mapped read)."""

@@ -110,6 +110,16 @@ class MilvusStore:
         res = self.client.query(self.units_collection, filter=self._live(selection), output_fields=["count(*)"])
         return int(res[0]["count(*)"])
 
+    def allowed(self, selection, rows: Sequence[int]) -> list[int]:
+        """Those of these rows that hold a live unit the selection admits, in the order given."""
+        rows = [int(r) for r in rows]
+        found: set[int] = set()
+        for i in range(0, len(rows), IN_CHUNK):
+            expression = self._live(f"row in {ints(rows[i:i + IN_CHUNK])}" + (f" and ({selection})" if selection else ""))
+            found.update(int(r["row"]) for r in self.client.query(self.units_collection, filter=expression,
+                                                                  output_fields=["row"]))
+        return [r for r in rows if r in found]
+
     # dense
     def dense_search(self, q, n, selection):
         n = min(int(n), MAX_LIMIT, max(len(self), 1))
