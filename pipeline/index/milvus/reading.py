@@ -263,10 +263,9 @@ class MilvusStore:
                       key=lambda r: (r["batch"], r["seq"]))
         return [(r["speech_id"], r["source"], r["content_hash"]) for r in recs]
 
-    def speech_keys(self) -> dict[str, tuple[str, int]]:
-        """speech id → (its key, its sentence count), for writers."""
-        return {r["speech_id"]: (r["key"], int(r["doc"]["n_sentences"]))
-                for r in self._speech_records(["key", "speech_id", "doc"])}
+    def speech_keys(self) -> dict[str, str]:
+        """speech id → its key (id@batch), for writers."""
+        return {r["speech_id"]: r["key"] for r in self._speech_records(["key", "speech_id"])}
 
     def speeches(self) -> list[dict]:
         docs = [r["doc"] for r in self._speech_records(["doc"])]

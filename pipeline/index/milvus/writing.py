@@ -231,21 +231,26 @@ def _clean_up(client, store: MilvusStore) -> dict:
     return manifest
 
 
+def _count_of(client, collection: str, keys: Sequence[str]) -> int:
+    """Rows of these speech keys in a collection."""
+    if not keys:
+        return 0
+    return int(client.query(collection, filter=f"skey in {strings(keys)}", output_fields=["count(*)"])[0]["count(*)"])
+
+
 def _write_in_place(client, live: MilvusStore, record: BuildRecord, progress: Progress | None) -> tuple[str, dict]:
     manifest = _clean_up(client, live)
     keys = live.speech_keys()
     kept_set = set(record.kept)
-    dead = [(sid, key, n) for sid, (key, n) in keys.items() if sid not in kept_set]
-    dead_keys = [key for _, key, _ in dead]
+    dead_keys = [key for sid, key in keys.items() if sid not in kept_set]
     batch = int(manifest["next_batch"])
     first = int(manifest["next_row"])
     # a version written without clauses stays without them until it is rebuilt
     first_clause = int(manifest.get("next_clause", 0)) if live.clauses_collection else None
     n_clauses = record.n_clauses if live.clauses_collection else 0
-    dead_clauses = 0
-    if dead_keys and live.clauses_collection:
-        dead_clauses = int(client.query(live.clauses_collection, filter=f"skey in {strings(dead_keys)}",
-                                        output_fields=["count(*)"])[0]["count(*)"])
+    # rows counted where they are: a speech's n_sentences counts its sentences, not the units indexed
+    dead_units = _count_of(client, live.units_collection, dead_keys)
+    dead_clauses = _count_of(client, live.clauses_collection, dead_keys) if live.clauses_collection else 0
     if record.new:
         insert(client, record, live.units_collection, first, first_clause, batch, live.analyzer, progress)
     counts = manifest["counts"]
@@ -253,11 +258,11 @@ def _write_in_place(client, live: MilvusStore, record: BuildRecord, progress: Pr
         batches=manifest["batches"] + ([batch] if record.new else []), dead=dead_keys,
         next_batch=batch + 1, next_row=first + len(record.vectors), next_clause=(first_clause or 0) + n_clauses,
         counts={"speeches": len(record.kept) + len(record.new),
-                "sentences": int(counts["sentences"]) - sum(n for *_, n in dead) + len(record.vectors),
+                "sentences": int(counts["sentences"]) - dead_units + len(record.vectors),
                 "clauses": int(counts.get("clauses", 0)) - dead_clauses + n_clauses},
         created=time.strftime("%Y-%m-%dT%H:%M:%S%z"))
     _put_manifest(client, live.speeches_collection, manifest)      # the commit
-    if dead:
+    if dead_keys:
         _delete_dead(client, live, dead_keys)
         manifest["dead"] = []
         _put_manifest(client, live.speeches_collection, manifest)
