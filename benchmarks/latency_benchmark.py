@@ -200,7 +200,7 @@ def write_synthetic(root: Path, n: int, kind: str, records: list[dict], base_vec
     """The N-row index folder of one dense kind, written by the project's one public
     way to write a version (pipeline.index.write_version: rows, vectors, BM25, the
     dense index, manifest with hashes and stamps, CURRENT switched by a rename)."""
-    from pipeline.index import SpeechRows, write_version
+    from pipeline.index import BuildRecord, SpeechRows, write_version
     from pipeline.index.vectors import CONTEXT_WEIGHT
 
     started = time.perf_counter()
@@ -249,11 +249,10 @@ def write_synthetic(root: Path, n: int, kind: str, records: list[dict], base_vec
         block = vectors[owner[i:i + 200_000]] + (NOISE / math.sqrt(dim)) * rng.standard_normal(
             (len(owner[i:i + 200_000]), dim), dtype=np.float32)
         clause_vectors[i:i + len(block)] = block / np.linalg.norm(block, axis=1, keepdims=True)
-    version, written = write_version(root, live=None, kept=[], new=speeches, new_vectors=vectors, new_terms=terms,
-                                     new_clauses=clauses, new_clause_vectors=clause_vectors,
-                                     encoder_info=encoder_info, index_type=kind,
-                                     settings={"passage": "sentence", "context_weight": CONTEXT_WEIGHT,
-                                               "synthetic": {"base_units": b, "noise": NOISE}})
+    version, written = write_version(root, BuildRecord(
+        kept=[], new=speeches, vectors=vectors, terms=terms, clauses=clauses, clause_vectors=clause_vectors,
+        encoder=encoder_info, index_type=kind,
+        settings={"passage": "sentence", "context_weight": CONTEXT_WEIGHT, "synthetic": {"base_units": b, "noise": NOISE}}))
     assert written == n, (written, n)
     return {"seconds": time.perf_counter() - started}
 
@@ -385,7 +384,7 @@ def sweep(index, kind: str, qvecs: np.ndarray, exact_rows: list[list[int]]) -> l
             _, ids = dense.search(q[None, :], rerank or depth)
             found = ids[0][ids[0] >= 0]
             if rerank:
-                exact = np.asarray(index.store.vectors[np.sort(found)], dtype=np.float32) @ q
+                exact = index.store.vectors(np.sort(found)) @ q
                 found = np.sort(found)[np.argsort(-exact, kind="stable")[:depth]]
             times.append(time.perf_counter() - t)
             rows.append([int(i) for i in found[:10]])
@@ -412,7 +411,7 @@ def time_txtai(n: int, flat_root: Path, queries: list[str], passes: int, encoder
             if list(batch) != texts[p:p + len(batch)]:
                 raise RuntimeError("txtai asked for vectors out of order")
             state["ptr"] = p + len(batch)
-            return np.asarray(vectors[p:p + len(batch)], dtype=np.float32)
+            return vectors(range(p, p + len(batch)))
         t = time.perf_counter()
         out = encoder.encode_queries(list(batch))
         state["enc"] += time.perf_counter() - t

@@ -124,27 +124,24 @@ def synthetic(n: int, dim: int):
 
 
 def write_both(n: int, dim: int, store: str) -> dict:
-    from pipeline.index import milvus
-    from pipeline.index.build import write_version
+    from pipeline.index import BuildRecord, backend_for
 
     rows, terms, vectors, clauses, clause_vectors = synthetic(n, dim)
-    written = {"new": rows, "new_vectors": vectors, "new_terms": terms, "new_clauses": clauses,
-               "new_clause_vectors": clause_vectors}
-    encoder_info = {"spec": "usem3", "dim": dim, "version": "random unit vectors"}
-    settings = {"passage": "sentence", "context_weight": 0.0, "clauses": True}
+    record = BuildRecord(kept=[], new=rows, vectors=vectors, terms=terms, clauses=clauses, clause_vectors=clause_vectors,
+                         encoder={"spec": "usem3", "dim": dim, "version": "random unit vectors"},
+                         settings={"passage": "sentence", "context_weight": 0.0, "clauses": True}, rebuild=True)
     times = {}
     local = BENCH / f"lat_local_{n}"
     shutil.rmtree(local, ignore_errors=True)
     local.mkdir(parents=True)
     started = time.perf_counter()
-    write_version(local, live=None, kept=[], **written, encoder_info=encoder_info, settings=settings)
+    backend_for("local").publish(local, "local", record)
     times["local"] = time.perf_counter() - started
     lite = BENCH / f"lat_lite_{n}"
     shutil.rmtree(lite, ignore_errors=True)
     lite.mkdir(parents=True)
     started = time.perf_counter()
-    milvus.publish(lite, store, live=None, kept=[], **written, encoder_info=encoder_info, settings=settings,
-                   index_type="auto", rebuild=True)
+    backend_for(store).publish(lite, store, record)
     times["milvus"] = time.perf_counter() - started
     return {"local": local, "milvus": lite, "write_s": times, "clauses": len(clause_vectors)}
 
@@ -263,12 +260,12 @@ def main() -> None:
                      f"{b['rows_per_s'] / plain:.2f} | {b['embed_per_s'] or 0:.1f} |\n")
         body += "\n"
     if results["latency"]:
-        from pipeline.index import milvus
+        from pipeline.index.milvus.reading import SPARSE_SAMPLE, STATS_SAMPLE
 
         body += ("Query latency (synthetic rows, random unit vectors of 384 dimensions, the clauses of their long "
                  "sentences in both stores, k=10, 60 queries; flat exact search below 100k rows, HNSW from 100k, in both "
                  "stores; hybrid through Milvus standardises BM25 on "
-                 f"{min(milvus.SPARSE_SAMPLE, milvus.STATS_SAMPLE)} sample rows; 'clauses not scored' is "
+                 f"{min(SPARSE_SAMPLE, STATS_SAMPLE)} sample rows; 'clauses not scored' is "
                  "`search(..., clauses=False)` on the same index):\n\n"
                  "| rows | clauses | mode | local p50 ms | Milvus Lite p50 ms | × local | local p95 ms | Milvus Lite p95 ms "
                  "| write s local / Lite |\n|---|---|---|---|---|---|---|---|---|\n")

@@ -186,7 +186,7 @@ def main() -> None:
     parser.add_argument("--store", help="also build each set into this store (milvus-lite:PATH.db, milvus://HOST:19530) "
                                         "and compare it with the local store (default settings only)")
     parser.add_argument("--analyzer", choices=("terms", "jieba"), default="terms",
-                        help="with --store: how Milvus tokenizes the BM25 terms (pipeline/index/milvus.py)")
+                        help="with --store: how Milvus tokenizes the BM25 terms (pipeline/index/milvus/schema.py)")
     args = parser.parse_args()
     if args.explore:
         return explore(args)
@@ -197,9 +197,9 @@ def main() -> None:
             parser.error(f"{path}: no such gold file")
         sets[set_name(path)] = (path, load_gold(path))
     if args.store:
-        from pipeline.index import milvus
+        from pipeline.index.milvus import schema
 
-        milvus.ANALYZER = args.analyzer
+        schema.ANALYZER = args.analyzer
         return compare_stores(args.store, args.model, sets, args.analyzer)
     slug = args.model.replace(":", "_").replace("/", "_")
     configs = ablations()

@@ -79,12 +79,6 @@ def _plain_zscore(store: "Store", query: str, q: np.ndarray, terms: list[str], d
     return top_of(rows, fused, len(rows))
 
 
-def _allowed(selection, rows: list[int]) -> list[int]:
-    if selection is None:
-        return rows
-    return [r for r in rows if 0 <= r < len(selection) and selection[r]]
-
-
 def _is_pointer(unit: Unit) -> bool:
     return unit.kind == "heading" or is_question(unit.text)
 
@@ -109,7 +103,7 @@ def candidate_table(index: "CorpusIndex", query: str, depth: int = 50, filters: 
     # a heading or a question points to the sentences after it: bring them in
     followers = sorted({r + i for r, u in units.items() if _is_pointer(u) for i in range(1, POINTER_REACH + 1)}
                        - set(units))
-    followers = [r for r in _allowed(selection, followers) if r < len(store)]
+    followers = store.allowed(selection, followers)
     if followers:
         for u in store.units(followers):
             units[u.row] = u

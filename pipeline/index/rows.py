@@ -16,9 +16,12 @@ import numpy as np
 
 from ..errors import IndexStoreError
 from ..model import Filters, Speech, Unit, UNIT_KINDS
+from .filters import (DATE, KIND, MEETING, PLACE, SECTION, SPEECH_ID, STRENGTH, TITLE, YEAR, Condition, Contains,
+                      DateBound, OneOf, StartsWith, conditions, section_key)
 
 INDEXED_KINDS = UNIT_KINDS
 FILE = "meta.sqlite"
+SQL_CHUNK = 500               # values per `IN (?, …)` (SQLite allows 999 parameters in older builds)
 
 SCHEMA = """
 CREATE TABLE speeches (id TEXT PRIMARY KEY, source TEXT UNIQUE, content_hash TEXT, title TEXT, date TEXT,
@@ -40,6 +43,46 @@ UNIT_COLUMNS = ("id", "speech_id", "paragraph", "kind", "strength", "section_pat
                 "raw_start", "raw_end", "text", "actors", "targets", "truncated")
 SPEECH_COLUMNS = ("id", "source", "content_hash", "title", "date", "year", "level", "meeting", "kind", "place",
                   "speaker", "truncated", "n_paragraphs", "n_sentences", "text")
+LIST_COLUMNS = ("id", "title", "date", "year", "place", "meeting", "kind", "source", "n_paragraphs", "n_sentences")
+# the filter fields (pipeline/index/filters.py) as SQL over `units u JOIN speeches s`
+SQL_FIELDS = {SPEECH_ID: "u.speech_id", KIND: "u.kind", STRENGTH: "u.strength", SECTION: "section_key(u.section_path)",
+              DATE: "s.date", YEAR: "s.year", PLACE: "s.place", TITLE: "s.title", MEETING: "s.meeting"}
+
+
+def sql_where(conds: Sequence[Condition]) -> tuple[str, list]:
+    """Filter conditions → a WHERE clause over `units u JOIN speeches s` and its arguments
+    (a connection must have the section_key function: RowStore registers it)."""
+    where, args = [], []
+    for c in conds:
+        if isinstance(c, OneOf):
+            where.append(f"{SQL_FIELDS[c.field]} IN ({','.join('?' * len(c.values))})")
+            args.extend(c.values)
+        elif isinstance(c, Contains):         # instr: a literal substring, no LIKE wildcards
+            where.append("(" + " OR ".join(f"instr({SQL_FIELDS[f]}, ?) > 0" for f in c.fields) + ")")
+            args.extend([c.text] * len(c.fields))
+        elif isinstance(c, StartsWith):
+            where.append(f"substr({SQL_FIELDS[c.field]}, 1, ?) = ?")
+            args.extend([len(c.text), c.text])
+        elif isinstance(c, DateBound):
+            op = ">=" if c.after else "<="
+            date, year = SQL_FIELDS[DATE], SQL_FIELDS[YEAR]
+            where.append(f"((coalesce({date}, '') != '' AND {date} {op} ?) OR "
+                         f"(coalesce({date}, '') = '' AND {year} IS NOT NULL AND {year} {op} ?))")
+            args.extend([c.date, c.year])
+        else:
+            raise TypeError(f"no SQL for filter condition {c!r}")
+    return " AND ".join(where) or "1", args
+
+
+def section_doc(path: str, level: int, label: str, title: str, start: int, end: int) -> dict:
+    """A stored section (its path a JSON list) as a speech record holds it."""
+    return {"path": json.loads(path), "level": level, "label": label, "title": title, "start": start, "end": end}
+
+
+def paragraph_doc(number: int, kind: str, section_path: str, start: int, end: int, raw_start: int, raw_end: int) -> dict:
+    """A stored paragraph as a speech record holds it."""
+    return {"number": number, "kind": kind, "section_path": json.loads(section_path), "start": start, "end": end,
+            "raw_start": raw_start, "raw_end": raw_end}
 
 
 @functools.lru_cache(maxsize=65_536)
@@ -180,6 +223,7 @@ class RowStore:
         try:
             self.db = sqlite3.connect(f"file:{path}?mode=ro", uri=True, check_same_thread=False)
             self.db.execute("SELECT count(*) FROM units").fetchone()
+            self.db.create_function("section_key", 1, section_key, deterministic=True)
         except sqlite3.DatabaseError as exc:
             raise IndexStoreError(path, f"unreadable store ({exc})") from None
 
@@ -191,8 +235,7 @@ class RowStore:
         return [tuple(r) for r in self.db.execute("SELECT id, source, content_hash FROM speeches ORDER BY rowid")]
 
     def speeches(self) -> list[dict]:
-        cols = ("id", "title", "date", "year", "place", "meeting", "kind", "source", "n_paragraphs", "n_sentences")
-        return [dict(zip(cols, r)) for r in self.db.execute(f"SELECT {','.join(cols)} FROM speeches ORDER BY id")]
+        return [dict(zip(LIST_COLUMNS, r)) for r in self.db.execute(f"SELECT {','.join(LIST_COLUMNS)} FROM speeches ORDER BY id")]
 
     def speech(self, speech_id: str) -> dict:
         """A speech's stored record: its clean text, meta, sections and paragraphs."""
@@ -200,13 +243,10 @@ class RowStore:
         if row is None:
             raise KeyError(speech_id)
         out = dict(zip(SPEECH_COLUMNS, row))
-        out["sections"] = [{"path": json.loads(p), "level": lv, "label": lb, "title": t, "start": s, "end": e}
-                           for p, lv, lb, t, s, e in self.db.execute(
+        out["sections"] = [section_doc(*r) for r in self.db.execute(
                                'SELECT path, level, label, title, start, "end" FROM sections WHERE speech_id = ? ORDER BY rowid',
                                [speech_id])]
-        out["paragraphs"] = [{"number": n, "kind": k, "section_path": json.loads(p), "start": s, "end": e,
-                              "raw_start": rs, "raw_end": re_}
-                             for n, k, p, s, e, rs, re_ in self.db.execute(
+        out["paragraphs"] = [paragraph_doc(*r) for r in self.db.execute(
                                  'SELECT number, kind, section_path, start, "end", raw_start, raw_end FROM paragraphs '
                                  'WHERE speech_id = ? ORDER BY number', [speech_id])]
         out["unit_spans"] = [tuple(r) for r in self.db.execute(
@@ -225,8 +265,8 @@ class RowStore:
         if not rows:
             return []
         found = {}
-        for i in range(0, len(rows), 500):
-            chunk = rows[i:i + 500]
+        for i in range(0, len(rows), SQL_CHUNK):
+            chunk = rows[i:i + SQL_CHUNK]
             for r in self.db.execute(f"SELECT {_UNIT_SELECT} FROM units u JOIN speeches s ON s.id = u.speech_id "
                                      f"WHERE u.row IN ({','.join('?' * len(chunk))})", chunk):
                 found[r[0]] = Unit(r[0], r[1], r[2], r[3], r[4], r[5], r[6], _json_tuple(r[7]), r[8], r[9], r[10],
@@ -239,8 +279,8 @@ class RowStore:
         rows = [int(r) for r in rows]
         out: dict[int, list[tuple[int, int, int]]] = {}
         try:
-            for i in range(0, len(rows), 500):
-                chunk = rows[i:i + 500]
+            for i in range(0, len(rows), SQL_CHUNK):
+                chunk = rows[i:i + SQL_CHUNK]
                 for c, unit, a, b in self.db.execute(
                         f'SELECT row, unit, start, "end" FROM clauses WHERE unit IN ({",".join("?" * len(chunk))}) '
                         f'ORDER BY row', chunk):
@@ -253,8 +293,8 @@ class RowStore:
         """title, place, year and date of these speeches (what ranking compares a query with)."""
         ids = list(ids)
         out = {}
-        for i in range(0, len(ids), 500):
-            chunk = ids[i:i + 500]
+        for i in range(0, len(ids), SQL_CHUNK):
+            chunk = ids[i:i + SQL_CHUNK]
             for sid, title, place, year, date in self.db.execute(
                     f"SELECT id, title, place, year, date FROM speeches WHERE id IN ({','.join('?' * len(chunk))})", chunk):
                 out[sid] = {"title": title, "place": place, "year": year, "date": date}
@@ -267,8 +307,8 @@ class RowStore:
     def texts(self, rows: Sequence[int]) -> dict[int, str]:
         rows = [int(r) for r in rows]
         out: dict[int, str] = {}
-        for i in range(0, len(rows), 500):
-            chunk = rows[i:i + 500]
+        for i in range(0, len(rows), SQL_CHUNK):
+            chunk = rows[i:i + SQL_CHUNK]
             out.update(self.db.execute(f"SELECT row, text FROM units WHERE row IN ({','.join('?' * len(chunk))})", chunk))
         return out
 
@@ -283,31 +323,9 @@ class RowStore:
         """A boolean mask over the n rows, or None when nothing is filtered."""
         if filters.empty():
             return None
-        where, args = [], []
-        if filters.speech:
-            where.append(f"u.speech_id IN ({','.join('?' * len(filters.speech))})")
-            args.extend(filters.speech)
-        # A speech dated only by its year counts as inside a range that touches that year.
-        if filters.since:
-            where.append("(s.date >= ? OR (s.date IS NULL AND s.year >= ?))")
-            args.extend([filters.since, int(filters.since[:4])])
-        if filters.until:
-            where.append("(s.date <= ? OR (s.date IS NULL AND s.year <= ?))")
-            args.extend([filters.until + ("-12-31" if len(filters.until) == 4 else ""), int(filters.until[:4])])
-        if filters.place:
-            where.append("(s.place LIKE ? OR s.title LIKE ? OR s.meeting LIKE ?)")
-            args.extend([f"%{filters.place}%"] * 3)
-        if filters.kind:
-            where.append(f"u.kind IN ({','.join('?' * len(filters.kind))})")
-            args.extend(filters.kind)
-        if filters.strength:
-            where.append("u.strength = ?")
-            args.append(filters.strength)
-        section = Filters.section_label(filters.section) if filters.section else None
-        rows = [r for (r, path) in self.db.execute(
-            f"SELECT u.row, u.section_path FROM units u JOIN speeches s ON s.id = u.speech_id "
-            f"WHERE {' AND '.join(where) or '1'}", args)
-            if not section or "".join(json.loads(path)).startswith(section)]
+        where, args = sql_where(conditions(filters))
+        rows = [r for (r,) in self.db.execute(
+            f"SELECT u.row FROM units u JOIN speeches s ON s.id = u.speech_id WHERE {where}", args)]
         mask = np.zeros(n, dtype=bool)
         mask[np.array(rows, dtype=np.int64)] = True
         return mask

@@ -9,6 +9,7 @@ from typing import Sequence
 import numpy as np
 
 FOLDER = "bm25"
+BM25_K1, BM25_B = 1.5, 0.75   # bm25s' defaults (Lucene's); Milvus' BM25 is given the same
 
 
 class Bm25Sparse:
@@ -19,7 +20,7 @@ class Bm25Sparse:
     def build(cls, corpus_terms: Sequence[Sequence[str]]) -> "Bm25Sparse":
         import bm25s
 
-        retriever = bm25s.BM25()
+        retriever = bm25s.BM25(k1=BM25_K1, b=BM25_B)
         retriever.index([list(t) for t in corpus_terms] if corpus_terms else [[""]], show_progress=False)
         return cls(retriever)
 

@@ -1,158 +1,129 @@
-"""store: the Store protocol search talks to, and LocalStore, the embedded backend
-(SQLite rows + a dense index + BM25 of one published version).
+"""store: the seam between the index and its backends.
 
-search.py asks a Store for candidates and scores and never sees SQL or FAISS; a
-second backend (a server, a cluster) implements the same methods in one module.
+    Store         what search, the index and the server ask of one opened version
+    Backend       what the index asks of a kind of store: parse and check a --store
+                  value, open a version, publish one, follow a rollback
+    BuildRecord   one version to write, handed whole to whichever backend publishes it
+
+search.py asks a Store for candidates and scores and never sees SQL, FAISS or Milvus.
+The backends are local.py (the embedded default) and milvus/; backends.py maps a
+--store value to one of them.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol, Sequence
+from typing import TYPE_CHECKING, Callable, Protocol, Sequence
 
 import numpy as np
 
 from ..model import Filters, Unit
-from . import dense as dense_module
-from .dense import top
-from .rows import FILE as ROWS_FILE, RowStore
-from .sparse import Bm25Sparse
 
-CLAUSE_VECTORS = "clauses.npy"   # one L2-normalised row per clause of a long sentence (rows.clauses)
-STATS_SAMPLE = 4096           # rows whose scores estimate the collection's mean and spread
+if TYPE_CHECKING:
+    from .rows import SpeechRows
+
+Progress = Callable[..., None]   # progress(stage, done, total, **info)
+STATS_SAMPLE = 4096              # rows whose scores estimate a query's mean and spread, in every store
+Spans = Sequence[Sequence[Sequence[tuple[int, int]]]]   # per speech, per unit: clause offsets inside the unit
 
 
 class Store(Protocol):
-    """What search needs from an index backend. A selection is whatever select()
-    returns (None: every row); rows are the store's integer row numbers."""
+    """One opened version of an index. A selection is whatever select() returns (None:
+    every row); rows are the store's integer row numbers."""
 
     def __len__(self) -> int: ...
+    def close(self) -> None: ...
+    # filters
     def select(self, filters: Filters): ...
     def count(self, selection) -> int: ...
+    def allowed(self, selection, rows: Sequence[int]) -> list[int]: ...
+    # dense: stored vectors and cosine scores
+    def vectors(self, rows: Sequence[int]) -> np.ndarray: ...
     def dense_search(self, q: np.ndarray, n: int, selection) -> list[tuple[int, float]]: ...
     def dense_scores(self, q: np.ndarray, rows: np.ndarray) -> np.ndarray: ...
     def dense_stats(self, q: np.ndarray) -> tuple[float, float]: ...
+    # sparse: BM25
     def sparse_search(self, terms: Sequence[str], n: int, selection) -> list[tuple[int, float]]: ...
     def sparse_scores(self, terms: Sequence[str], rows: np.ndarray) -> np.ndarray: ...
     def sparse_stats(self, terms: Sequence[str]) -> tuple[float, float]: ...
-    def units(self, rows: Sequence[int]) -> list[Unit]: ...
-    def all_rows(self, speech_id: str | None = None) -> list[int]: ...
+    # clauses of long sentences
     def clauses(self, rows: Sequence[int]) -> dict[int, list[tuple[int, int, int]]]: ...
     def clause_scores(self, q: np.ndarray, clause_rows: np.ndarray) -> np.ndarray: ...
-    def speech_meta(self, ids) -> dict[str, dict]: ...
+    # rows and speeches
+    def units(self, rows: Sequence[int]) -> list[Unit]: ...
     def texts(self, rows: Sequence[int]) -> dict[int, str]: ...
+    def all_rows(self, speech_id: str | None = None) -> list[int]: ...
     def neighbours(self, row: int, context: int) -> tuple[tuple[str, ...], tuple[str, ...]]: ...
+    def records(self) -> list[tuple[str, str, str]]: ...
     def speeches(self) -> list[dict]: ...
     def speech(self, speech_id: str) -> dict: ...
+    def speech_meta(self, ids) -> dict[str, dict]: ...
     def paragraph_text(self, speech_id: str, number: int) -> tuple[int, int, str] | None: ...
-    def close(self) -> None: ...
 
 
-def _stats(scores: np.ndarray) -> tuple[float, float]:
-    spread = float(scores.std()) if len(scores) else 0.0
-    return (float(scores.mean()) if len(scores) else 0.0), spread or 1.0
+@dataclass(frozen=True, eq=False)
+class BuildRecord:
+    """One version to write: the speeches kept from the live version (by id) and the new
+    ones with their units' vectors, BM25 terms and clauses, plus what the manifest
+    records. Every backend's publish takes one."""
 
-
-class LocalStore:
-    """One version folder, every file opened at once so a reader keeps working after
-    writers publish newer versions and delete this one (open files outlive their names)."""
-
-    def __init__(self, version: Path, manifest: dict):
-        self.rows = RowStore(version / ROWS_FILE)
-        self.dense = dense_module.load(version, manifest["index_type"])
-        self.sparse = Bm25Sparse.load(version)
-        self.n = int(manifest["counts"]["sentences"])
-        clauses = version / CLAUSE_VECTORS
-        self.clause_vectors = np.load(clauses, mmap_mode="r", allow_pickle=False) if clauses.exists() else None
-        self._sample: tuple[np.ndarray, np.ndarray] | None = None
-        self._bm25: tuple[tuple[str, ...], np.ndarray] | None = None   # the last query's scores of every row
-
-    def __len__(self) -> int:
-        return self.n
+    kept: Sequence[str]
+    new: Sequence[SpeechRows]
+    vectors: np.ndarray              # one row per new unit, in order
+    terms: Sequence[Sequence[Sequence[str]]]   # per speech, per unit
+    encoder: dict                    # {"spec", "dim", "version"} of the encoder the vectors came from
+    settings: dict                   # passage, context_weight, clauses: recorded in the manifest
+    index_type: str = "auto"
+    clauses: Spans = ()              # the clause spans of each new unit; () when none are indexed
+    clause_vectors: np.ndarray | None = None   # their vectors, in that order
+    live: Store | None = None        # the version this one changes (None: written from nothing)
+    rebuild: bool = False            # from nothing even if `live` is set
 
     @property
-    def vectors(self) -> np.ndarray:
-        return self.dense.vectors
+    def n_units(self) -> int:
+        return sum(len(r.units) for r in self.new)
 
-    def close(self) -> None:
-        self.rows.close()
+    @property
+    def n_clauses(self) -> int:
+        return sum(len(spans) for speech in self.clauses for spans in speech)
 
-    # filters
-    def select(self, filters: Filters) -> np.ndarray | None:
-        return self.rows.mask(filters, self.n)
+    def check(self) -> None:
+        """Every new unit has its vector and terms, every clause its vector."""
+        if self.n_units != len(self.vectors):
+            raise ValueError(f"{len(self.vectors)} vectors for {self.n_units} new units")
+        if len(self.terms) != len(self.new):
+            raise ValueError(f"terms for {len(self.terms)} of {len(self.new)} new speeches")
+        have = 0 if self.clause_vectors is None else len(self.clause_vectors)
+        if self.n_clauses != have:
+            raise ValueError(f"{have} clause vectors for {self.n_clauses} new clauses")
 
-    def count(self, selection) -> int:
-        return self.n if selection is None else int(selection.sum())
 
-    # dense
-    def dense_search(self, q, n, selection):
-        return self.dense.search(q, n, selection)
+class Backend(Protocol):
+    """A kind of store, as backends.py registers it under the scheme of its --store values."""
 
-    def dense_scores(self, q, rows):
-        return self.dense.scores(q, rows)
+    example: str     # a --store value, for messages: "milvus-lite:PATH.db"
 
-    def sample_rows(self, limit: int = STATS_SAMPLE) -> tuple[np.ndarray, np.ndarray]:
-        """Up to `limit` evenly spaced rows and their vectors, held in memory: the rows
-        hybrid search standardises each query's scores against."""
-        if self._sample is None:
-            rows = np.unique(np.linspace(0, max(self.n - 1, 0), num=min(self.n, limit)).astype(np.int64))
-            self._sample = (rows, np.asarray(self.dense.vectors[rows], dtype=np.float32))
-        return self._sample
+    def parse(self, spec: str) -> str:
+        """The canonical spec (what the manifest records) of a --store value; GovSpeechError
+        naming it when it is malformed. No I/O."""
 
-    def dense_stats(self, q):
-        return _stats(self.sample_rows()[1] @ q)
+    def check(self, spec: str) -> None:
+        """Fail now, in one line, if the store cannot be used (a missing package, an
+        unreachable server), before a build does any work."""
 
-    # sparse: bm25s scores every row at once; the last query's array is kept for the
-    # candidates, the stats and the search that all ask about the same terms
-    def _all_sparse(self, terms: Sequence[str]) -> np.ndarray:
-        key = tuple(terms)
-        cached = self._bm25      # read once: another thread may replace it meanwhile
-        if cached is None or cached[0] != key:
-            cached = (key, self.sparse.scores(key)[: self.n])
-            self._bm25 = cached
-        return cached[1]
+    def open(self, version: Path, manifest: dict) -> Store:
+        """The Store of one published version (its folder and manifest)."""
 
-    def sparse_search(self, terms, n, selection):
-        return [(i, s) for i, s in top(self._all_sparse(terms), n, selection) if s > 0]
+    def publish(self, root: Path, spec: str, record: BuildRecord, progress: Progress | None = None) -> tuple[str, int]:
+        """Write the record and publish it as the index folder's new live version.
+        Returns (version name, sentences in it)."""
 
-    def sparse_scores(self, terms, rows):
-        return self._all_sparse(terms)[np.asarray(rows, dtype=np.int64)]
+    def after_rollback(self, manifest: dict) -> None:
+        """Follow `index rollback` to the version of this manifest (the folder already has)."""
 
-    def sparse_stats(self, terms):
-        return _stats(self._all_sparse(terms)[self.sample_rows()[0]])
 
-    # rows
-    def units(self, rows):
-        return self.rows.units(rows)
-
-    def texts(self, rows):
-        return self.rows.texts(rows)
-
-    def clauses(self, rows):
-        return self.rows.clauses(rows) if self.clause_vectors is not None else {}
-
-    def clause_scores(self, q, clause_rows):
-        if not len(clause_rows):
-            return np.zeros(0, dtype=np.float32)
-        return np.asarray(self.clause_vectors[np.asarray(clause_rows, dtype=np.int64)], dtype=np.float32) @ q
-
-    def speech_meta(self, ids):
-        return self.rows.speech_meta(ids)
-
-    def all_rows(self, speech_id=None):
-        return self.rows.all_rows(speech_id)
-
-    def neighbours(self, row, context):
-        return self.rows.neighbours(row, context)
-
-    def speeches(self):
-        return self.rows.speeches()
-
-    def speech(self, speech_id):
-        return self.rows.speech(speech_id)
-
-    def paragraph_text(self, speech_id, number):
-        return self.rows.paragraph_text(speech_id, number)
-
-    def records(self):
-        return self.rows.records()
+def score_stats(scores: np.ndarray) -> tuple[float, float]:
+    """Mean and spread (never 0) of a query's scores over the sample rows."""
+    spread = float(scores.std()) if len(scores) else 0.0
+    return (float(scores.mean()) if len(scores) else 0.0), spread or 1.0
