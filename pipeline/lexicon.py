@@ -73,6 +73,25 @@ def _salutation() -> re.Pattern:
     return re.compile(rf"^(?:{alternatives})[：:]")
 
 
+@lru_cache(maxsize=1)
+def section_cues() -> dict[str, list[str]]:
+    """resources/section_cues.txt by block: `[enumeration]` → its lines, and so on."""
+    blocks: dict[str, list[str]] = {}
+    current = ""
+    for line in read_list(resource_path("section_cues.txt")):
+        if line.startswith("[") and line.endswith("]"):
+            current = line[1:-1]
+        else:
+            blocks.setdefault(current, []).append(line)
+    return blocks
+
+
+@lru_cache(maxsize=1)
+def enumeration() -> re.Pattern:
+    """An 一是… item's opening (group 1 the number), from section_cues.txt."""
+    return re.compile(section_cues()["enumeration"][0])
+
+
 def salutation_at(text: str) -> re.Match | None:
     """A salutation (同志们：) at the start of `text`, colon included."""
     return _salutation().match(text)

@@ -259,15 +259,9 @@ class _SectionCues:
 
 @lru_cache(maxsize=1)
 def _section_cues() -> _SectionCues:
-    blocks: dict[str, list[str]] = {}
-    current = ""
-    for line in lexicon.read_list(lexicon.resource_path("section_cues.txt")):
-        if line.startswith("[") and line.endswith("]"):
-            current = line[1:-1]
-        else:
-            blocks.setdefault(current, []).append(line)
+    blocks = lexicon.section_cues()
     return _SectionCues(
-        enumeration=Style(ENUMERATION, 6, re.compile(blocks["enumeration"][0]), "{}是"),
+        enumeration=Style(ENUMERATION, 6, lexicon.enumeration(), "{}是"),
         topic_prefixes=tuple(blocks["topic prefixes"] + blocks["closing"]),
         closing=tuple(blocks["closing"]),
         not_final=frozenset(" ".join(blocks["not final"]).split()),
