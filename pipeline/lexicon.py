@@ -73,17 +73,37 @@ def _salutation() -> re.Pattern:
     return re.compile(rf"^(?:{alternatives})[：:]")
 
 
+@dataclass(frozen=True)
+class AssessmentCues:
+    """resources/assessment.txt: what turns 必须/要 into an assessment (必须清醒认识到，…)."""
+    verbs: frozenset[str]
+    verbs_before_dao: frozenset[str]
+    adverbs: frozenset[str]
+
+
 @lru_cache(maxsize=1)
-def section_cues() -> dict[str, list[str]]:
-    """resources/section_cues.txt by block: `[enumeration]` → its lines, and so on."""
+def assessment_cues() -> AssessmentCues:
+    blocks = _blocks("assessment.txt")
+    words_of = lambda name: frozenset(" ".join(blocks[name]).split())  # noqa: E731
+    return AssessmentCues(words_of("verbs"), words_of("verbs before 到 or a comma"), words_of("adverbs"))
+
+
+def _blocks(name: str) -> dict[str, list[str]]:
+    """A resource list split by its `[block]` lines."""
     blocks: dict[str, list[str]] = {}
     current = ""
-    for line in read_list(resource_path("section_cues.txt")):
+    for line in read_list(resource_path(name)):
         if line.startswith("[") and line.endswith("]"):
             current = line[1:-1]
         else:
             blocks.setdefault(current, []).append(line)
     return blocks
+
+
+@lru_cache(maxsize=1)
+def section_cues() -> dict[str, list[str]]:
+    """resources/section_cues.txt by block: `[enumeration]` → its lines, and so on."""
+    return _blocks("section_cues.txt")
 
 
 @lru_cache(maxsize=1)
