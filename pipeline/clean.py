@@ -1,7 +1,8 @@
 """clean: raw text → clean text, with every clean character mapped to its raw offset.
 
 What it does, in order: drop zero-width characters; fold full-width letters and
-digits; drop site-chrome lines (resources/chrome.txt); drop the title's second
+digits; drop site-chrome lines (resources/chrome.txt), and chrome among the spaced
+pieces at the head of a page whose line breaks were lost; drop the title's second
 copy; normalise half-width punctuation in Chinese context; then decide, for every
 run of white space, whether it is a paragraph break ("\\n"), a real space between
 Latin words (" "), or a hard-wrap artefact to remove (""). Text whose pieces have
@@ -98,12 +99,16 @@ def clean(raw: str, chrome: Sequence[re.Pattern] | None = None) -> Cleaned:
     m = m.sub(_ZERO_WIDTH, "")
     m = m.sub(_FULLWIDTH_ALNUM, lambda x: chr(ord(x.group(0)) - 0xFEE0))
     m = m.sub(re.compile(r"(?<=\d)．(?=\d)"), ".")    # ５．２％ → 5.2％
-    m = _drop_chrome(m, chrome if chrome is not None else lexicon.chrome_patterns())
+    patterns = chrome if chrome is not None else lexicon.chrome_patterns()
+    m = _drop_chrome(m, patterns)
+    m = _drop_chrome_pieces(m, patterns)
     m = _drop_repeated_title(m)
     m = m.sub(_CAPTION, "")         # photo credits inside the text (新华社记者 鞠鹏/摄)
     m = _normalise_punctuation(m)
     m, wrapped = _resolve_whitespace(m, raw)
     m = _split_flattened(m)
+    if wrapped or "\n" not in raw.strip():
+        m = _drop_repeated_title(m)     # a page flattened onto one line shows its title's copy only now
     return Cleaned(m.text, tuple(m.offs), wrapped)
 
 
@@ -147,6 +152,67 @@ def _drop_chrome(m: Mapped, patterns: Sequence[re.Pattern]) -> Mapped:
     keep_text.append(m.text[last:])
     keep_offs.extend(m.offs[last:])
     return Mapped("".join(keep_text), keep_offs, m.raw_len)
+
+
+_PIECE = re.compile(r"[^ \t\u3000\u00a0\n]+")
+HEAD_PIECES = 40        # how far into a page's head chrome is looked for among its pieces
+
+
+def _drop_chrome_pieces(m: Mapped, patterns: Sequence[re.Pattern]) -> Mapped:
+    """Chrome inside a line whose breaks were lost (`购物车 我的足迹 标题 加入Vip免费下载 立即下载
+    标题 同志们: …`, or the same with no spaces at all): before the speech starts, a run of
+    up to four space-separated pieces that is a whole chrome line, chrome glued to the
+    front of a piece (购物车我的足迹在2025年…), and chrome glued after a title's last word
+    (…的讲话加入Vip免费下载) go; glued chrome leaves a line break, as it stood between page elements."""
+    text = m.text
+    pieces = []
+    for p in _PIECE.finditer(text):
+        if len(pieces) >= HEAD_PIECES or lexicon.starts_with_salutation(p.group(0)):
+            break
+        pieces.append(p)
+        if any(c in SENTENCE_END for c in p.group(0)):
+            break
+    chrome = lambda s: len(s) <= 80 and any(p.fullmatch(s) for p in patterns)  # noqa: E731
+    drop: list[tuple[int, int, str]] = []    # (start, end, what stands in its place)
+    i = 0
+    while i < len(pieces):
+        for j in range(min(len(pieces), i + 4), i, -1):
+            run = text[pieces[i].start():pieces[j - 1].end()]
+            if "\n" not in run and chrome(run):
+                drop.append((pieces[i].start(), pieces[j].start() if j < len(pieces) else pieces[j - 1].end(), ""))
+                i = j
+                break
+        else:
+            drop.extend(_glued_chrome(pieces[i].group(0), pieces[i].start(), chrome))
+            i += 1
+    if not drop:
+        return m
+    out, offs, last = [], [], 0
+    for s, e, gap in sorted(drop):
+        out += [text[last:s], gap]
+        offs += list(m.offs[last:s]) + [m.offs[s]] * len(gap)
+        last = e
+    out.append(text[last:])
+    offs.extend(m.offs[last:])
+    return Mapped("".join(out), offs, m.raw_len)
+
+
+def _glued_chrome(piece: str, at: int, chrome: Callable[[str], bool]) -> list[tuple[int, int, str]]:
+    """Spans (offset by `at`) of chrome glued to a piece: the shortest chrome prefixes, one
+    after another (购物车|我的足迹|在2025年…), and a chrome tail after a speech-kind word (…讲话|加入Vip免费下载)."""
+    found, start = [], 0
+    while start < len(piece):
+        k = next((k for k in range(start + 2, min(len(piece), start + 20)) if chrome(piece[start:k])), None)
+        if k is None:
+            break
+        found.append((at + start, at + k, "\n"))
+        start = k
+    for kind in lexicon.speech_kinds():
+        end = piece.rfind(kind, start) + len(kind)
+        if end >= len(kind) and end < len(piece) and chrome(piece[end:]):
+            found.append((at + end, at + len(piece), "\n"))
+            break
+    return found
 
 
 # -- the title's second copy ---------------------------------------------------

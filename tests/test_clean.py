@@ -90,6 +90,29 @@ def test_seed_page_chrome_and_second_title_are_dropped(seed_path):
 
 # -- Wikisource and news-site shapes ------------------------------------------------
 
+
+SEED_TITLE = "在2025年全市巩固拓展脱贫攻坚成果同乡村振兴有效衔接工作会议上的讲话"
+
+
+@pytest.mark.parametrize("shape", ["flattened", "font widgets", "font widgets flattened", "glued"])
+def test_site_chrome_leaves_the_title_when_line_breaks_were_lost(seed_path, shape, assert_exact_spans):
+    """The seed page with its line breaks turned into spaces, and with a reader's font
+    widgets (全屏 加大 还原 减小) before it: the chrome goes from the title as from the body."""
+    raw = seed_path.read_text(encoding="utf-8")
+    if "widgets" in shape:
+        raw = "全屏 加大 还原 减小\n" + raw
+    if "flattened" in shape:
+        raw = " ".join(raw.split("\n"))
+    if shape == "glued":                    # 购物车我的足迹在2025年…的讲话加入Vip免费下载 立即下载在2025年…
+        raw = "".join(raw.split("\n"))
+    speech = parse_text(raw, "seed")
+    assert speech.title == SEED_TITLE
+    assert speech.paragraphs[0].text == "同志们："
+    head = speech.text[:speech.paragraphs[1].span.start]
+    for chrome in ("全屏", "加大", "还原", "减小", "购物车", "我的足迹", "Vip", "立即下载"):
+        assert chrome not in speech.title and chrome not in head
+    assert_exact_spans(speech)
+
 WIKISOURCE = (
     "政府工作报告\n\n\n\n——2024年1月20日在某某市第十六届人民代表大会第四次会议上\n\n\n市长\u3000\n王\u200b明\n\n\n"
     "各位代表：\n\n"
