@@ -112,6 +112,17 @@ def enumeration() -> re.Pattern:
     return re.compile(section_cues()["enumeration"][0])
 
 
+@lru_cache(maxsize=1)
+def _address() -> re.Pattern:
+    alternatives = "|".join(f"(?:{p})" for p in read_list(resource_path("salutations.txt")))
+    return re.compile(rf"^(?:{alternatives})[！!，,：:]")
+
+
+def address_at(text: str) -> re.Match | None:
+    """A salutation that addresses the audience mid-speech or at its close (同志们！ 各位代表，)."""
+    return _address().match(text)
+
+
 def salutation_at(text: str) -> re.Match | None:
     """A salutation (同志们：) at the start of `text`, colon included."""
     return _salutation().match(text)
