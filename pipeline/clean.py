@@ -1,7 +1,8 @@
 """clean: raw text → clean text, with every clean character mapped to its raw offset.
 
 What it does, in order: drop zero-width characters; fold full-width letters and
-digits; drop site-chrome lines (resources/chrome.txt); drop the title's second
+digits; drop site-chrome lines (resources/chrome.txt), and chrome among the spaced
+pieces at the head of a page whose line breaks were lost; drop the title's second
 copy; normalise half-width punctuation in Chinese context; then decide, for every
 run of white space, whether it is a paragraph break ("\\n"), a real space between
 Latin words (" "), or a hard-wrap artefact to remove (""). Text whose pieces have
@@ -14,15 +15,17 @@ Every pass is linear in the text's length.
 
 from __future__ import annotations
 
+import bisect
 import re
 from dataclasses import dataclass
 from typing import Callable, Sequence
 
 from . import lexicon
 from .headings import match_marker
-from .text import CLOSERS, HAN_RANGE, PARAGRAPH_END, is_cjk
+from .text import CLOSERS, HAN_RANGE, PARAGRAPH_END, SENTENCE_END, is_cjk, is_han
 
 _ZERO_WIDTH = re.compile(r"[\u200b-\u200d\u2060\ufeff\u00ad]")
+_ZERO_WIDTH_LINE = re.compile(r"(?<=\n)[\u200b-\u200d\u2060\ufeff]+\n")
 _FULLWIDTH_ALNUM = re.compile(r"[\uff10-\uff19\uff21-\uff3a\uff41-\uff5a]")
 _WHITESPACE = re.compile(r"[ \t\n\u00a0\u3000\u2002\u2003\u2009\u200a\u202f\u205f]+")
 _OPENERS = set("《“（「『【")
@@ -92,15 +95,20 @@ def clean(raw: str, chrome: Sequence[re.Pattern] | None = None) -> Cleaned:
     """
     m = Mapped.of(raw)
     m = m.sub(re.compile(r"\r\n?"), "\n")
+    m = m.sub(_ZERO_WIDTH_LINE, "")   # a line of nothing but U+200B is no blank line (人\n\u200b\n民)
     m = m.sub(_ZERO_WIDTH, "")
     m = m.sub(_FULLWIDTH_ALNUM, lambda x: chr(ord(x.group(0)) - 0xFEE0))
     m = m.sub(re.compile(r"(?<=\d)．(?=\d)"), ".")    # ５．２％ → 5.2％
-    m = _drop_chrome(m, chrome if chrome is not None else lexicon.chrome_patterns())
+    patterns = chrome if chrome is not None else lexicon.chrome_patterns()
+    m = _drop_chrome(m, patterns)
+    m = _drop_chrome_pieces(m, patterns)
     m = _drop_repeated_title(m)
     m = m.sub(_CAPTION, "")         # photo credits inside the text (新华社记者 鞠鹏/摄)
     m = _normalise_punctuation(m)
     m, wrapped = _resolve_whitespace(m, raw)
     m = _split_flattened(m)
+    if wrapped or "\n" not in raw.strip():
+        m = _drop_repeated_title(m)     # a page flattened onto one line shows its title's copy only now
     return Cleaned(m.text, tuple(m.offs), wrapped)
 
 
@@ -144,6 +152,67 @@ def _drop_chrome(m: Mapped, patterns: Sequence[re.Pattern]) -> Mapped:
     keep_text.append(m.text[last:])
     keep_offs.extend(m.offs[last:])
     return Mapped("".join(keep_text), keep_offs, m.raw_len)
+
+
+_PIECE = re.compile(r"[^ \t\u3000\u00a0\n]+")
+HEAD_PIECES = 40        # how far into a page's head chrome is looked for among its pieces
+
+
+def _drop_chrome_pieces(m: Mapped, patterns: Sequence[re.Pattern]) -> Mapped:
+    """Chrome inside a line whose breaks were lost (`购物车 我的足迹 标题 加入Vip免费下载 立即下载
+    标题 同志们: …`, or the same with no spaces at all): before the speech starts, a run of
+    up to four space-separated pieces that is a whole chrome line, chrome glued to the
+    front of a piece (购物车我的足迹在2025年…), and chrome glued after a title's last word
+    (…的讲话加入Vip免费下载) go; glued chrome leaves a line break, as it stood between page elements."""
+    text = m.text
+    pieces = []
+    for p in _PIECE.finditer(text):
+        if len(pieces) >= HEAD_PIECES or lexicon.starts_with_salutation(p.group(0)):
+            break
+        pieces.append(p)
+        if any(c in SENTENCE_END for c in p.group(0)):
+            break
+    chrome = lambda s: len(s) <= 80 and any(p.fullmatch(s) for p in patterns)  # noqa: E731
+    drop: list[tuple[int, int, str]] = []    # (start, end, what stands in its place)
+    i = 0
+    while i < len(pieces):
+        for j in range(min(len(pieces), i + 4), i, -1):
+            run = text[pieces[i].start():pieces[j - 1].end()]
+            if "\n" not in run and chrome(run):
+                drop.append((pieces[i].start(), pieces[j].start() if j < len(pieces) else pieces[j - 1].end(), ""))
+                i = j
+                break
+        else:
+            drop.extend(_glued_chrome(pieces[i].group(0), pieces[i].start(), chrome))
+            i += 1
+    if not drop:
+        return m
+    out, offs, last = [], [], 0
+    for s, e, gap in sorted(drop):
+        out += [text[last:s], gap]
+        offs += list(m.offs[last:s]) + [m.offs[s]] * len(gap)
+        last = e
+    out.append(text[last:])
+    offs.extend(m.offs[last:])
+    return Mapped("".join(out), offs, m.raw_len)
+
+
+def _glued_chrome(piece: str, at: int, chrome: Callable[[str], bool]) -> list[tuple[int, int, str]]:
+    """Spans (offset by `at`) of chrome glued to a piece: the shortest chrome prefixes, one
+    after another (购物车|我的足迹|在2025年…), and a chrome tail after a speech-kind word (…讲话|加入Vip免费下载)."""
+    found, start = [], 0
+    while start < len(piece):
+        k = next((k for k in range(start + 2, min(len(piece), start + 20)) if chrome(piece[start:k])), None)
+        if k is None:
+            break
+        found.append((at + start, at + k, "\n"))
+        start = k
+    for kind in lexicon.speech_kinds():
+        end = piece.rfind(kind, start) + len(kind)
+        if end >= len(kind) and end < len(piece) and chrome(piece[end:]):
+            found.append((at + end, at + len(piece), "\n"))
+            break
+    return found
 
 
 # -- the title's second copy ---------------------------------------------------
@@ -286,7 +355,15 @@ def _resolve_whitespace(m: Mapped, raw: str) -> tuple[Mapped, bool]:
     start_of_next = {r.start(): r.end() for r in runs}
     piece_start = {b: a for a, b in pieces}
 
+    phrase = _PhraseBreaks(text)
+
     def decide(x: re.Match) -> str:
+        out = decide_run(x)
+        if "\n" in out:
+            phrase.paragraph_from(x.end(), text[x.start() - 1] if x.start() else "")
+        return out
+
+    def decide_run(x: re.Match) -> str:
         kind = kinds[index[x.start()]]
         if kind == "drop" or (kind == "wrap-join" and not wrapped):
             return ""
@@ -296,6 +373,8 @@ def _resolve_whitespace(m: Mapped, raw: str) -> tuple[Mapped, bool]:
             # a wrap inside a number (6 0%): wrapped Chinese text never spaces digits
             return "" if wrapped and text[x.start() - 1].isdigit() and text[x.end()].isdigit() else " "
         if not wrapped:
+            if kind == "line" and x.group(0) == "\n" and phrase.inside(x.start(), x.end()):
+                return ""
             return "\n" if kind == "line" or x.start() in breaks else ""
         prev_start = piece_start.get(x.start(), 0)
         prev = text[prev_start:x.start()]
@@ -307,6 +386,61 @@ def _resolve_whitespace(m: Mapped, raw: str) -> tuple[Mapped, bool]:
 
     index = {r.start(): i for i, r in enumerate(runs)}
     return m.sub(_WHITESPACE, decide), wrapped
+
+
+class _PhraseBreaks:
+    """Hard line breaks inside a phrase in text that keeps its own lines (Wikisource puts
+    a subscript or a link on a line of its own: 广义货币M / 2 / 预期增长12%左右). A single
+    line break is inside a phrase when the paragraph so far stops mid-sentence and is
+    body text: it ends in ，or 、, or holds a sentence end before, or it was already
+    rejoined once, or the next line is a bare word of its own (a link) after a sentence;
+    or the line is a list marker alone (一是 on its line, the item on the next).
+    Titles, front lines and headings keep their breaks. Linear: sentence ends are found once."""
+
+    def __init__(self, text: str):
+        self.text = text
+        self.ends = [i for i, c in enumerate(text) if c in SENTENCE_END]
+        self.start = 0          # where the current paragraph starts
+        self.joined = False     # a break inside it was rejoined
+        self.after_sentence = False   # the paragraph before it ended a sentence
+
+    def paragraph_from(self, at: int, last: str) -> None:
+        """A paragraph starts at `at`; the one before ended with the character `last`."""
+        self.after_sentence = bool(last) and last in SENTENCE_END + CLOSERS
+        self.start, self.joined = at, False
+
+    def inside(self, s: int, e: int) -> bool:
+        text, nxt = self.text, self.text[e:e + 16]
+        last = text[s - 1] if s > self.start else ""
+        if not last or last in PARAGRAPH_END or last in CLOSERS or not nxt:
+            return False
+        if match_marker(nxt) or lexicon.starts_with_salutation(nxt) or _heading_piece(text[self.start:s][:60]):
+            return False
+        paragraph = text[self.start:s]
+        if len(paragraph) <= 6 and _marker_alone(paragraph):
+            return True                 # a marker alone on its line (一是 / 按照…): it numbers the next line
+        i = bisect.bisect_left(self.ends, self.start)
+        found = (last in "，、" and not match_marker(text[self.start:s])
+                 or (i < len(self.ends) and self.ends[i] < s)
+                 or self.joined
+                 or (self.after_sentence and _bare_line(text, e)))
+        self.joined = self.joined or found
+        return found
+
+
+def _marker_alone(line: str) -> bool:
+    """一、 or 第一， or 一是 and nothing else."""
+    marker = match_marker(line)
+    if marker is not None:
+        return marker.length == len(line)
+    item = lexicon.enumeration().match(line)
+    return item is not None and item.end() == len(line)
+
+
+def _bare_line(text: str, at: int) -> bool:
+    """A short line of Chinese words alone (a link's text), followed by one more line break."""
+    end = text.find("\n", at, at + 14)
+    return end > at and text[end + 1:end + 2] not in ("", "\n") and all(is_han(c) for c in text[at:end])
 
 
 _DATE_LINE = re.compile(r"\d{4}年\d{1,2}月\d{1,2}日")   # a notice's closing date

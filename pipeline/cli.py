@@ -289,7 +289,7 @@ def index_info(name, verify, as_json) -> None:
     if info.get("store", "local") != "local":
         console.print(f"  store {info['store']}, collection {info['collection']} (alias {info['alias']})")
     for s in info["speeches"]:
-        console.print(f"  {s['id']}  {s['date'] or '':10}  {s['sentences']:6}  {s['title']}")
+        console.print(f"  {s['id']}  {s['date'] or s['year'] or '':10}  {s['sentences']:6}  {s['title']}")
 
 
 @index.command("versions")

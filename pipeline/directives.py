@@ -23,11 +23,12 @@ def classify(sentence: Sentence, lexicon: Lexicon) -> Sentence:
     if sentence.kind in ("heading", "salutation", "front"):
         return sentence
     tokens = words(sentence.text) if _may_have_cue(sentence.text, lexicon) else ()
-    mandatory = [w for w in tokens if w in lexicon.mandatory]
-    advisory = [w for w in tokens if w in lexicon.advisory]
+    ordering = [w for i, w in enumerate(tokens) if not _assesses(tokens, i)]
+    mandatory = [w for w in ordering if w in lexicon.mandatory]
+    advisory = [w for w in ordering if w in lexicon.advisory]
     # 要 glued by jieba to the verb after it (要选) is still the modal; 要求, 要点 … are not.
     not_modal = lexicon_module.not_modal_yao()
-    advisory += ["要" for w in tokens if len(w) > 1 and w[0] == "要" and w not in not_modal and w not in lexicon.cue_words]
+    advisory += ["要" for w in ordering if len(w) > 1 and w[0] == "要" and w not in not_modal and w not in lexicon.cue_words]
     opening = _opening_verb(tokens, lexicon)
     if opening:
         advisory.append(opening)
@@ -59,6 +60,21 @@ def annotate(speech: Speech, lexicon: Lexicon | None = None) -> Speech:
 def _may_have_cue(text: str, lexicon: Lexicon) -> bool:
     """A cheap substring test before jieba: no cue word in the text, no directive."""
     return any(cue in text for cue in lexicon.cue_words)
+
+
+def _assesses(tokens, i: int) -> bool:
+    """Does token i (a cue such as 必须 or 要) govern a verb of seeing or knowing, making
+    the clause an assessment (必须清醒认识到，… / 同时要看到，…) rather than an order?"""
+    cues = lexicon_module.assessment_cues()
+    j = i + 1
+    while j < len(tokens) and tokens[j] in cues.adverbs:
+        j += 1
+    if j >= len(tokens):
+        return False
+    verb, after = tokens[j], tokens[j + 1] if j + 1 < len(tokens) else ""
+    if tokens[i].startswith("要") and len(tokens[i]) > 1:     # 要看到 glued by jieba
+        verb, after = tokens[i][1:], tokens[i + 1] if i + 1 < len(tokens) else ""
+    return verb in cues.verbs or (verb in cues.verbs_before_dao and after in ("到", "，", ","))
 
 
 def _opening_verb(tokens: list[str], lexicon: Lexicon) -> str | None:

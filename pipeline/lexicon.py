@@ -73,6 +73,56 @@ def _salutation() -> re.Pattern:
     return re.compile(rf"^(?:{alternatives})[：:]")
 
 
+@dataclass(frozen=True)
+class AssessmentCues:
+    """resources/assessment.txt: what turns 必须/要 into an assessment (必须清醒认识到，…)."""
+    verbs: frozenset[str]
+    verbs_before_dao: frozenset[str]
+    adverbs: frozenset[str]
+
+
+@lru_cache(maxsize=1)
+def assessment_cues() -> AssessmentCues:
+    blocks = _blocks("assessment.txt")
+    words_of = lambda name: frozenset(" ".join(blocks[name]).split())  # noqa: E731
+    return AssessmentCues(words_of("verbs"), words_of("verbs before 到 or a comma"), words_of("adverbs"))
+
+
+def _blocks(name: str) -> dict[str, list[str]]:
+    """A resource list split by its `[block]` lines."""
+    blocks: dict[str, list[str]] = {}
+    current = ""
+    for line in read_list(resource_path(name)):
+        if line.startswith("[") and line.endswith("]"):
+            current = line[1:-1]
+        else:
+            blocks.setdefault(current, []).append(line)
+    return blocks
+
+
+@lru_cache(maxsize=1)
+def section_cues() -> dict[str, list[str]]:
+    """resources/section_cues.txt by block: `[enumeration]` → its lines, and so on."""
+    return _blocks("section_cues.txt")
+
+
+@lru_cache(maxsize=1)
+def enumeration() -> re.Pattern:
+    """An 一是… item's opening (group 1 the number), from section_cues.txt."""
+    return re.compile(section_cues()["enumeration"][0])
+
+
+@lru_cache(maxsize=1)
+def _address() -> re.Pattern:
+    alternatives = "|".join(f"(?:{p})" for p in read_list(resource_path("salutations.txt")))
+    return re.compile(rf"^(?:{alternatives})[！!，,：:]")
+
+
+def address_at(text: str) -> re.Match | None:
+    """A salutation that addresses the audience mid-speech or at its close (同志们！ 各位代表，)."""
+    return _address().match(text)
+
+
 def salutation_at(text: str) -> re.Match | None:
     """A salutation (同志们：) at the start of `text`, colon included."""
     return _salutation().match(text)

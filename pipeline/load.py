@@ -15,11 +15,22 @@ from .errors import InputError
 from .text import HAN, is_han
 
 MAX_BYTES = 20 * 1024 * 1024  # a long work report is ~100 KB; 20 MB is no single speech
-TEXT_SUFFIXES = {".txt", ".text", ".md", ""}
+TEXT_SUFFIXES = {".txt", ".text", ""}
 HTML_SUFFIXES = {".html", ".htm", ".shtml", ".xhtml"}
 SPEECH_SUFFIXES = frozenset(TEXT_SUFFIXES - {""} | HTML_SUFFIXES | {".docx", ".pdf"})   # one speech per file
 COLLECTION_SUFFIXES = frozenset({".jsonl", ".csv"})                                    # many speeches per file
 SUPPORTED = sorted(SPEECH_SUFFIXES)
+# Markdown beside speeches is documentation (README.md, the NAME.md that `summarize DIR`
+# writes): a folder walk skips it, and naming one is an error rather than a guess.
+DOCUMENTATION_SUFFIXES = frozenset({".md", ".markdown"})
+_NOT_SPEECH = {".doc", ".xls", ".xlsx", ".ppt", ".pptx", ".zip", ".gz", ".png", ".jpg", ".jpeg", ".gif"} | DOCUMENTATION_SUFFIXES
+
+
+def unsupported(suffix: str) -> str:
+    """The one-line problem for a file of a format no speech comes in."""
+    formats = " ".join(SUPPORTED + sorted(COLLECTION_SUFFIXES))
+    return f"unsupported format '{suffix}' (supported: {formats}; a speech saved as Markdown can be renamed to .txt)" \
+        if suffix in DOCUMENTATION_SUFFIXES else f"unsupported format '{suffix}' (supported: {formats})"
 
 
 @dataclass(frozen=True)
@@ -61,8 +72,8 @@ def load(path: str | Path, max_bytes: int = MAX_BYTES) -> RawDocument:
         doc = RawDocument(str(path), _docx_text(path, data), "docx", None)
     elif suffix == ".pdf":
         doc = RawDocument(str(path), _pdf_text(path, data), "pdf", None)
-    elif suffix in {".doc", ".xls", ".xlsx", ".ppt", ".pptx", ".zip", ".gz", ".png", ".jpg", ".jpeg", ".gif"}:
-        raise InputError(path, f"unsupported format '{suffix}' (supported: {' '.join(SUPPORTED)})")
+    elif suffix in _NOT_SPEECH:
+        raise InputError(path, unsupported(suffix))
     else:
         text, encoding = decode(path, data)
         if suffix in HTML_SUFFIXES or (suffix not in TEXT_SUFFIXES and _looks_like_html(text)):

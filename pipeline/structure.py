@@ -167,6 +167,16 @@ def structure(
         paragraphs.append(paragraph)
         if u in enumeration_ends and stack and stack[-1].marker.style.name == ENUMERATION:
             stack.pop().end = span.end
+    closing = _closing_address(paragraphs)
+    if closing is not None and stack:
+        # 同志们！… after the last heading closes the speech: it sits at the top level
+        for node in stack:
+            node.paragraphs[:] = [n for n in node.paragraphs if n < paragraphs[closing].number]
+            node.end = paragraphs[closing].span.start
+        stack = []
+        paragraphs[closing:] = [replace(p, section_path=()) for p in paragraphs[closing:]]
+        sentences = [replace(x, section_path=()) if x.paragraph_number >= paragraphs[closing].number else x
+                     for x in sentences]
     for node in stack:
         node.end = len(text)
 
@@ -192,6 +202,21 @@ def structure(
         sentences=tuple(sentences),
         title_span=title_span,
     )
+
+
+def _closing_address(paragraphs: list[Paragraph]) -> int | None:
+    """Index of the paragraph that opens the closing address: the last one after the last
+    heading that starts with a salutation (同志们！ / 各位代表！), if the last section owns
+    body text before it and is no closing section of its own (结束语). The last, not the
+    first: work reports address 各位代表！ before each of their final topics (国防, 外交 …)."""
+    last_heading = max((i for i, p in enumerate(paragraphs) if p.kind == "heading" or
+                        (i and p.section_path and p.section_path != paragraphs[i - 1].section_path)), default=None)
+    if last_heading is None or paragraphs[last_heading].section_path[:1] in {(c,) for c in _section_cues().closing}:
+        return None
+    address = max((i for i in range(last_heading + 1, len(paragraphs)) if lexicon.address_at(paragraphs[i].text)),
+                  default=None)
+    owns_body = address is not None and any(p.kind == "body" for p in paragraphs[last_heading:address])
+    return address if owns_body else None
 
 
 def units_have_body(units) -> bool:
@@ -259,15 +284,9 @@ class _SectionCues:
 
 @lru_cache(maxsize=1)
 def _section_cues() -> _SectionCues:
-    blocks: dict[str, list[str]] = {}
-    current = ""
-    for line in lexicon.read_list(lexicon.resource_path("section_cues.txt")):
-        if line.startswith("[") and line.endswith("]"):
-            current = line[1:-1]
-        else:
-            blocks.setdefault(current, []).append(line)
+    blocks = lexicon.section_cues()
     return _SectionCues(
-        enumeration=Style(ENUMERATION, 6, re.compile(blocks["enumeration"][0]), "{}是"),
+        enumeration=Style(ENUMERATION, 6, lexicon.enumeration(), "{}是"),
         topic_prefixes=tuple(blocks["topic prefixes"] + blocks["closing"]),
         closing=tuple(blocks["closing"]),
         not_final=frozenset(" ".join(blocks["not final"]).split()),

@@ -12,7 +12,10 @@ def cli(*args, timeout: float = 180) -> subprocess.CompletedProcess:
                           encoding="utf-8", timeout=timeout, cwd=tempfile.gettempdir())
 
 
-def assert_one_line_error(proc: subprocess.CompletedProcess, *needles: str) -> str:
+def assert_one_line_error(proc: subprocess.CompletedProcess, *needles: str, stdout: str | None = None) -> str:
+    """A failed run: exit status 2, no traceback, exactly one stderr line `govspeech: error: …`
+    holding every needle (a file name, the problem); with `stdout`, the output must be exactly
+    that (`""`: nothing half-printed before the error). Returns the line."""
     assert proc.returncode == 2, (proc.returncode, proc.stdout, proc.stderr)
     assert "Traceback" not in proc.stderr
     lines = proc.stderr.strip().splitlines()
@@ -20,6 +23,8 @@ def assert_one_line_error(proc: subprocess.CompletedProcess, *needles: str) -> s
     assert lines[0].startswith("govspeech: error: "), lines[0]
     for needle in needles:
         assert needle in lines[0], lines[0]
+    if stdout is not None:
+        assert proc.stdout == stdout, proc.stdout
     return lines[0]
 
 

@@ -15,6 +15,8 @@ from pathlib import Path
 
 import pytest
 
+import cli_helpers
+
 ROOT = Path(__file__).resolve().parents[1]
 SEED = ROOT / "seeds" / "000_dbe0c8ca6deedb3a.txt"
 # The development corpus is not in the repository: GOVSPEECH_CORPUS names its folder (default: the
@@ -67,19 +69,14 @@ def assert_exact_spans():
     return check
 
 
-_ENTRY = [sys.executable, "-c", "from pipeline.cli import main; main()"]
+_ENTRY = [sys.executable, "-c", cli_helpers.CLI]
 
 
 @pytest.fixture(scope="session")
 def cli():
     """Run the `govspeech` entry point (pipeline.cli:main) in a fresh interpreter, from a folder
-    outside the checkout (nothing may depend on the working directory)."""
-
-    def run(*args, timeout: float = 120) -> subprocess.CompletedProcess:
-        return subprocess.run([*_ENTRY, *map(str, args)], capture_output=True, text=True, encoding="utf-8",
-                              cwd=tempfile.gettempdir(), timeout=timeout)
-
-    return run
+    outside the checkout (nothing may depend on the working directory): cli_helpers.cli."""
+    return cli_helpers.cli
 
 
 @pytest.fixture(scope="session")

@@ -90,6 +90,29 @@ def test_seed_page_chrome_and_second_title_are_dropped(seed_path):
 
 # -- Wikisource and news-site shapes ------------------------------------------------
 
+
+SEED_TITLE = "在2025年全市巩固拓展脱贫攻坚成果同乡村振兴有效衔接工作会议上的讲话"
+
+
+@pytest.mark.parametrize("shape", ["flattened", "font widgets", "font widgets flattened", "glued"])
+def test_site_chrome_leaves_the_title_when_line_breaks_were_lost(seed_path, shape, assert_exact_spans):
+    """The seed page with its line breaks turned into spaces, and with a reader's font
+    widgets (全屏 加大 还原 减小) before it: the chrome goes from the title as from the body."""
+    raw = seed_path.read_text(encoding="utf-8")
+    if "widgets" in shape:
+        raw = "全屏 加大 还原 减小\n" + raw
+    if "flattened" in shape:
+        raw = " ".join(raw.split("\n"))
+    if shape == "glued":                    # 购物车我的足迹在2025年…的讲话加入Vip免费下载 立即下载在2025年…
+        raw = "".join(raw.split("\n"))
+    speech = parse_text(raw, "seed")
+    assert speech.title == SEED_TITLE
+    assert speech.paragraphs[0].text == "同志们："
+    head = speech.text[:speech.paragraphs[1].span.start]
+    for chrome in ("全屏", "加大", "还原", "减小", "购物车", "我的足迹", "Vip", "立即下载"):
+        assert chrome not in speech.title and chrome not in head
+    assert_exact_spans(speech)
+
 WIKISOURCE = (
     "政府工作报告\n\n\n\n——2024年1月20日在某某市第十六届人民代表大会第四次会议上\n\n\n市长\u3000\n王\u200b明\n\n\n"
     "各位代表：\n\n"
@@ -197,3 +220,56 @@ def test_paragraph_spaces_become_breaks_that_map_to_the_spaces():
     breaks = [cleaned.offsets[i] for i, ch in enumerate(cleaned.text) if ch == "\n"]
     assert [raw[o] for o in breaks] == [" ", "\u3000", " ", " "]
     assert list(cleaned.offsets) == sorted(cleaned.offsets)
+
+
+# -- hard line breaks inside a phrase (Wikisource: a subscript or a link on its own line) ----
+
+def test_subscript_on_its_own_line_stays_inside_its_sentence():
+    """The 2015 work report as Wikisource gives it: M₂'s subscript on a line of its own."""
+    raw = ("继续实行结构性减税和普遍性降费，进一步减轻企业特别是小微企业负担。\n\n"
+           "稳健的货币政策要松紧适度。广义货币M\n2\n预期增长12%左右，在实际执行中，根据经济发展需要，也可以略高些。\n\n"
+           "加强和改善宏观审慎管理。")
+    speech = parse_text(raw, "r2015")
+    assert [p.text for p in speech.paragraphs] == [
+        "继续实行结构性减税和普遍性降费，进一步减轻企业特别是小微企业负担。",
+        "稳健的货币政策要松紧适度。广义货币M2预期增长12%左右，在实际执行中，根据经济发展需要，也可以略高些。",
+        "加强和改善宏观审慎管理。"]
+    assert "广义货币M2预期增长12%左右，在实际执行中，根据经济发展需要，也可以略高些。" in [s.text for s in speech.sentences]
+    assert "2" not in [s.text for s in speech.sentences]
+    cleaned = clean(raw)
+    m2 = cleaned.text.index("M2")
+    assert raw_of(cleaned, raw, m2, m2 + 2) == "M\n2"      # the clean characters still point at the raw ones
+
+
+def test_link_words_on_their_own_lines_rejoin_and_a_zero_width_line_is_no_paragraph():
+    """2017 (links on lines of their own after a sentence) and 2021 (a line holding only U+200B mid-word)."""
+    raw = ("过去一年，全国各族人民迎难而上，砥砺前行，推动经济社会持续健康发展。\n党的十八届六中全会\n正式明确\n习近平\n"
+           "总书记的核心地位，体现了党和人民的根本利益。\n\n"
+           "过去一年，在新中国历史上极不平凡。决胜全面建成小康社会取得决定性成就，交出一份人\n\u200b\n"
+           "民满意、世界瞩目、可以载入史册的答卷。\n\n"
+           "一是围绕市场主体的急需制定和实施宏观政策，稳住了经济基本盘。\n面对历史罕见的冲击，我们明确提出“六保”任务。")
+    assert clean(raw).text.split("\n") == [
+        "过去一年，全国各族人民迎难而上，砥砺前行，推动经济社会持续健康发展。",
+        "党的十八届六中全会正式明确习近平总书记的核心地位，体现了党和人民的根本利益。",
+        "过去一年，在新中国历史上极不平凡。决胜全面建成小康社会取得决定性成就，交出一份人民满意、世界瞩目、可以载入史册的答卷。",
+        "一是围绕市场主体的急需制定和实施宏观政策，稳住了经济基本盘。",       # a line after a sentence end still breaks
+        "面对历史罕见的冲击，我们明确提出“六保”任务。"]
+
+
+def test_a_heading_line_and_front_lines_keep_their_breaks():
+    raw = ("在全县春耕生产工作会议上的讲话\n同志们：\n今年春耕生产形势总体较好。\n一、抓好粮食生产\n"
+           "各乡镇要严禁撂荒耕地，\n确保粮食播种面积稳定。\n")
+    assert clean(raw).text.split("\n") == [
+        "在全县春耕生产工作会议上的讲话", "同志们：", "今年春耕生产形势总体较好。", "一、抓好粮食生产",
+        "各乡镇要严禁撂荒耕地，确保粮食播种面积稳定。"]
+
+
+def test_a_list_marker_alone_on_its_line_numbers_the_next_line():
+    """The 2002 work report on Wikisource: 一是 / 二是 on lines of their own, each item on the next."""
+    raw = ("今年要在已有工作基础上，以增强国际竞争力为核心，重点抓好以下几个方面：\n\n\u3000\u3000\n一是\n"
+           "按照法制统一、非歧视、公开透明的原则，抓紧完善涉外经济法律法规体系。\n\n\u3000\u3000\n二是\n"
+           "按照加入世贸组织的承诺，有步骤地扩大对外开放领域。\n")
+    assert clean(raw).text.split("\n") == [
+        "今年要在已有工作基础上，以增强国际竞争力为核心，重点抓好以下几个方面：",
+        "一是按照法制统一、非歧视、公开透明的原则，抓紧完善涉外经济法律法规体系。",
+        "二是按照加入世贸组织的承诺，有步骤地扩大对外开放领域。"]

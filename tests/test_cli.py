@@ -13,23 +13,14 @@ import os
 
 import pytest
 
+from cli_helpers import assert_one_line_error
+
 SEED_TITLE = "在2025年全市巩固拓展脱贫攻坚成果同乡村振兴有效衔接工作会议上的讲话"
 
 
 def ok(result) -> None:
     assert result.returncode == 0, result.stderr
     assert "Traceback" not in result.stderr and "error" not in result.stderr
-
-
-def one_line_error(result, path) -> str:
-    """The single stderr line of a failed run, which names the file."""
-    assert result.returncode not in (0, 70), result.stderr       # 70: internal error (a bug)
-    lines = result.stderr.splitlines()
-    assert len(lines) == 1, result.stderr
-    assert "Traceback" not in result.stderr
-    assert str(path) in lines[0]
-    assert result.stdout == ""
-    return lines[0]
 
 
 # -- hostile input ------------------------------------------------------------------
@@ -89,7 +80,7 @@ def make_english(tmp_path):
 def test_bad_input_gets_one_line_naming_the_file(cli, tmp_path, make, problem, command):
     path = make(tmp_path)
     result = cli(command, path)
-    line = one_line_error(result, path)
+    line = assert_one_line_error(result, str(path), stdout="")
     assert result.returncode == 2
     assert line.startswith(f"govspeech: error: {path}: ")
     assert problem in line
@@ -99,7 +90,7 @@ def test_small_binary_blob_is_refused(cli, tmp_path):
     # charset-normalizer may call a few NUL-laced bytes UTF-16LE: that is still no speech
     path = tmp_path / "blob.dat"
     path.write_bytes(b"\x00\x01\x02binary\x00\xff\xfe")
-    one_line_error(cli("outline", path), path)
+    assert_one_line_error(cli("outline", path), str(path), stdout="")
 
 
 # -- commands that parse a speech (run side by side: each loads jieba) -----------------
@@ -198,7 +189,7 @@ def test_directives_mandatory_json(runs, seed_speech):
 
 def test_paragraph_out_of_range_is_one_line_naming_the_file(runs, seed_path):
     # nothing else on stderr: no third-party warning (jieba's pkg_resources one) either
-    line = one_line_error(runs["show 99"], seed_path)
+    line = assert_one_line_error(runs["show 99"], str(seed_path), stdout="")
     assert runs["show 99"].returncode == 2
     assert line == f"govspeech: error: {seed_path}: paragraph 99 not in 1..13"
 

@@ -7,6 +7,7 @@ import json
 
 import pytest
 
+from cli_helpers import assert_one_line_error
 from conftest import SEED
 
 SAFETY = """在全县安全生产工作会议上的讲话
@@ -34,16 +35,6 @@ def ok(result):
     assert result.returncode == 0, result.stderr
     assert "Traceback" not in result.stderr
     return result.stdout
-
-
-def one_line_error(result, *needles):
-    assert result.returncode == 2, (result.returncode, result.stderr)
-    lines = result.stderr.splitlines()
-    assert len(lines) == 1 and lines[0].startswith("govspeech: error: "), result.stderr
-    for needle in needles:
-        assert needle in lines[0], lines[0]
-    assert result.stdout == ""
-    return lines[0]
 
 
 @pytest.fixture(scope="module")
@@ -106,14 +97,14 @@ def test_show_json_lists_each_speech_text(runs):
 
 
 def test_show_paragraph_of_a_collection_needs_a_speech(runs, collection):
-    one_line_error(runs["show paragraph"], str(collection), "--speech", "county-1 … county-2")
+    assert_one_line_error(runs["show paragraph"], str(collection), "--speech", "county-1 … county-2", stdout="")
     data = json.loads(ok(runs["show speech paragraph"]))
     assert (data["speech_id"], data["paragraph"], data["text"]) == (
         "county-2", 3, "各乡镇要严禁撂荒耕地，确保粮食播种面积稳定在120万亩以上。")
 
 
 def test_unknown_speech_id_names_the_file_and_the_ids(runs, collection):
-    one_line_error(runs["no such speech"], str(collection), "county-9", "county-1 … county-2")
+    assert_one_line_error(runs["no such speech"], str(collection), "county-9", "county-1 … county-2", stdout="")
 
 
 def test_directives_of_a_collection_name_their_speech(runs):
@@ -153,10 +144,10 @@ def test_piped_output_keeps_each_sentence_on_one_line(runs, seed_speech):
 # -- options that make no sense together: usage errors, one line ----------------------------
 
 def test_option_misuse_is_a_one_line_usage_error(runs):
-    one_line_error(runs["markdown and json"], "--markdown or --json", "govspeech summarize --help")
-    one_line_error(runs["ratio 2"], "--ratio", "0<x<=1")
-    one_line_error(runs["ratio 0"], "--ratio")
-    one_line_error(runs["out for a file"], "--out")
+    assert_one_line_error(runs["markdown and json"], "--markdown or --json", "govspeech summarize --help", stdout="")
+    assert_one_line_error(runs["ratio 2"], "--ratio", "0<x<=1", stdout="")
+    assert_one_line_error(runs["ratio 0"], "--ratio", stdout="")
+    assert_one_line_error(runs["out for a file"], "--out", stdout="")
 
 
 def test_summarize_api_refuses_a_ratio_outside_0_1(seed_speech):

@@ -166,3 +166,29 @@ def test_full_width_decimal_target_keeps_the_whole_number():
     s = parse_text("今年全市地区生产总值要增长５．２％以上。").sentences[0]
     assert s.kind == "target"
     assert any("5.2" in t.replace("．", ".") for t in s.targets), s.targets
+
+
+# -- assessments: 必须/要 + a verb of seeing or knowing (看到, 认识到) orders nothing ----------
+
+@pytest.mark.parametrize("text", [
+    # from the CPC congress reports and the work reports
+    "我们必须清醒认识到，我国仍处于并将长期处于社会主义初级阶段的基本国情没有变。",
+    "必须认识到，我国社会主要矛盾的变化是关系全局的历史性变化，对党和国家工作提出了许多新要求。",
+    "另一方面，我们也必须看到，提前实现全国农业发展纲要，并不是一件轻而易举的事。",
+    "同时要看到，我国发展仍处在可以大有作为的重要战略机遇期。",
+], ids=["qingxing-renshi-dao", "renshi-dao", "ye-bixu-kandao", "yao-kandao"])
+def test_must_recognise_that_is_an_assessment_not_a_directive(text):
+    s = parse_text(text).sentences[0]
+    assert (s.kind, s.strength, s.cues) == ("statement", None, ())
+
+
+@pytest.mark.parametrize("text, cues", [
+    ("必须坚持以人民为中心的发展思想，决不能把发展简单理解为增长。", ("必须", "决不能")),
+    ("必须加快构建新发展格局，着力推动高质量发展。", ("必须", "着力")),
+    # the assessment's 必须 drops out, the order after it stays
+    ("我们必须清醒看到形势的复杂性，必须加快推进改革。", ("必须",)),
+], ids=["bixu-jianchi", "bixu-jiakuai", "assessment-then-order"])
+def test_real_mandatory_directives_are_kept(text, cues):
+    s = parse_text(text).sentences[0]
+    assert (s.kind, s.strength) == ("directive", "mandatory")
+    assert s.cues == cues

@@ -825,3 +825,29 @@ def test_the_best_rows_of_a_large_score_array_are_exactly_the_n_highest():
         assert all(want[r] == s for r, s in got) and len({r for r, _ in got}) == len(got)
         if m is None:
             assert np.sort(scores[best_rows(scores, 50)]).tolist() == pytest.approx(np.sort(expected).tolist())
+
+
+# -- a collection dated only by its year ------------------------------------------------------
+
+def test_a_speech_dated_only_by_its_year_shows_the_year_in_index_info(tmp_path):
+    """Most Wikisource work reports carry `year` but no date: `index info` (JSON and text)
+    says the year where the date is missing."""
+    reports = tmp_path / "reports.jsonl"
+    reports.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in [
+        {"title": "2015年国务院政府工作报告", "year": "2015",
+         "content": "稳健的货币政策要松紧适度。广义货币M\n2\n预期增长12%左右。"},
+        {"title": "2017年国务院政府工作报告", "date": "2017-03-05",
+         "content": "货币政策要保持稳健中性。今年广义货币M\n2\n和社会融资规模余额预期增长均为12%左右。"},
+    ]) + "\n", encoding="utf-8")
+    root = tmp_path / "idx"
+    index, _ = Index.build([reports], name=str(root))
+    try:
+        listed = {s["id"]: (s["date"], s["year"]) for s in index.info()["speeches"]}
+    finally:
+        index.close()
+    assert listed == {"reports-1": (None, 2015), "reports-2": ("2017-03-05", 2017)}
+    shown = cli("index", "info", "--name", root)
+    assert shown.returncode == 0, shown.stderr
+    lines = {ln.split()[0]: ln for ln in shown.stdout.splitlines() if ln.strip().startswith("reports-")}
+    assert lines["reports-1"].split()[1] == "2015"
+    assert lines["reports-2"].split()[1] == "2017-03-05"

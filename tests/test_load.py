@@ -248,3 +248,29 @@ def test_size_limit(tmp_path):
     with pytest.raises(InputError, match="over the"):
         read_speech(path, max_bytes=100)
     assert read_speech(path, max_bytes=10_000).title.endswith("讲话")
+
+
+# -- Markdown is documentation, not a speech -----------------------------------------------
+
+def test_a_folder_of_speeches_does_not_take_its_markdown(tmp_path):
+    """README.md beside the speeches, and the NAME.md files `summarize DIR --out` writes,
+    are no speeches: discovery leaves them out."""
+    from pipeline.api import speech_files
+
+    (tmp_path / "fire.txt").write_text(FIRE, encoding="utf-8")
+    (tmp_path / "README.md").write_text("# 讲话稿\n本文件夹存放县政府讲话稿。\n", encoding="utf-8")
+    (tmp_path / "summaries").mkdir()
+    (tmp_path / "summaries" / "fire.md").write_text("## 要点\n- 各乡镇要严格落实野外用火管理制度。\n", encoding="utf-8")
+    assert speech_files([tmp_path]) == [tmp_path / "fire.txt"]
+
+
+def test_a_markdown_file_named_on_purpose_is_a_one_line_error_naming_the_formats(tmp_path):
+    from cli_helpers import assert_one_line_error, cli
+
+    path = tmp_path / "README.md"
+    path.write_text("# 讲话稿\n本文件夹存放县政府讲话稿。\n", encoding="utf-8")
+    with pytest.raises(InputError) as caught:
+        read_speech(path)
+    assert caught.value.problem.startswith("unsupported format '.md'")
+    assert all(suffix in caught.value.problem for suffix in (".txt", ".html", ".docx", ".pdf", ".jsonl", ".csv"))
+    assert_one_line_error(cli("outline", path), str(path), "unsupported format '.md'", ".txt")

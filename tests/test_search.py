@@ -11,13 +11,12 @@ from __future__ import annotations
 
 import json
 import shutil
-import subprocess
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-from cli_helpers import assert_one_line_error, cli as run_cli
+from cli_helpers import assert_one_line_error, cli
 from speeches import write_speeches  # tests/ is on sys.path (pytest prepend import mode)
 from pipeline import Filters, GovSpeechError, Index, Span, read_speech
 from pipeline.lexicon import question_cues
@@ -93,10 +92,6 @@ def check_citation(hit, speeches: dict) -> None:
     sentence = next(s for s in speech.sentences if (s.span.start, s.span.end) == (c.start, c.end))
     assert (hit.kind, hit.strength) == (sentence.kind, sentence.strength)
     assert hit.actors == sentence.actors and hit.targets == sentence.targets
-
-
-def cli(*args, timeout: float = 120) -> subprocess.CompletedProcess:
-    return run_cli(*args, timeout=timeout)
 
 
 # -- meta: the dates the date filters rely on -------------------------------------

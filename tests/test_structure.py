@@ -501,3 +501,33 @@ def test_topic_inside_a_numbered_section_nests_below_it():
                         "解放以来，经过逐年的努力，全国就业人数有了很大增加。\n", "wr1957")
     assert [s.path for s in speech.walk_sections()] == [
         ("二",), ("二", "关于教育改革问题"), ("二", "关于向科学进军"), ("三",)]
+
+
+# -- the closing address -------------------------------------------------------------------
+
+CLOSING = (   # the end of the 2020-03-06 speech on poverty alleviation (speeches_2020.csv), abridged
+    "同志们：\u3000\u3000今天，我们召开决战决胜脱贫攻坚座谈会，目的是分析当前形势，凝心聚力打赢脱贫攻坚战。"
+    "\u3000\u3000四、加强党对打赢脱贫攻坚战的领导"
+    "\u3000\u3000“其作始也简，其将毕也必巨。”脱贫攻坚越到最后越要加强和改善党的领导。各级党委（党组）一定要履职尽责、不辱使命。"
+    "\u3000\u3000脱贫攻坚不仅要做得好，而且要讲得好。要重点宣传党中央关于脱贫攻坚的决策部署。"
+    "\u3000\u3000同志们！脱贫攻坚工作艰苦卓绝，收官之年又遭遇疫情影响，各项工作任务更重、要求更高。"
+    "我们要不忘初心、牢记使命，坚定信心、顽强奋斗，夺取脱贫攻坚战全面胜利！"
+)
+
+
+def test_the_closing_address_belongs_to_the_speech_not_to_its_last_section():
+    speech = parse_text(CLOSING, "tuopin")
+    closing = speech.paragraphs[-1]
+    assert closing.text.startswith("同志们！脱贫攻坚工作艰苦卓绝")
+    assert closing.section_path == ()
+    assert {s.section_path for s in speech.sentences if s.paragraph_number == closing.number} == {()}
+    (last,) = speech.sections
+    assert (last.path, last.paragraph_numbers) == (("四",), (closing.number - 3, closing.number - 2, closing.number - 1))
+    assert last.span.end <= closing.span.start
+    assert speech.citation(closing).label() == f"¶{closing.number}"
+
+
+def test_an_address_inside_a_section_followed_by_more_headings_stays_there():
+    text = ("一、坚持稳中求进\n各位代表！\n要加大宏观政策实施力度。\n二、扩大国内需求\n要着力扩大消费。\n")
+    speech = parse_text(text, "report")
+    assert [p.section_path for p in speech.paragraphs] == [("一",), ("一",), ("一",), ("二",), ("二",)]

@@ -4,7 +4,6 @@ import json
 import os
 import subprocess
 import sys
-import tempfile
 from pathlib import Path
 
 import pytest
@@ -12,6 +11,7 @@ import pytest
 from pipeline import parse_text, read_speech, summarize
 from pipeline.summarize import to_markdown
 
+from cli_helpers import cli
 from conftest import SEED
 
 MEETING = """在全县安全生产工作会议上的讲话
@@ -100,9 +100,7 @@ def test_markdown_cites_each_point():
 
 
 def run_cli(*args):
-    # run from a folder that is not the checkout: nothing may depend on the working directory
-    return subprocess.run([sys.executable, "-c", "from pipeline.cli import main; main()", *map(str, args)],
-                          capture_output=True, text=True, timeout=300, cwd=tempfile.gettempdir())
+    return cli(*args, timeout=300)
 
 
 def test_cli_json_shape_and_folder_mode(tmp_path):

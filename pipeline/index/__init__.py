@@ -123,13 +123,15 @@ class CorpusIndex:
         return len(self.store)
 
     def info(self) -> dict:
-        speeches = [{"id": s["id"], "title": s["title"], "date": s["date"], "place": s["place"], "source": s["source"],
-                     "sentences": s["n_sentences"]} for s in self.store.speeches()]
+        # a store without the year says -1 (Milvus keeps no NULLs): no year
+        speeches = [{"id": s["id"], "title": s["title"], "date": s["date"] or None,
+                     "year": s["year"] if (s.get("year") or -1) > 0 else None, "place": s["place"],
+                     "source": s["source"], "sentences": s["n_sentences"]} for s in self.store.speeches()]
         return {"path": str(self.root), "version": self.version_dir.name,
                 **{k: v for k, v in self.manifest.items() if k != "files"}, "speeches": speeches}
 
     def speeches(self) -> list[dict]:
-        """Every speech in the index: id, title, date, place, source, counts."""
+        """Every speech in the index: id, title, date (None when only the year is known), year, place, source, counts."""
         return self.store.speeches()
 
     def speech_ids(self) -> list[str]:
