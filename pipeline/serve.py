@@ -35,11 +35,11 @@ from markupsafe import Markup, escape
 
 from . import Filters, GovSpeechError, Index, IndexStoreError, Meta, Speech, api
 from .lexicon import question_cues
+from .model import MAX_QUERY      # characters: one limit for the CLI, the API and the pages
 from .tokenize import terms
 
 log = logging.getLogger("govspeech.serve")
 
-MAX_QUERY = 500           # characters: a question is a sentence or two
 MAX_FIELD = 100           # characters of a filter value (place, section, a date, a speech id)
 MAX_K = 100
 MAX_SPEECH_FILTERS = 50

@@ -22,7 +22,7 @@ import numpy as np
 
 from ..embed import DEFAULT_MODEL, Encoder, load_encoder
 from ..errors import GovSpeechError, IndexStoreError
-from ..model import Filters, Hit, Unit
+from ..model import Filters, Hit, Unit, check_query
 from . import dense as dense_module
 from .build import BuildReport, NothingRead, Progress, encode_rows, plan_changes, unit_clauses, unit_terms, write_version
 from .dense import FLAT_LIMIT, IVFPQ_MIN
@@ -302,13 +302,28 @@ class Index:
         from ..search import query_text, search
 
         queries = list(queries)
+        for q in queries:      # before any encoding: a 20,000-character query would take a minute
+            check_query(q)
         texts = [query_text(q, mode, options.get("literal", False), options.get("understand", True)) for q in queries]
         vectors = self.encoder.encode_queries(texts) if mode != "bm25" and queries else [None] * len(queries)
         return [search(self, q, k=k, mode=mode, query_vector=v, **options) for q, v in zip(queries, vectors)]
 
     def count(self, filters: Filters | None = None) -> int:
         """How many indexed sentences pass the filters."""
+        self.check_filters(filters)
         return self.store.count(self.store.select(filters or Filters()))
+
+    def check_filters(self, filters: Filters | None) -> None:
+        """A speech id that is not in this index is an error (a typo would otherwise
+        give a silent []), naming the id."""
+        if filters is None or not filters.speech:
+            return
+        wanted = list(dict.fromkeys(filters.speech))
+        known = self.store.speech_meta(wanted)
+        missing = [s for s in wanted if s not in known]
+        if missing:   # bad input, not a broken index: GovSpeechError (serve answers 400)
+            raise GovSpeechError(f"{self.root}: no speech {', '.join(map(repr, missing))} in this index "
+                                 "(`govspeech index info` lists its speeches)")
 
 
 def _store_spec(store: str | None) -> str:
