@@ -825,3 +825,48 @@ def test_the_best_rows_of_a_large_score_array_are_exactly_the_n_highest():
         assert all(want[r] == s for r, s in got) and len({r for r, _ in got}) == len(got)
         if m is None:
             assert np.sort(scores[best_rows(scores, 50)]).tolist() == pytest.approx(np.sort(expected).tolist())
+
+
+# -- a failed writer leaves nothing behind (issue 20) ------------------------------------------
+
+def test_the_lock_file_lives_only_while_a_writer_holds_it(tmp_path):
+    root = tmp_path / "indexes" / "fresh"
+    with writer_lock(root):
+        assert (root / ".lock").exists()
+    assert not (tmp_path / "indexes").exists()         # it made both folders and left no index: both gone
+    (tmp_path / "kept").mkdir()
+    (tmp_path / "kept" / "CURRENT").write_text("v1\n")
+    with writer_lock(tmp_path / "kept"):
+        pass
+    assert sorted(p.name for p in (tmp_path / "kept").iterdir()) == ["CURRENT"]
+
+
+@pytest.mark.slow
+def test_a_failed_first_build_leaves_no_folder_and_no_lock(tmp_path):
+    empty, bad = tmp_path / "empty", tmp_path / "bad"
+    empty.mkdir(), bad.mkdir()
+    (bad / "empty.txt").write_bytes(b"")
+    for folder in (empty, bad):
+        with pytest.raises(NothingRead, match="the index was not changed"):
+            Index.build([folder], name=str(tmp_path / "indexes" / folder.name), model="usem3")
+    assert not (tmp_path / "indexes").exists()
+
+
+@pytest.mark.slow
+def test_a_failed_rollback_leaves_no_lock(copy_of_base, tmp_path):
+    before = sorted(p.name for p in copy_of_base.iterdir())
+    with pytest.raises(IndexStoreError, match="no version 'v9'"):
+        Index.rollback(str(copy_of_base), to="v9")
+    assert sorted(p.name for p in copy_of_base.iterdir()) == before and ".lock" not in before
+    with pytest.raises(IndexStoreError, match="no versions here"):
+        Index.rollback(str(tmp_path / "nothing"))
+    assert not (tmp_path / "nothing").exists()
+
+
+def test_an_unreachable_ray_cluster_fails_before_the_lock_and_any_reading(tmp_path):
+    pytest.importorskip("ray")
+    with pytest.raises(GovSpeechError, match=r"--ray ray://127\.0\.0\.1:1: cannot reach Ray at 127\.0\.0\.1:1"):
+        Index.build([tmp_path / "no_such_folder"], name=str(tmp_path / "idx"), model="usem3", ray="ray://127.0.0.1:1")
+    with pytest.raises(GovSpeechError, match="not a Ray address"):
+        Index.build([SEED], name=str(tmp_path / "idx"), model="usem3", ray="nonsense")
+    assert not (tmp_path / "idx").exists()

@@ -182,6 +182,10 @@ class Index:
         if passage not in PASSAGES:
             raise GovSpeechError(f"unknown passage mode {passage!r} ({', '.join(PASSAGES)})")
         root = resolve(name)
+        if ray:
+            from .ray_build import check_address
+
+            check_address(ray)      # an unreachable cluster: one line now, not 30 s later, and no lock left
         with writer_lock(root):
             if not replace and current_version(root) is not None:
                 raise IndexStoreError(root, "an index already exists here: `govspeech index add` updates it, "
@@ -200,6 +204,10 @@ class Index:
                 reported in the report's errors and skipped).
         """
         paths = list(paths)
+        if ray:
+            from .ray_build import check_address
+
+            check_address(ray)
         with writer_lock(self.root):
             live = Index.open(self.root, verify=False)
             try:

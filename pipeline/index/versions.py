@@ -4,7 +4,7 @@
       CURRENT              the name of the live version ("v7")
       versions/v7/         manifest.json, stamps.json and the store's files
       embed_cache.sqlite   vectors by (encoder, text hash), shared by every version
-      .lock                held by the one writer (filelock: works on Windows too)
+      .lock                held by the one writer while it writes, removed after (filelock: works on Windows too)
 
 Every change writes a complete new version beside the live one, fsyncs it, and
 switches CURRENT in one rename: a crash at any moment leaves the previous version
@@ -79,21 +79,60 @@ def sha256(path: Path) -> str:
 
 @contextmanager
 def writer_lock(root: Path, wait: float | None = None) -> Iterator[None]:
-    """One writer at a time; a second one waits up to `wait` seconds (LOCK_WAIT), then fails clearly."""
+    """One writer at a time; a second one waits up to `wait` seconds (LOCK_WAIT), then fails clearly.
+
+    The lock file exists only while a writer holds it: on release (success or failure) the
+    writer removes it, and the folders it created when it leaves no index behind (a failed
+    first build, a rollback where there is nothing), so a failure leaves nothing on disk.
+    filelock's Unix lock keeps its file, so removing it is done here, while still holding it.
+    filelock reopens the file on every attempt, so a waiter rarely holds the removed one; when
+    it does (it opened the file just before the removal), _holds sees it and it locks anew."""
     from filelock import FileLock, Timeout
 
+    made = [p for p in (root, *root.parents) if not p.exists()]     # the folders this writer creates
     root.mkdir(parents=True, exist_ok=True)
     wait = LOCK_WAIT if wait is None else wait
-    lock = FileLock(str(root / ".lock"))
-    try:
-        lock.acquire(timeout=wait)
-    except Timeout:
-        raise IndexStoreError(root, f"another process is writing this index (waited {wait:.0f} s); "
-                                    "try again when it finishes") from None
+    path = root / ".lock"
+    deadline = time.monotonic() + wait
+    while True:
+        lock = FileLock(str(path))
+        try:
+            lock.acquire(timeout=max(0.0, deadline - time.monotonic()))
+        except Timeout:
+            raise IndexStoreError(root, f"another process is writing this index (waited {wait:.0f} s); "
+                                        "try again when it finishes") from None
+        if _holds(lock, path):
+            break
+        lock.release()       # the writer before us removed the file we waited on: lock the one there now
     try:
         yield
     finally:
+        try:
+            path.unlink(missing_ok=True)
+        except OSError:      # Windows: an open file cannot be removed (filelock removes it on release there)
+            pass
         lock.release()
+        if made and not (root / "CURRENT").exists():
+            for folder in (root / "versions", *made):    # deepest first; stops at the first that is not empty
+                try:
+                    folder.rmdir()
+                except FileNotFoundError:
+                    continue
+                except OSError:
+                    break
+
+
+def _holds(lock, path: Path) -> bool:
+    """Whether the file the lock holds is still the one at `path` (not removed by the writer before)."""
+    fd = getattr(getattr(lock, "_context", None), "lock_file_fd", None)   # filelock keeps the descriptor here
+    try:
+        here = os.stat(path)
+    except FileNotFoundError:
+        return False
+    if fd is None:       # Windows or another filelock: the lock file is removed on release there anyway
+        return True
+    held = os.fstat(fd)
+    return (held.st_dev, held.st_ino) == (here.st_dev, here.st_ino)
 
 
 # -- which version is live -------------------------------------------------------
