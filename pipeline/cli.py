@@ -407,8 +407,10 @@ def search(query, name, k, mode, speech, since, until, place, section, kind, str
         c = h.citation
         also = f" [yellow](+{len(h.also_in)} identical: {', '.join(a.speech_id for a in h.also_in[:3])}" \
                f"{' …' if len(h.also_in) > 3 else ''})[/]" if h.also_in else ""
+        # the speech id on every hit: titles repeat (every 政府工作报告), ids do not
+        title = f"《{escape(c.title)}》 " if c.title else ""
         console.print(f"[bold]{h.rank}.[/] [cyan]{c.label()}[/] [dim]{h.score:.3f} {h.kind} [{c.start}:{c.end}][/] "
-                      f"《{escape(c.title or c.speech_id)}》{also}")
+                      f"{title}[green]{escape(c.speech_id)}[/]{also}")
         for t in h.before:
             console.print(f"   [dim]{escape(t)}[/]")
         if h.match_start is not None:

@@ -670,3 +670,15 @@ def test_cli_search_bad_values_are_one_line_errors_naming_them(index_root, args,
 def test_cli_search_refuses_a_20000_character_query_in_one_line(index_root):
     proc = run_cli("search", "安全生产" * 5000, "--index", index_root, "--mode", "bm25")
     assert_one_line_error(proc, "the query is 20,000 characters long; the limit is 2,000")
+
+
+@pytest.mark.slow
+def test_piped_search_names_the_speech_of_every_hit(index_root, speeches):
+    """Titles repeat across speeches (every 政府工作报告): each hit line names its speech id."""
+    proc = run_cli("search", "安全隐患排查整治", "--index", index_root, "-k", "3")
+    assert proc.returncode == 0, proc.stderr
+    heads = [line for line in proc.stdout.splitlines() if re.match(r"\d+\. ", line)]
+    assert len(heads) == 3
+    hits = json.loads(run_cli("search", "安全隐患排查整治", "--index", index_root, "-k", "3", "--json").stdout)
+    for line, hit in zip(heads, hits):
+        assert line.endswith(f"《{hit['title']}》 {hit['speech_id']}") or f"《{hit['title']}》 {hit['speech_id']} (+" in line, line
