@@ -22,6 +22,7 @@ from pathlib import Path
 import pytest
 
 from cli_helpers import assert_one_line_error, cli, sigkill_when
+from conftest import LITE_START_BUDGET, start_patiently
 from speeches import ECOLOGY_2021, SAFETY_2019
 from pipeline import GovSpeechError, Index, IndexStoreError
 from pipeline.model import Filters
@@ -82,7 +83,21 @@ def pair(tmp_path_factory):
     """(local index, Milvus Lite index, docs folder, tmp folder) over the same three speeches."""
     pytest.importorskip("pymilvus")
     pytest.importorskip("milvus_lite")
+    from pipeline.index import milvus
+
     tmp = tmp_path_factory.mktemp("milvus")
+    # Lite's server starts inside this process: on a busy machine give it time, and skip
+    # (saying why) only when it cannot start at all (tests/conftest.py start_patiently)
+    before = os.environ.get("GOVSPEECH_MILVUS_TIMEOUT")
+    os.environ["GOVSPEECH_MILVUS_TIMEOUT"] = before or "60"
+    try:    # the client is kept (one per file per process): later builds reuse it
+        problem = start_patiently(lambda: milvus.connect(milvus.parse_target(f"milvus-lite:{tmp / 'store.db'}")),
+                                  LITE_START_BUDGET)
+    finally:
+        if before is None:
+            os.environ.pop("GOVSPEECH_MILVUS_TIMEOUT")
+    if problem:
+        pytest.skip(f"Milvus Lite could not start in {LITE_START_BUDGET:.0f} s on this machine: {problem}")
     docs = write_docs(tmp / "docs")
     local, _ = Index.build([docs], name=str(tmp / "local"), model=MODEL)
     shutil.copy(tmp / "local" / "embed_cache.sqlite", (tmp / "lite").mkdir() or tmp / "lite" / "embed_cache.sqlite")
