@@ -214,7 +214,6 @@ def test_summarize_a_collection_with_out_writes_stem_n_per_record(cli, tmp_path,
 
 def test_summarize_an_empty_folder_is_an_error_and_writes_nothing(cli, tmp_path):
     (tmp_path / "empty").mkdir()
-    (tmp_path / "empty" / "notes.md").write_text("# not a speech", encoding="utf-8")
     out = tmp_path / "out"
     one_line_error(cli("summarize", tmp_path / "empty", "--out", out), f"{tmp_path / 'empty'}: no speech files here")
     assert not out.exists()
