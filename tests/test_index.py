@@ -963,3 +963,12 @@ def test_cli_write_errors_start_on_the_first_stderr_line(tmp_path):
     proc = cli("index", "add", SEED, "--name", tmp_path / "idx")
     assert proc.stderr == f"govspeech: error: {tmp_path / 'idx'}: no index here (build one with `govspeech index build DIR`)\n"
     assert not (tmp_path / "idx").exists()
+
+
+def test_where_indexes_live_is_documented_in_the_help_and_the_readme():
+    help_text = " ".join(cli("index", "--help").stdout.split())
+    assert "$GOVSPEECH_INDEX_DIR, which defaults to ./indexes" in help_text
+    assert "--keep N" in help_text
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert "`GOVSPEECH_INDEX_DIR` defaults to `./indexes`" in readme and "keeps **2** versions" in readme
+    assert "at most **2,000 characters** (`pipeline.model.MAX_QUERY_CHARS`" in readme
