@@ -969,6 +969,6 @@ def test_where_indexes_live_is_documented_in_the_help_and_the_readme():
     help_text = " ".join(cli("index", "--help").stdout.split())
     assert "$GOVSPEECH_INDEX_DIR, which defaults to ./indexes" in help_text
     assert "--keep N" in help_text
-    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    readme = " ".join((ROOT / "README.md").read_text(encoding="utf-8").split())
     assert "`GOVSPEECH_INDEX_DIR` defaults to `./indexes`" in readme and "keeps **2** versions" in readme
     assert "at most **2,000 characters** (`pipeline.model.MAX_QUERY_CHARS`" in readme
