@@ -312,7 +312,7 @@ class Index(CorpusIndex):
                     filters: Filters | dict | None = None, options: SearchOptions | None = None) -> list[list[Hit]]:
         """Search for many queries at once, encoding them in one batch; one hit list per query."""
         options = options or SearchOptions(k=k, mode=mode, filters=_filters(filters))
-        queries = list(queries)
+        queries = [check_query(q) for q in queries]   # before any encoding: a pasted page takes a minute
         texts = [query_text(q, options.mode, options.literal, options.understand) for q in queries]
         vectors = self.encoder.encode_queries(texts) if options.mode != "bm25" and queries else [None] * len(queries)
         return [run_search(self, q, options, query_vector=v) for q, v in zip(queries, vectors)]

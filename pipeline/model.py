@@ -248,14 +248,22 @@ class Hit:
 
 
 def _year_of(value: str, name: str) -> int:
-    """2020, 2020-03 or 2020-03-01 → 2020; anything else is a usage error."""
+    """2020, 2020-03 or 2020-03-01 → 2020; anything else (2019-99, 2023-13-45) is a usage error."""
     import re
+    from datetime import date
 
-    if not re.fullmatch(r"\d{4}(-\d{2}(-\d{2})?)?", value):
-        from .errors import GovSpeechError
+    try:
+        if re.fullmatch(r"\d{4}", value):
+            return int(value)
+        if re.fullmatch(r"\d{4}-\d{2}", value):
+            return date.fromisoformat(value + "-01").year
+        if re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+            return date.fromisoformat(value).year
+    except ValueError:       # 2023-13-45: the shape of a date, but no such day
+        pass
+    from .errors import GovSpeechError
 
-        raise GovSpeechError(f"--{name}: not a date: {value!r} (use 2020 or 2020-03-01)")
-    return int(value[:4])
+    raise GovSpeechError(f"{name}: not a date: {value!r} (use 2020, 2020-03 or 2020-03-01)")
 
 
 @dataclass(frozen=True)
@@ -284,8 +292,11 @@ class Filters:
         if self.strength is not None and self.strength not in STRENGTHS:
             raise GovSpeechError(f"unknown strength {self.strength!r} (use {', '.join(STRENGTHS)})")
         for name in ("since", "until"):
-            if getattr(self, name):
-                _year_of(getattr(self, name), name)
+            value = getattr(self, name)
+            if isinstance(value, int) and not isinstance(value, bool):   # Filters(since=2020)
+                object.__setattr__(self, name, value := str(value))
+            if value is not None and value != "":
+                _year_of(value if isinstance(value, str) else repr(value), name)
 
     def empty(self) -> bool:
         return not (self.speech or self.since or self.until or self.place or self.section or self.kind or self.strength)

@@ -184,9 +184,13 @@ def search(index: "CorpusIndex", query: str, options: SearchOptions = SearchOpti
     Returns:
         Hits in rank order, each with its citation; [] when the filters leave no sentence
         (Index.count(filters) tells that case apart).
+
+    Raises:
+        UnknownSpeech: a speech filter names an id that is not in the index.
     """
     check_query(query)
     check_options(options)
+    index.check_filters(options.filters)     # a speech id not in the index: an error naming it, not []
     o = options
     k, mode, literal, understand_query = o.k, o.mode, o.literal, o.understand
     if len(index) == 0:

@@ -63,7 +63,8 @@ def runs(cli_all, collection):
         "markdown and json": ("summarize", "--markdown", "--json", SEED),
         "ratio 2": ("summarize", "--ratio", "2", SEED),
         "ratio 0": ("summarize", "--ratio", "0", SEED),
-        "out for a file": ("summarize", "--out", "x", SEED),
+        "top 0": ("summarize", "--top", "0", SEED),
+        "abstract top 0": ("summarize", "--abstract", "--top", "0", SEED),
     }
     return dict(zip(commands, cli_all(commands.values())))
 
@@ -147,7 +148,8 @@ def test_option_misuse_is_a_one_line_usage_error(runs):
     assert_one_line_error(runs["markdown and json"], "--markdown or --json", "govspeech summarize --help", stdout="")
     assert_one_line_error(runs["ratio 2"], "--ratio", "0<x<=1", stdout="")
     assert_one_line_error(runs["ratio 0"], "--ratio", stdout="")
-    assert_one_line_error(runs["out for a file"], "--out", stdout="")
+    assert_one_line_error(runs["top 0"], "'--top': 0 is not in the range x>=1", stdout="")
+    assert_one_line_error(runs["abstract top 0"], "'--top': 0 is not in the range x>=1", stdout="")
 
 
 def test_summarize_api_refuses_a_ratio_outside_0_1(seed_speech):
@@ -186,3 +188,23 @@ def test_summarize_folder_writes_one_output_per_speech_and_overwrites_nothing(cl
     assert titles["county-2"] == RECORDS[1]["title"]
     again = ok(cli("summarize", folder, "--out", out))
     assert "6 summaries written" in again and "12 files from an earlier run replaced" in again
+
+
+# -- summaries to files: a collection with --out, an empty folder (issue 20) ----------------
+
+def test_summarize_a_collection_with_out_writes_stem_n_per_record(cli, tmp_path, collection):
+    out = tmp_path / "out"
+    proc = cli("summarize", collection, "--out", out)
+    assert ok(proc).strip().splitlines()[-1].startswith(f"2 summaries written to {out}")
+    assert sorted(p.name for p in out.iterdir()) == ["county-1.json", "county-1.md", "county-2.json", "county-2.md"]
+    titles = {p.stem: json.loads(p.read_text(encoding="utf-8"))["title"] for p in out.glob("*.json")}
+    assert titles == {"county-1": RECORDS[0]["title"], "county-2": RECORDS[1]["title"]}
+    assert (out / "county-2.md").read_text(encoding="utf-8").startswith(f"# {RECORDS[1]['title']}")
+    assert_one_line_error(cli("summarize", collection, "--out", out, "--speech", "county-1"), "--speech")
+
+
+def test_summarize_an_empty_folder_is_an_error_and_writes_nothing(cli, tmp_path):
+    (tmp_path / "empty").mkdir()
+    out = tmp_path / "out"
+    assert_one_line_error(cli("summarize", tmp_path / "empty", "--out", out), f"{tmp_path / 'empty'}: no speech files here")
+    assert not out.exists()

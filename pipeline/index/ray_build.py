@@ -30,6 +30,54 @@ READ_BATCH = 4                # files per read task
 EMBED_BATCH = 64              # passages per encoder call (as a plain build)
 
 
+CONNECT_TIMEOUT = 5.0         # seconds to reach a cluster's address before a build gives up (Ray itself waits 30)
+
+
+def check_address(address: bool | str) -> None:
+    """Fail fast, before a build takes its lock or reads a file: Ray must be installed, and
+    a cluster address (ray://HOST:10001, HOST:6379) must accept a connection within
+    CONNECT_TIMEOUT seconds. A local Ray ("local", True) and "auto" are left to ray.init."""
+    import importlib.util
+    import socket
+
+    if importlib.util.find_spec("ray") is None:
+        raise GovSpeechError("--ray needs Ray Data: pip install 'govspeech[ray]'")
+    if address is True or address in ("", "local", "auto"):
+        return
+    hostport = str(address).split("://", 1)[-1].rstrip("/")
+    host, _, port = hostport.rpartition(":")
+    if not host or not port.isdigit():
+        raise GovSpeechError(f"--ray {address}: not a Ray address (use --ray for a local Ray, "
+                             "or ray://HOST:10001 for a cluster)")
+    problem = None
+    try:     # Ray's client and its GCS both speak gRPC: a channel that gets ready is a server answering
+        import grpc
+    except ImportError:
+        grpc = None
+    if grpc is not None:
+        channel = grpc.insecure_channel(f"{host}:{port}")
+        try:
+            grpc.channel_ready_future(channel).result(timeout=CONNECT_TIMEOUT)
+            if str(address).startswith("ray://"):     # a Ray client server answers its PING (what ray.init waits 30 s for)
+                from ray.core.generated import ray_client_pb2, ray_client_pb2_grpc
+
+                ray_client_pb2_grpc.RayletDriverStub(channel).ClusterInfo(
+                    ray_client_pb2.ClusterInfoRequest(type=ray_client_pb2.ClusterInfoType.PING), timeout=CONNECT_TIMEOUT)
+        except grpc.FutureTimeoutError:
+            problem = f"no answer in {CONNECT_TIMEOUT:.0f} s"
+        except grpc.RpcError as exc:
+            problem = f"no Ray client server answers there: {exc.code().name}"
+        finally:
+            channel.close()
+    else:
+        try:
+            socket.create_connection((host.strip("[]"), int(port)), timeout=CONNECT_TIMEOUT).close()
+        except OSError as exc:
+            problem = exc.strerror or exc.__class__.__name__
+    if problem:
+        raise GovSpeechError(f"--ray {address}: cannot reach Ray at {host}:{port} ({problem}); is the cluster up?")
+
+
 def start(address: bool | str, workers: int | None = None) -> int:
     """Connect to Ray (reusing a running session); returns the CPUs it offers."""
     try:

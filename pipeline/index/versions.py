@@ -4,12 +4,13 @@
       CURRENT              the name of the live version ("v7")
       versions/v7/         manifest.json, stamps.json and the store's files
       embed_cache.sqlite   vectors by (encoder, text hash), shared by every version
-      .lock                held by the one writer (filelock: works on Windows too)
+      .lock                held by the one writer while it writes, removed after (filelock: works on Windows too)
 
 Every change writes a complete new version beside the live one, fsyncs it, and
 switches CURRENT in one rename: a crash at any moment leaves the previous version
 readable, and readers never wait. The version that was live before the switch is
-kept, so `rollback` has somewhere to go.
+kept, so `rollback` has somewhere to go: KEEP (2) versions by default, or as many
+as the build's `keep` setting says (recorded in the manifest, so updates keep it).
 """
 
 from __future__ import annotations
@@ -24,12 +25,13 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
 
-from ..errors import IndexStoreError
+from ..errors import GovSpeechError, IndexStoreError
 
 FORMAT = 2                    # 2: stored vectors carry their paragraph's context
 MANIFEST = "manifest.json"
 STAMPS = "stamps.json"        # modification times of the files as built (see verify)
 LOCK_WAIT = 30.0              # seconds a second writer waits before failing
+KEEP = 2                      # versions kept: the live one and the one before (`keep` in a build's settings)
 STAGING = ".tmp-"
 
 
@@ -79,21 +81,60 @@ def sha256(path: Path) -> str:
 
 @contextmanager
 def writer_lock(root: Path, wait: float | None = None) -> Iterator[None]:
-    """One writer at a time; a second one waits up to `wait` seconds (LOCK_WAIT), then fails clearly."""
+    """One writer at a time; a second one waits up to `wait` seconds (LOCK_WAIT), then fails clearly.
+
+    The lock file exists only while a writer holds it: on release (success or failure) the
+    writer removes it, and the folders it created when it leaves no index behind (a failed
+    first build, a rollback where there is nothing), so a failure leaves nothing on disk.
+    filelock's Unix lock keeps its file, so removing it is done here, while still holding it.
+    filelock reopens the file on every attempt, so a waiter rarely holds the removed one; when
+    it does (it opened the file just before the removal), _holds sees it and it locks anew."""
     from filelock import FileLock, Timeout
 
+    made = [p for p in (root, *root.parents) if not p.exists()]     # the folders this writer creates
     root.mkdir(parents=True, exist_ok=True)
     wait = LOCK_WAIT if wait is None else wait
-    lock = FileLock(str(root / ".lock"))
-    try:
-        lock.acquire(timeout=wait)
-    except Timeout:
-        raise IndexStoreError(root, f"another process is writing this index (waited {wait:.0f} s); "
-                                    "try again when it finishes") from None
+    path = root / ".lock"
+    deadline = time.monotonic() + wait
+    while True:
+        lock = FileLock(str(path))
+        try:
+            lock.acquire(timeout=max(0.0, deadline - time.monotonic()))
+        except Timeout:
+            raise IndexStoreError(root, f"another process is writing this index (waited {wait:.0f} s); "
+                                        "try again when it finishes") from None
+        if _holds(lock, path):
+            break
+        lock.release()       # the writer before us removed the file we waited on: lock the one there now
     try:
         yield
     finally:
+        try:
+            path.unlink(missing_ok=True)
+        except OSError:      # Windows: an open file cannot be removed (filelock removes it on release there)
+            pass
         lock.release()
+        if made and not (root / "CURRENT").exists():
+            for folder in (root / "versions", *made):    # deepest first; stops at the first that is not empty
+                try:
+                    folder.rmdir()
+                except FileNotFoundError:
+                    continue
+                except OSError:
+                    break
+
+
+def _holds(lock, path: Path) -> bool:
+    """Whether the file the lock holds is still the one at `path` (not removed by the writer before)."""
+    fd = getattr(getattr(lock, "_context", None), "lock_file_fd", None)   # filelock keeps the descriptor here
+    try:
+        here = os.stat(path)
+    except FileNotFoundError:
+        return False
+    if fd is None:       # Windows or another filelock: the lock file is removed on release there anyway
+        return True
+    held = os.fstat(fd)
+    return (held.st_dev, held.st_ino) == (here.st_dev, here.st_ino)
 
 
 # -- which version is live -------------------------------------------------------
@@ -157,14 +198,14 @@ def verify(version: Path, manifest: dict, full: bool = False) -> None:
     for name, expected in manifest["files"].items():
         path = version / name
         if not path.exists():
-            raise IndexStoreError(path, "missing from the index (corrupt or half-deleted); rebuild it")
+            raise IndexStoreError(path, "missing from the index (corrupt or half-deleted)")
         st = path.stat()
         if st.st_size != expected["size"]:
-            raise IndexStoreError(path, "fails its checksum (wrong size: the index is corrupt); rebuild it")
+            raise IndexStoreError(path, "fails its checksum (wrong size: the index is corrupt)")
         if not full and stamps.get(name) == st.st_mtime_ns:
             continue
         if sha256(path) != expected["sha256"]:
-            raise IndexStoreError(path, "fails its checksum (the index is corrupt); rebuild it")
+            raise IndexStoreError(path, "fails its checksum (the index is corrupt)")
 
 
 def intact(version: Path) -> str | None:
@@ -172,7 +213,8 @@ def intact(version: Path) -> str | None:
     try:
         verify(version, read_manifest(version), full=True)
     except IndexStoreError as exc:
-        return exc.problem
+        where = Path(exc.path)
+        return f"{where.relative_to(version)}: {exc.problem}" if version in where.parents else exc.problem
     return None
 
 
@@ -205,21 +247,32 @@ def _point_current(root: Path, name: str) -> None:
     fsync_dir(root)
 
 
+def check_keep(keep) -> int:
+    """How many versions an index keeps: a whole number, at least 1 (1: no rollback)."""
+    if isinstance(keep, bool) or not isinstance(keep, int) or keep < 1:
+        raise GovSpeechError(f"keep: {keep!r} versions? an index keeps a whole number of them, at least 1 "
+                             f"(default {KEEP}: the live one and the one before)")
+    return keep
+
+
 def publish(root: Path, staged: Path) -> str:
-    """Make a sealed version live: rename it into place, then swap CURRENT. Keeps the
-    version that was live before (for readers still opening it, and for rollback)."""
+    """Make a sealed version live: rename it into place, then swap CURRENT. Keeps as many
+    versions as the manifest's `keep` says (KEEP by default): the new one, the one that was
+    live before (for readers still opening it, and for rollback), then the newest others."""
     try:
         previous = current_version(root)
     except IndexStoreError:
         previous = None
+    keep = check_keep(json.loads((staged / MANIFEST).read_text(encoding="utf-8")).get("keep", KEEP))
     numbers = [int(p.name[1:]) for p in version_dirs(root)]
     name = f"v{max(numbers, default=0) + 1}"
     os.rename(staged, root / "versions" / name)
     fsync_dir(root / "versions")
     _point_current(root, name)
-    keep = {name, previous.name if previous else None}
+    kept = [name] + ([previous.name] if previous and previous.name != name else [])
+    kept += [v.name for v in reversed(version_dirs(root)) if v.name not in kept]
     for old in version_dirs(root):
-        if old.name not in keep:
+        if old.name not in kept[:keep]:
             shutil.rmtree(old, ignore_errors=True)
     for stale in (root / "versions").glob(f"{STAGING}*"):
         shutil.rmtree(stale, ignore_errors=True)
@@ -230,8 +283,18 @@ def discard(staged: Path) -> None:
     shutil.rmtree(staged, ignore_errors=True)
 
 
+def fix_hint(root: Path, broken: str) -> str:
+    """What mends a corrupt version: making the newest intact other version live, else a rebuild."""
+    for v in reversed(version_dirs(root)):
+        if v.name != broken and intact(v) is None:
+            return f"`govspeech index rollback --index {root} --to {v.name}` makes the intact {v.name} live again"
+    return f"no intact version is kept: rebuild it (`govspeech index build DIR --index {root} --replace`)"
+
+
 def list_versions(root: Path) -> list[dict]:
-    """Every published version with its state: live, intact, or what is wrong with it."""
+    """Every published version with its state ("live", "intact" or "corrupt"; `live` says
+    which one is live, corrupt or not), what is wrong with a corrupt one and the command
+    that fixes it (`fix`), and the counts its manifest records."""
     try:
         live = current_version(root)
     except IndexStoreError:
@@ -239,11 +302,15 @@ def list_versions(root: Path) -> list[dict]:
     out = []
     for v in version_dirs(root):
         problem = intact(v)
-        manifest = {}
-        if problem is None:
-            manifest = read_manifest(v)
-        out.append({"version": v.name, "live": live is not None and v.name == live.name, "intact": problem is None,
-                    "problem": problem, "created": manifest.get("created"), "counts": manifest.get("counts")})
+        try:
+            manifest = read_manifest(v)      # a corrupt version's manifest may still say what it held
+        except IndexStoreError:
+            manifest = {}
+        is_live = live is not None and v.name == live.name
+        out.append({"version": v.name, "live": is_live, "intact": problem is None,
+                    "state": "corrupt" if problem else ("live" if is_live else "intact"),
+                    "problem": problem, "fix": fix_hint(root, v.name) if problem else None,
+                    "created": manifest.get("created"), "counts": manifest.get("counts")})
     return out
 
 

@@ -47,6 +47,8 @@ def parse_target(spec: str) -> Target:
 
 
 _clients: dict[str, object] = {}
+LITE_IN_USE = ("is open in another process (Milvus Lite serves a file to one process at a time; "
+               "use a Milvus server for more)")
 
 
 def connect(target: Target):
@@ -66,6 +68,7 @@ def connect(target: Target):
         # pymilvus logs every failed call and Lite's missing timestamps itself; the errors
         # that matter reach the user as one line from here
         logging.getLogger("pymilvus").setLevel(logging.CRITICAL)
+        logging.getLogger("milvus_lite").setLevel(logging.CRITICAL)    # it logs a 20-line traceback when a file is in use
     except ImportError:
         raise GovSpeechError(f"--store {target.spec} needs pymilvus: pip install 'govspeech[milvus]'") from None
     if target.lite:
@@ -75,6 +78,8 @@ def connect(target: Target):
             raise GovSpeechError(f"--store {target.spec} needs milvus-lite: pip install 'govspeech[milvus]'") from None
         if not Path(target.uri).parent.is_dir():
             raise IndexStoreError(target.spec, f"folder {Path(target.uri).parent} does not exist")
+        if _locked(Path(target.uri)):      # before Lite tries (and logs its failure)
+            raise IndexStoreError(target.spec, LITE_IN_USE)
     try:
         # Milvus Lite's in-process server answers keep-alive pings with GOAWAY (too_many_pings),
         # which grpc prints to stderr; a connection to our own process needs no keep-alive
@@ -84,8 +89,7 @@ def connect(target: Target):
         client.list_collections()
     except Exception as exc:   # grpc, pymilvus and Lite each raise their own kinds
         if target.lite and _locked(Path(target.uri)):
-            raise IndexStoreError(target.spec, "is open in another process (Milvus Lite serves a file to one "
-                                               "process at a time; use a Milvus server for more)") from None
+            raise IndexStoreError(target.spec, LITE_IN_USE) from None
         raise IndexStoreError(target.spec, f"cannot reach Milvus ({reason(exc)})") from None
     _clients[target.uri] = client
     return client
