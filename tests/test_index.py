@@ -427,7 +427,7 @@ def test_sigkill_mid_build_leaves_the_previous_index_intact(copy_of_base, base_d
 def test_a_failing_build_leaves_the_previous_index_intact(copy_of_base, base_docs, monkeypatch):
     """A write that fails after its staging folder is full of files publishes nothing
     and removes what it staged."""
-    from pipeline.index import build as build_module
+    from pipeline.index import local
 
     before = snapshot(copy_of_base)
     staged = []
@@ -436,7 +436,7 @@ def test_a_failing_build_leaves_the_previous_index_intact(copy_of_base, base_doc
         staged.extend(p / "meta.sqlite" for p in staging_dirs(copy_of_base) if (p / "meta.sqlite").is_file())
         raise OSError("No space left on device")
 
-    monkeypatch.setattr(build_module.Bm25Sparse, "build", staticmethod(failing_bm25))
+    monkeypatch.setattr(local.Bm25Sparse, "build", staticmethod(failing_bm25))
     with pytest.raises(OSError, match="No space left"):
         Index.build([base_docs], name=str(copy_of_base), replace=True)
     assert staged, "the failure should come after rows were staged"
