@@ -23,7 +23,6 @@ sentences stating a number when the query asks for one.
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
@@ -37,6 +36,7 @@ from .index.dense import top_of
 from .lexicon import question_cues
 from .model import Filters, Hit, Unit
 from .rank import Candidate, Ranker, features, is_question, load_ranker, speech_places
+from .text import normalised
 from .tokenize import index_terms
 
 if TYPE_CHECKING:
@@ -191,8 +191,9 @@ _PUNCT = re.compile(r"[\W_]+")
 
 
 def _same_text(text: str) -> str:
-    """What two reposts of one sentence share: the text without punctuation or spaces."""
-    return _PUNCT.sub("", unicodedata.normalize("NFKC", text))
+    """What two reposts of one sentence share: the normalised text (text.normalised)
+    without punctuation."""
+    return _PUNCT.sub("", normalised(text))
 
 
 def search(index: "Index", query: str, k: int = 10, mode: str = "hybrid", filters: Filters | None = None,

@@ -306,6 +306,13 @@ class Index:
         vectors = self.encoder.encode_queries(texts) if mode != "bm25" and queries else [None] * len(queries)
         return [search(self, q, k=k, mode=mode, query_vector=v, **options) for q, v in zip(queries, vectors)]
 
+    def trend(self, query: str, by: str = "year", exact: bool = False, filters: Filters | None = None):
+        """How often and how strongly `query` is said by year, place or speech: a Trend
+        (see pipeline.trend.trend)."""
+        from ..trend import trend
+
+        return trend(self, query, by=by, exact=exact, filters=filters)
+
     def count(self, filters: Filters | None = None) -> int:
         """How many indexed sentences pass the filters."""
         return self.store.count(self.store.select(filters or Filters()))
