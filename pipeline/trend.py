@@ -64,10 +64,15 @@ class Threshold:
         return {"field": self.field, "value": self.value, "encoder": self.encoder}
 
 
-@lru_cache(maxsize=1)
-def default_threshold() -> Threshold:
+@lru_cache(maxsize=8)
+def default_threshold(encoder: str | None = None) -> Threshold:
+    """The fitted threshold for an index built with `encoder` (a search score depends on the
+    encoder); an encoder it was not fitted for gets the default encoder's, which says so."""
     path = resource_path("trend.json")
     data = json.loads(path.read_text(encoding="utf-8"))["semantic"]
+    fitted = data.get("by_encoder", {})
+    if encoder in fitted:
+        return Threshold(data["field"], float(fitted[encoder]), encoder, str(path))
     return Threshold(data["field"], float(data["value"]), data.get("encoder"), str(path))
 
 
@@ -341,7 +346,7 @@ def trend(index: "Index", query: str, by: str = "year", exact: bool = False, fil
         raise GovSpeechError("empty query")
     filters = filters or Filters()
     speeches = _speeches(index, filters, by)
-    threshold = None if exact else (threshold or default_threshold())
+    threshold = None if exact else (threshold or default_threshold(index.manifest["encoder"]["spec"]))
     mentions = (_exact_mentions(index, query, speeches, filters) if exact
                 else _semantic_mentions(index, query, speeches, filters, threshold))
     mentions.sort(key=lambda m: (_order(m.key), m.date or "", m.speech_id,
