@@ -28,11 +28,11 @@ import numpy as np
 
 from .errors import GovSpeechError
 from .lexicon import resource_path
-from .model import Citation, Filters, Hit, Unit
+from .model import Citation, Filters, Hit, SearchOptions, Unit
 from .text import normalised, normalised_ends
 
 if TYPE_CHECKING:
-    from .index import Index
+    from .index import CorpusIndex
 
 BYS = ("year", "place", "speech")
 UNKNOWN = "unknown"
@@ -211,7 +211,7 @@ def _order(key: str):
     return (key == UNKNOWN, [(0, int(p), "") if p.isdigit() else (1, 0, p) for p in re.split(r"(\d+)", key) if p])
 
 
-def _speeches(index: "Index", filters: Filters, by: str) -> list[_Speech]:
+def _speeches(index: "CorpusIndex", filters: Filters, by: str) -> list[_Speech]:
     """The speeches that pass the speech-level filters (ids, dates, place), with their
     bucket keys and lengths."""
     speech_level = Filters(speech=filters.speech, since=filters.since, until=filters.until, place=filters.place)
@@ -223,7 +223,7 @@ def _speeches(index: "Index", filters: Filters, by: str) -> list[_Speech]:
             if not rows or not mask[np.asarray(rows, dtype=np.int64)].any():
                 continue
         out.append(_Speech(record["id"], record.get("title") or "", _key(record, by), _year(record),
-                           record.get("date"), index.speech(record["id"])["text"]))
+                           record.get("date"), index.stored(record["id"])["text"]))
     return out
 
 
@@ -231,7 +231,7 @@ def _sentence_level(filters: Filters) -> bool:
     return bool(filters.section or filters.kind or filters.strength)
 
 
-def _exact_mentions(index: "Index", query: str, speeches: list[_Speech], filters: Filters) -> list[Mention]:
+def _exact_mentions(index: "CorpusIndex", query: str, speeches: list[_Speech], filters: Filters) -> list[Mention]:
     """Every occurrence of the normalised query in each speech's normalised clean text."""
     needle = normalised(query)
     if not needle:
@@ -267,7 +267,7 @@ def _exact_mentions(index: "Index", query: str, speeches: list[_Speech], filters
     return out
 
 
-def answering(index: "Index", query: str, filters: Filters, threshold: Threshold) -> list[Hit]:
+def answering(index: "CorpusIndex", query: str, filters: Filters, threshold: Threshold) -> list[Hit]:
     """Every sentence search finds for the query that clears the threshold, each once
     (no collapsing of reposts: a sentence repeated in two years' reports counts in both).
     Asks for FIRST_K hits, then four times as many while all of them clear it."""
@@ -275,14 +275,14 @@ def answering(index: "Index", query: str, filters: Filters, threshold: Threshold
 
     k = FIRST_K
     while True:
-        hits = search(index, query, k=k, filters=filters, collapse=False)
+        hits = search(index, query, SearchOptions(k=k, filters=filters, collapse=False))
         kept = [h for h in hits if threshold.passes(h)]
         if len(kept) < len(hits) or len(hits) < k or k >= MAX_K:
             return kept
         k *= 4
 
 
-def _semantic_mentions(index: "Index", query: str, speeches: list[_Speech], filters: Filters,
+def _semantic_mentions(index: "CorpusIndex", query: str, speeches: list[_Speech], filters: Filters,
                        threshold: Threshold) -> list[Mention]:
     known = {s.id: s for s in speeches}
     out = []
@@ -321,7 +321,7 @@ def _first_seen(mentions: list[Mention], speeches: list[_Speech]) -> Mention | N
                                      m.citation is None, m.citation.start if m.citation else 0, m.match_start or 0))
 
 
-def trend(index: "Index", query: str, by: str = "year", exact: bool = False, filters: Filters | None = None,
+def trend(index: "CorpusIndex", query: str, by: str = "year", exact: bool = False, filters: Filters | None = None,
           threshold: Threshold | None = None) -> Trend:
     """Count `query` over the index's speeches, bucket by bucket.
 

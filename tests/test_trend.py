@@ -69,7 +69,7 @@ def index(tmp_path_factory):
 
 
 def text_of(index, speech_id: str) -> str:
-    return index.speech(speech_id)["text"]
+    return index.speech(speech_id).text
 
 
 def assert_quotes_exact(index, result) -> None:
