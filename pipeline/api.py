@@ -37,12 +37,13 @@ from .parse import (discover, is_collection, parse_text, read_collection, read_s
 from .query import content_words
 from .search import candidate_table, hits_json, query_text, search as run_search
 from .summarize import KeyPoint, Summary, abstract as run_abstract, load_weights, summarize as run_summarize
+from .trend import Trend, trend as run_trend
 
 __all__ = [
     "DEFAULT_MODEL", "MAX_QUERY_CHARS", "GovSpeechError", "IndexStoreError", "InputError", "STRENGTHS", "Index", "LiveIndex", "BuildReport", "NothingRead", "UnknownSpeech", "SearchOptions", "Filters", "Hit",
     "parse_text", "read_speech", "read_speeches", "read_collection", "is_collection", "speech_ids", "speech_files",
     "discover", "outline", "paragraph_dict", "directives", "directive_dict", "summarize", "abstract",
-    "write_summaries", "hits_json", "marked_words", "speech_list", "cite",
+    "write_summaries", "hits_json", "marked_words", "speech_list", "cite", "trend", "Trend",
 ]
 
 log = logging.getLogger("govspeech")
@@ -323,6 +324,23 @@ class Index(CorpusIndex):
         What benchmarks/fit_ranker.py fits the ranker on."""
         return candidate_table(self, check_query(query), depth)
 
+    def trend(self, query: str, by: str = "year", exact: bool = False, filters: Filters | dict | None = None) -> Trend:
+        """How often and how strongly `query` is said, by year, place or speech (`govspeech trend`).
+
+        Args:
+            query: a term (`exact=True`: its occurrences in each speech's clean text,
+                NFKC, white space ignored) or a directive in plain Chinese (the sentences
+                search scores above the fitted threshold, each counted once).
+            by: "year", "place" or "speech"; speeches that state none go in "unknown".
+            filters: a Filters or a dict: speech ids, since / until and place choose the
+                speeches; section, kind and strength which sentences count.
+
+        Returns:
+            A Trend: buckets in key order (speeches, chars, mentions, per_10k, strongest,
+            quote with its citation), `first_seen`, `.to_dict()`, `.to_csv()`, `.to_frame()`.
+        """
+        return run_trend(self, check_query(query), by=by, exact=exact, filters=_filters(filters))
+
     def key_points(self, speech_id: str) -> Summary:
         """The default summary of one indexed speech (cached: the speech page asks again)."""
         with self._summary_lock:
@@ -332,6 +350,12 @@ class Index(CorpusIndex):
         with self._summary_lock:
             self._summaries[speech_id] = found
         return found
+
+
+def trend(index: Index, query: str, by: str = "year", exact: bool = False,
+          filters: Filters | dict | None = None) -> Trend:
+    """`index.trend(...)`: a query counted by year, place or speech (see Index.trend)."""
+    return index.trend(query, by=by, exact=exact, filters=filters)
 
 
 def _filters(filters: Filters | dict | None, **fields) -> Filters:
@@ -399,3 +423,10 @@ class LiveIndex:
         version = self.get()
         with self._search_lock:
             return version.index.search(query, **options)
+
+    def trend(self, query: str, **options):
+        """Index.trend on the live version, one at a time with searches (a semantic trend
+        runs one)."""
+        version = self.get()
+        with self._search_lock:
+            return version.index.trend(query, **options)

@@ -415,6 +415,37 @@ def search(query, name, k, mode, speech, since, until, place, section, kind, str
 
 
 @cli.command()
+@click.argument("query")
+@click.option("--index", "name", default=None, help="Index name or folder (default: default).")
+@click.option("--by", type=click.Choice(["year", "place", "speech"]), default="year", show_default=True)
+@click.option("--exact", is_flag=True, help="Count occurrences of QUERY itself (NFKC, spaces ignored), not the sentences that answer it.")
+@click.option("--since", help="Only speeches on or after this date (2020 or 2020-03-01).")
+@click.option("--until", help="Only speeches on or before this date.")
+@click.option("--place", help="Only speeches whose place, title or meeting contains this.")
+@click.option("--kind", multiple=True, type=click.Choice(["heading", "statement", "directive", "target"]))
+@click.option("--strength", type=click.Choice(["mandatory", "advisory"]))
+@click.option("--json", "as_json", is_flag=True, help="Print the trend as JSON.")
+@click.option("--csv", "as_csv", is_flag=True, help="Print one CSV row per bucket.")
+@click.option("--plot", "plot_to", type=click.Path(dir_okay=False), help="Also draw the buckets to FILE.svg or FILE.png.")
+def trend(query, name, by, exact, since, until, place, kind, strength, as_json, as_csv, plot_to) -> None:
+    """How often (per 10,000 characters) and how strongly QUERY is said, each bucket with its best quote."""
+    from . import chart
+
+    if as_json and as_csv:
+        raise click.UsageError("give --json or --csv, not both")
+    filters = api.Filters(since=since, until=until, place=place, kind=kind, strength=strength)
+    result = api.Index.open(name).trend(query, by=by, exact=exact, filters=filters)
+    if plot_to:
+        click.echo(f"plot written to {chart.plot(result, plot_to)}", err=True)
+    if as_json:
+        _print_json(result.to_dict())
+    elif as_csv:
+        click.echo(result.to_csv(), nl=False)
+    else:
+        _console().print(chart.table(result))
+
+
+@cli.command()
 @click.argument("target")
 @click.option("--per-section", type=click.IntRange(min=0), help="Key points per section (default adapts to the section's length).")
 @click.option("--ratio", type=click.FloatRange(0, 1, min_open=True), help="Or: this share (0 < R <= 1) of each section's sentences.")

@@ -23,7 +23,6 @@ sentences stating a number when the query asks for one.
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
@@ -37,6 +36,7 @@ from .lexicon import question_cues
 from .model import SEARCH_MODES, Filters, Hit, SearchOptions, Unit, check_query
 from .query import bm25_terms, understand as read_query
 from .rank import Candidate, Ranker, features, is_question, load_ranker, speech_places
+from .text import normalised
 
 if TYPE_CHECKING:
     from .index import CorpusIndex
@@ -164,8 +164,9 @@ _PUNCT = re.compile(r"[\W_]+")
 
 
 def _same_text(text: str) -> str:
-    """What two reposts of one sentence share: the text without punctuation or spaces."""
-    return _PUNCT.sub("", unicodedata.normalize("NFKC", text))
+    """What two reposts of one sentence share: the normalised text (text.normalised)
+    without punctuation."""
+    return _PUNCT.sub("", normalised(text))
 
 
 def search(index: "CorpusIndex", query: str, options: SearchOptions = SearchOptions(),

@@ -5,8 +5,11 @@
 Pages (server-rendered, usable without JavaScript):
     GET /                       search box, filters, hits shown inside their paragraph
     GET /speeches/{id}          outline, numbered paragraphs (#p12), key points, directives
+    GET /trend?q=…&by=year      a query counted by year / place / speech: an inline SVG bar
+                                chart (no script), each bar a link to its quote's paragraph
 API (the same JSON the CLI's --json prints; OpenAPI at /docs and /openapi.json):
     GET /api/search?q=…         [hit dict + understood, …]     (govspeech search --json)
+    GET /api/trend?q=…&by=year  the trend                         (govspeech trend --json)
     GET /api/speeches           index info's speech list         (govspeech index info --json)
     GET /api/speeches/{id}      the outline                      (govspeech outline --json)
     GET /api/speeches/{id}/summary                               (govspeech summarize --json)
@@ -103,6 +106,11 @@ def hit_paragraph(index: api.Index, hit, words: list[str]) -> Markup:
     around = term_spans(text[:s], words) + term_spans(text[e:], words, offset=e)
     return Markup("").join(["…" if lo else "", marked(text, [x for x in pieces if x[1] > x[0]] + around),
                             "…" if hi < len(found[2]) else ""])
+
+
+def cited_href(c) -> str:
+    """The speech page at a citation's paragraph, the cited span marked."""
+    return f"/speeches/{quote(c.speech_id, safe='')}?{urlencode({'mark': f'{c.start}-{c.end}'})}#p{c.paragraph}"
 
 
 def section_label(path) -> str:
@@ -311,7 +319,38 @@ def create_app(index_name: str | None = None, warm: bool = False, allowed_hosts:
         speech = speech_or_404(live.get().index, speech_id)
         return [api.directive_dict(speech, s) for s in api.directives(speech, strength)]
 
+    By = Literal["year", "place", "speech"]
+
+    def trend_of(q: str, by: str, exact: bool):
+        return live.get(), live.trend(q, by=by, exact=exact)
+
+    @app.get("/api/trend", tags=["api"], summary="A query counted by year, place or speech (govspeech trend --json)")
+    def api_trend(q: Q, by: By = "year", exact: bool = False) -> dict:
+        return trend_of(q, by, exact)[1].to_dict()
+
     # -- pages --------------------------------------------------------------------------
+
+    @app.get("/trend", response_class=HTMLResponse, include_in_schema=False)
+    def trend_page(q: Annotated[str, Query(max_length=MAX_QUERY)] = "", by: By = "year", exact: bool = False):
+        from . import chart
+
+        version, found, problem, status = live.get(), None, None, 200
+        if q.strip():
+            try:
+                version, found = trend_of(q, by, exact)
+            except IndexStoreError:
+                raise
+            except GovSpeechError as exc:
+                problem, status = str(exc), 400
+        rows = [{"bucket": b, "href": cited_href(b.quote.citation) if b.quote and b.quote.citation else None}
+                for b in (found.buckets if found else ())]
+        links = {r["bucket"].key: r["href"] for r in rows}
+        html = env.get_template("trend.html").render(
+            form={"q": q, "by": by, "exact": exact}, trend=found, rows=rows, problem=problem, version=version.name,
+            chart=Markup(chart.svg(found, lambda b: links.get(b.key))) if found else None, max_query=MAX_QUERY,
+            first_href=cited_href(found.first_seen.citation) if found and found.first_seen and found.first_seen.citation
+            else None, BY_LABELS={"year": "年份", "place": "地点", "speech": "讲话"})
+        return HTMLResponse(html, status_code=status)
 
     @app.get("/", response_class=HTMLResponse, include_in_schema=False)
     def search_page(request: Request, q: Annotated[str, Query(max_length=MAX_QUERY)] = "", k: K = 10,
@@ -334,10 +373,8 @@ def create_app(index_name: str | None = None, warm: bool = False, allowed_hosts:
             except GovSpeechError as exc:
                 problem, status, found = str(exc), 400, []
             words = api.marked_words(q)
-            hits = [{"hit": h, "html": hit_paragraph(version.index, h, words),
-                     "reference": h.cite("gbt7714", version.index.speech(h.citation.speech_id).meta, number=None),
-                     "href": f"/speeches/{quote(h.citation.speech_id, safe='')}?"
-                             f"{urlencode({'mark': f'{h.citation.start}-{h.citation.end}'})}#p{h.citation.paragraph}"}
+            hits = [{"hit": h, "html": hit_paragraph(version.index, h, words), "href": cited_href(h.citation),
+                     "reference": h.cite("gbt7714", version.index.speech(h.citation.speech_id).meta, number=None)}
                     for h in found]
         form = {"q": q, "k": k, "mode": mode, "speech": list(filters.speech), "since": since or "", "until": until or "",
                 "place": place or "", "section": section or "", "kind": list(filters.kind),

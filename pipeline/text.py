@@ -6,6 +6,7 @@ sentence or a paragraph. One definition each; the stages import them from here.
 from __future__ import annotations
 
 import re
+import unicodedata
 
 # Chinese characters: CJK Unified Ideographs with Extension A (U+3400–U+9FFF) and the
 # compatibility ideographs (U+F900–U+FAFF). A fragment for inside a regex class: [{HAN_RANGE}].
@@ -47,3 +48,47 @@ SENTENCE_END = "。！？；!?;"
 PARAGRAPH_END = SENTENCE_END + "：:…."
 # Closing quotes and brackets that stay with the sentence before them.
 CLOSERS = "”’」』）)】"
+
+
+# -- the form two texts are compared in ------------------------------------------------
+# NFKC (full-width ，：１ fold to ,:1; compatibility forms to their plain letters) with all
+# white space dropped, one character at a time so that every position of the normalised
+# text maps back to the clean text. Search collapses reposts on it (search._same_text) and
+# trend counts exact mentions on it: one definition for both.
+
+class _Normalised(dict):
+    """ord(char) → its normalised form, filled on first sight (str.translate reads it)."""
+
+    def __missing__(self, code: int) -> str:
+        ch = chr(code)
+        value = "" if ch.isspace() else unicodedata.normalize("NFKC", ch)
+        self[code] = value
+        return value
+
+
+class _NormalisedLength(dict):
+    """ord(char) → chr(length of its normalised form): a length per character, in C."""
+
+    def __missing__(self, code: int) -> str:
+        value = chr(len(_NORMALISED[code]))
+        self[code] = value
+        return value
+
+
+_NORMALISED = _Normalised()
+_NORMALISED_LENGTH = _NormalisedLength()
+
+
+def normalised(text: str) -> str:
+    """`text` as texts are compared: NFKC per character, white space removed."""
+    return text.translate(_NORMALISED)
+
+
+def normalised_ends(text: str):
+    """For each character of `text`, where its normalised form ends in normalised(text)
+    (a numpy array): position p of the normalised text came from character
+    `numpy.searchsorted(ends, p, side="right")` of `text`."""
+    import numpy as np
+
+    lengths = np.frombuffer(text.translate(_NORMALISED_LENGTH).encode("latin-1"), dtype=np.uint8)
+    return np.cumsum(lengths, dtype=np.int64)

@@ -166,3 +166,24 @@ def test_script_in_a_speech_shows_as_text_and_does_not_run(server, browser):
     assert browser.find_elements(By.CSS_SELECTOR, "section.text img, section.text script") == []
     with pytest.raises(NoAlertPresentException):
         browser.switch_to.alert.text
+
+
+def test_trend_chart_is_drawn_and_a_bar_links_to_its_paragraph(server, browser):
+    """/trend draws its chart as inline SVG (no script needed); the 2019 bar is a link to
+    the paragraph its quote comes from, which the speech page highlights."""
+    from selenium.webdriver.common.by import By
+
+    browser.get(server + "/trend?q=安全生产&by=year&exact=1")
+    chart = browser.find_element(By.CSS_SELECTOR, "figure.trend svg.trend-chart")
+    assert chart.is_displayed() and chart.size["height"] > 100
+    bars = chart.find_elements(By.CSS_SELECTOR, "a.bar-link rect")
+    assert len(bars) == 1                                     # 2019 (safety_2019) is the one year that says it
+    assert float(bars[0].get_attribute("height")) > 0
+    bars[0].click()
+    _wait(browser, lambda d: "/speeches/safety_2019" in d.current_url)
+    assert browser.current_url.endswith("#p2")
+    assert browser.execute_script("return document.querySelector(':target').id") == "p2"
+    paragraph = browser.find_element(By.ID, "p2")
+    assert "cited" in paragraph.get_attribute("class").split()
+    assert paragraph.find_element(By.CSS_SELECTOR, "mark.hit").text == \
+        "今天召开全县安全生产工作会议，主要任务是分析当前安全生产形势，部署今年安全生产重点工作。"

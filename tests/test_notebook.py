@@ -1,6 +1,7 @@
 """The walk-through notebook runs top to bottom, offline, from a fresh clone (the seed
 alone), and takes in a folder of speeches the user names; its plots render."""
 
+import re
 from pathlib import Path
 
 import pytest
@@ -43,6 +44,7 @@ def test_walkthrough_runs_on_the_seed_alone(monkeypatch):
     assert "<mark>管护要长效常态。</mark>" in html                               # the road-maintenance query's answer
     assert html.count("<mark>") == 6                                          # 3 hits each: the filters (河南, mandatory) keep some
     assert "1 speeches," in text
+    assert "1 years: 2025 … 2025" in text                                     # the trend section, on the seed alone
     assert images == 1                                                        # the directives bar chart
     assert "No speeches named" in text                                        # and it says how to add yours
 
@@ -53,5 +55,6 @@ def test_walkthrough_takes_the_speeches_a_user_names(monkeypatch, tmp_path):
         (tmp_path / name).write_text(body, encoding="utf-8")
     text, html, images = execute(monkeypatch, tmp_path)
     assert "3 speeches," in text                                              # the seed and the two named
-    assert "2 years: 2019 … 2020" in text
-    assert images == 2                                                        # and the terms-by-year plot
+    assert "3 years: 2019 … 2025" in text                                     # theirs and the seed's (2025)
+    assert re.search(r"脱贫攻坚: \d+ mentions, first seen 2019 《在全县脱贫攻坚推进会上的讲话》", text)   # the trend section
+    assert images == 2                                                        # and the trend-by-year plot
