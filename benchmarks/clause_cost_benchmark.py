@@ -17,7 +17,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from corpus_docs import machine, write_docs, write_section  # noqa: E402
 
-from pipeline.index import Index  # noqa: E402
+from pipeline import Index  # noqa: E402
 
 OUT = Path(__file__).resolve().parent / "out" / "clause_cost"
 

@@ -33,7 +33,7 @@ import train_questions  # noqa: E402
 from corpus_docs import write_docs  # noqa: E402
 from search_benchmark import GOLD, HELDOUT, OUT, answers, load_gold, share_embedding_cache  # noqa: E402
 
-from pipeline.index import Index  # noqa: E402
+from pipeline import Index  # noqa: E402
 from pipeline.lexicon import resource_path  # noqa: E402
 from pipeline.rank import FEATURES  # noqa: E402
 

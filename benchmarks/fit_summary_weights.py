@@ -34,7 +34,10 @@ import numpy as np
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-import summary_benchmark as sb  # noqa: E402
+import summary_gold as sg  # noqa: E402
+from corpus_docs import write_section  # noqa: E402
+from summary_keypoints import recalled  # noqa: E402
+from summary_rouge import rouge  # noqa: E402
 
 from pipeline import parse_text  # noqa: E402
 from pipeline.summarize import (ABSTRACT_FEATURES, SECTION_FEATURES, WEIGHTS_FILE, Model,  # noqa: E402
@@ -67,31 +70,31 @@ def fit(X: np.ndarray, y: np.ndarray) -> Model:
 def section_rows(docs, gold_by_doc) -> dict[str, tuple[np.ndarray, np.ndarray]]:
     """Per document: feature rows and labels of the candidates of its matched sections."""
     out = {}
-    for doc in sb.DOC_ORDER:
+    for doc in sg.DOC_ORDER:
         speech = docs[doc]
-        units = sb.match_sections(speech, gold_by_doc[doc])
-        refs = {u.path: {sb.key(r) for r in u.reference} for u in units if u.how in ("matched", "root")}
+        units = sg.match_sections(speech, gold_by_doc[doc])
+        refs = {u.path: {sg.key(r) for r in u.reference} for u in units if u.how in ("matched", "root")}
         X, y = [], []
         for g in section_features(speech):
             if g.path in refs:
                 X.append(g.X)
-                y += [sb.key(s.text) in refs[g.path] for s in g.sentences]
+                y += [sg.key(s.text) in refs[g.path] for s in g.sentences]
         out[doc] = (np.vstack(X), np.array(y, dtype=int))
     return out
 
 
 def recall_on(doc: str, speech, entry: dict, weights) -> tuple[int, int, int, int]:
     """(points recalled, points, sentences shown, body sentences) of the default summary."""
-    points = [p for sec in entry["sections"] for p in sb.reference_points(sec)]
-    picked = [sb.key(s.text) for s in summarize(speech, model=weights).sentences()]
+    points = [p for sec in entry["sections"] for p in sg.reference_points(sec)]
+    picked = [sg.key(s.text) for s in summarize(speech, model=weights).sentences()]
     body = sum(1 for s in speech.sentences if s.kind != "heading")
-    return sum(sb.recalled(p, picked) for p in points), len(points), len(picked), body
+    return sum(recalled(p, picked) for p in points), len(points), len(picked), body
 
 
 # ---------------------------------------------------------------- abstract model
 
 def bigrams(text: str) -> list[str]:
-    c = sb.chars(text).split()
+    c = sg.chars(text).split()
     return [a + b for a, b in zip(c, c[1:])]
 
 
@@ -117,22 +120,22 @@ def main() -> None:
     base = default_weights()
 
     # --- section model on the development references
-    gold = json.loads(sb.GOLD.read_text(encoding="utf-8"))
+    gold = json.loads(sg.GOLD.read_text(encoding="utf-8"))
     gold_by_doc = {e["doc"]: e for e in gold}
-    docs = sb.load_documents()
+    docs = sg.load_documents()
     rows = section_rows(docs, gold_by_doc)
-    X = np.vstack([rows[d][0] for d in sb.DOC_ORDER])
-    y = np.concatenate([rows[d][1] for d in sb.DOC_ORDER])
+    X = np.vstack([rows[d][0] for d in sg.DOC_ORDER])
+    y = np.concatenate([rows[d][1] for d in sg.DOC_ORDER])
     section = fit(X, y)
     # an analyst marks about as many points in a long section as in a short one (see _point_probability)
-    points_per_section = round(float(np.mean([len(u.reference) for d in sb.DOC_ORDER
-                                              for u in sb.match_sections(docs[d], gold_by_doc[d])
+    points_per_section = round(float(np.mean([len(u.reference) for d in sg.DOC_ORDER
+                                              for u in sg.match_sections(docs[d], gold_by_doc[d])
                                               if u.how in ("matched", "root")])), 2)
     base = replace(base, points_per_section=points_per_section, mmr_lambda=MMR_LAMBDA)
     print(f"section model: {len(y)} candidates, {y.sum()} key points; {section}")
 
     # --- abstract model on the NPC resolutions
-    pairs, reports = sb.npc_pairs(), sb.work_reports()
+    pairs, reports = sg.npc_pairs(), sg.work_reports()
     arows = abstract_rows(pairs, reports)
     AX = np.vstack([r[2] for r in arows.values()])
     Ay = np.concatenate([r[3] for r in arows.values()])
@@ -141,15 +144,15 @@ def main() -> None:
 
     # --- leave one out
     loo_rows, tot = [], np.zeros(4, dtype=int)
-    for held in sb.DOC_ORDER:
-        train = [d for d in sb.DOC_ORDER if d != held]
+    for held in sg.DOC_ORDER:
+        train = [d for d in sg.DOC_ORDER if d != held]
         m = fit(np.vstack([rows[d][0] for d in train]), np.concatenate([rows[d][1] for d in train]))
         weights = replace(base, section=m, abstract=abstract_model)
         r = np.array(recall_on(held, docs[held], gold_by_doc[held], weights))
         tot += r
         loo_rows.append([held, f"{r[0]}/{r[1]} = {r[0] / r[1]:.3f}", f"{r[2]}/{r[3]} = {r[2] / r[3]:.3f}"])
     fitted_all = replace(base, section=section, abstract=abstract_model)
-    insample = np.sum([recall_on(d, docs[d], gold_by_doc[d], fitted_all) for d in sb.DOC_ORDER], axis=0)
+    insample = np.sum([recall_on(d, docs[d], gold_by_doc[d], fitted_all) for d in sg.DOC_ORDER], axis=0)
     loo_rows.append(["**all, leave one document out**", f"**{tot[0]}/{tot[1]} = {tot[0] / tot[1]:.3f}**",
                      f"{tot[2]}/{tot[3]} = {tot[2] / tot[3]:.3f}"])
     loo_rows.append(["all, fitted on all six (optimistic)", f"{insample[0]}/{insample[1]} = {insample[0] / insample[1]:.3f}",
@@ -159,8 +162,8 @@ def main() -> None:
     for year, (speech, groups, _, _, resolution) in arows.items():
         others = [v for k, v in arows.items() if k != year]
         m = fit(np.vstack([o[2] for o in others]), np.concatenate([o[3] for o in others]))
-        top = abstract(speech, sb.NPC_TOP, groups=groups, model=replace(base, abstract=m))
-        npc_rl.append(sb.rouge("".join(k.sentence.text for k in top), resolution)[2])
+        top = abstract(speech, sg.NPC_TOP, groups=groups, model=replace(base, abstract=m))
+        npc_rl.append(rouge("".join(k.sentence.text for k in top), resolution)[2])
     text = "\n".join([
         f"Fitted {date.today().isoformat()}: `python benchmarks/fit_summary_weights.py`.",
         "",
@@ -173,7 +176,7 @@ def main() -> None:
         "(recall: its reference points shown by the section points or the top list; share: sentences shown / "
         "body sentences):",
         "",
-        sb.table(["held-out document", "recall", "share of sentences"], loo_rows),
+        sg.table(["held-out document", "recall", "share of sentences"], loo_rows),
         "",
         "Not fitted, chosen by comparing a few values on this leave-one-out figure (so it is somewhat optimistic): "
         "no per-section cap (0.603; half of a section's sentences: 0.583), MMR lambda 0.9 (1.0: 0.589), a section "
@@ -184,7 +187,7 @@ def main() -> None:
         f"Abstract model (logistic, {len(Ay)} candidates of {len(arows)} work reports, {int(Ay.sum())} with at least "
         f"{BIGRAM_SHARE:.0%} of their character bigrams in the NPC resolution): bias {abstract_model.bias}, weights "
         + json.dumps(abstract_model.weights, ensure_ascii=False) + ".",
-        f"Leave one report out, top {sb.NPC_TOP} vs the resolution: ROUGE-L {np.mean(npc_rl):.3f} "
+        f"Leave one report out, top {sg.NPC_TOP} vs the resolution: ROUGE-L {np.mean(npc_rl):.3f} "
         f"(per year: " + ", ".join(f"{y_} {v:.3f}" for y_, v in zip(arows, npc_rl)) + ").",
     ])
     print(text)
@@ -203,7 +206,7 @@ def main() -> None:
             "points_per_section": base.points_per_section,
         }
         Path(WEIGHTS_FILE).write_text(json.dumps(data, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
-        sb.write_section(sb.RESULTS, "Summaries: fitted weights", text)
+        write_section(sg.RESULTS, "Summaries: fitted weights", text)
         print(f"wrote {WEIGHTS_FILE}")
 
 

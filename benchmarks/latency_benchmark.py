@@ -297,7 +297,7 @@ def stats_ms(xs: list[float]) -> dict:
 
 
 def time_ours(root: Path, queries: list[str], passes: int, encoder) -> dict:
-    from pipeline.index import Index
+    from pipeline import Index
 
     t = time.perf_counter()
     Index.open(root, verify=True).close()
@@ -398,7 +398,8 @@ def sweep(index, kind: str, qvecs: np.ndarray, exact_rows: list[list[int]]) -> l
 def time_txtai(n: int, flat_root: Path, queries: list[str], passes: int, encoder, exact_rows: list[list[int]]) -> dict:
     from txtai import Embeddings
 
-    from pipeline.index import Index, passage_text
+    from pipeline import Index
+    from pipeline.index import passage_text
 
     ours = Index.open(flat_root, verify=False)
     texts = [passage_text(u.section_title, u.text) for u in ours.units()]

@@ -41,7 +41,7 @@ def main() -> None:
         return
     load_before = load_average()
     started = time.perf_counter()
-    from pipeline.index import Index
+    from pipeline import Index
 
     try:
         from pipeline.search import index_terms as query_terms

@@ -74,7 +74,7 @@ def _assesses(tokens, i: int) -> bool:
     verb, after = tokens[j], tokens[j + 1] if j + 1 < len(tokens) else ""
     if tokens[i].startswith("要") and len(tokens[i]) > 1:     # 要看到 glued by jieba
         verb, after = tokens[i][1:], tokens[i + 1] if i + 1 < len(tokens) else ""
-    return verb in cues.verbs or (verb in cues.verbs_before_dao and after in ("到", "，", ","))
+    return (verb in cues.verbs and after not in cues.joiners) or (verb in cues.verbs_before_dao and after in ("到", "，", ","))
 
 
 def _opening_verb(tokens: list[str], lexicon: Lexicon) -> str | None:

@@ -79,13 +79,15 @@ class AssessmentCues:
     verbs: frozenset[str]
     verbs_before_dao: frozenset[str]
     adverbs: frozenset[str]
+    joiners: frozenset[str]
 
 
 @lru_cache(maxsize=1)
 def assessment_cues() -> AssessmentCues:
     blocks = _blocks("assessment.txt")
     words_of = lambda name: frozenset(" ".join(blocks[name]).split())  # noqa: E731
-    return AssessmentCues(words_of("verbs"), words_of("verbs before 到 or a comma"), words_of("adverbs"))
+    return AssessmentCues(words_of("verbs"), words_of("verbs before 到 or a comma"), words_of("adverbs"),
+                          words_of("joiners"))
 
 
 def _blocks(name: str) -> dict[str, list[str]]:

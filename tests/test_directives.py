@@ -176,7 +176,9 @@ def test_full_width_decimal_target_keeps_the_whole_number():
     "必须认识到，我国社会主要矛盾的变化是关系全局的历史性变化，对党和国家工作提出了许多新要求。",
     "另一方面，我们也必须看到，提前实现全国农业发展纲要，并不是一件轻而易举的事。",
     "同时要看到，我国发展仍处在可以大有作为的重要战略机遇期。",
-], ids=["qingxing-renshi-dao", "renshi-dao", "ye-bixu-kandao", "yao-kandao"])
+    "必须清醒地看到，我们工作中还有不少困难和问题。",
+    "但也必须估计到，会有少数党员经不起考验。",
+], ids=["qingxing-renshi-dao", "renshi-dao", "ye-bixu-kandao", "yao-kandao", "qingxing-di-kandao", "guji-dao"])
 def test_must_recognise_that_is_an_assessment_not_a_directive(text):
     s = parse_text(text).sentences[0]
     assert (s.kind, s.strength, s.cues) == ("statement", None, ())
@@ -187,7 +189,9 @@ def test_must_recognise_that_is_an_assessment_not_a_directive(text):
     ("必须加快构建新发展格局，着力推动高质量发展。", ("必须", "着力")),
     # the assessment's 必须 drops out, the order after it stays
     ("我们必须清醒看到形势的复杂性，必须加快推进改革。", ("必须",)),
-], ids=["bixu-jianchi", "bixu-jiakuai", "assessment-then-order"])
+    # a second verb joined to the verb of seeing: 必须 orders that too
+    ("我们必须清醒地看到和认真地解决好这些问题。", ("必须",)),
+], ids=["bixu-jianchi", "bixu-jiakuai", "assessment-then-order", "kandao-he-jiejue"])
 def test_real_mandatory_directives_are_kept(text, cues):
     s = parse_text(text).sentences[0]
     assert (s.kind, s.strength) == ("directive", "mandatory")
