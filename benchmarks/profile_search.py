@@ -44,7 +44,7 @@ def main() -> None:
     from pipeline import Index
 
     try:
-        from pipeline.search import index_terms as query_terms
+        from pipeline.tokenize import index_terms as query_terms
     except ImportError:
         from pipeline.tokenize import terms as query_terms
 
