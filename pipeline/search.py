@@ -22,20 +22,19 @@ sentences stating a number when the query asks for one.
 
 from __future__ import annotations
 
-import re
-import unicodedata
-from dataclasses import replace
 from typing import TYPE_CHECKING
 
 import numpy as np
 
+from . import confidence as confidence_module
 from . import fusion as fusion_module
+from . import group
 from . import query as query_module
 from .blas import one_blas_thread
 from .errors import GovSpeechError
 from .index.dense import top_of
 from .lexicon import question_cues
-from .model import Filters, Hit, Unit
+from .model import Filters, Hit, Match, Unit
 from .rank import Candidate, Ranker, features, is_question, load_ranker, speech_places
 from .tokenize import index_terms
 
@@ -134,6 +133,16 @@ def candidate_table(index: "Index", query: str, depth: int = 50, filters: Filter
     if followers:
         for u in store.units(followers):
             units[u.row] = u
+    return feature_rows(index, query, units, q, terms, understand, clauses)
+
+
+def feature_rows(index: "Index", query: str, units: dict[int, Unit], q: np.ndarray, terms: list[str] | None = None,
+                 understand: bool = True, clauses: bool = True
+                 ) -> tuple[list[Unit], np.ndarray, list[tuple[int, int] | None]]:
+    """The rank.FEATURES rows of these units (by row; returned in row order) for a query
+    encoded as `q`, and the span of each one's best clause (None when it has none)."""
+    store = index.store
+    terms = query_terms(query) if terms is None else terms
     rows = sorted(units)
     ordered = [units[r] for r in rows]
     row_array = np.array(rows, dtype=np.int64)
@@ -187,121 +196,151 @@ def hits_json(query: str, hits: list[Hit], mode: str = "hybrid", literal: bool =
     return [{**h.to_dict(), "understood": reading} for h in hits]
 
 
-_PUNCT = re.compile(r"[\W_]+")
-
-
-def _same_text(text: str) -> str:
-    """What two reposts of one sentence share: the text without punctuation or spaces."""
-    return _PUNCT.sub("", unicodedata.normalize("NFKC", text))
-
-
 def search(index: "Index", query: str, k: int = 10, mode: str = "hybrid", filters: Filters | None = None,
            rerank: str | None = None, context: int = 0, candidates: int | None = None,
            fusion: str = "zscore", dense_weight: float = DENSE_WEIGHT, quantity_prior: float = QUANTITY_PRIOR,
            query_vector: np.ndarray | None = None, literal: bool = False, understand: bool = True,
-           clauses: bool = True, ranker: Ranker | str | None = None, collapse: bool = True) -> list[Hit]:
+           clauses: bool = True, ranker: Ranker | str | None = None, collapse: bool = True,
+           by: str = "paragraph", explain: list | None = None) -> list[Hit]:
     """Find the sentences that answer `query`.
 
     Args:
         index: an opened Index.
         query: plain Chinese, e.g. "农村道路建好以后怎么维护".
-        k: hits to return (k different sentences: repeats are collapsed into one hit).
+        k: hits to return: exactly k whenever the index (after filters) holds k paragraphs
+            that match (by="sentence": k sentences); repeats are collapsed into one hit.
         mode: hybrid (learned ranking over dense and BM25 candidates), dense, or bm25.
         filters: narrow to speeches, dates, places, sections, kinds, strengths (exact).
         rerank: "st:NAME" of a sentence-transformers cross-encoder to reorder the top hits
             (after the learned ranking).
         context: neighbouring sentences to attach before and after each hit.
-        candidates: how deep each retriever looks (default max(50, 5k)).
+        candidates: how deep each retriever looks (default max(50, 5k), deepened until
+            there are k hits).
         literal: no query understanding, no clauses, no learned ranking: the previous
             release's z-score fusion (then `fusion`, `dense_weight`, `quantity_prior` apply).
         understand: read places, years and the quantity asked for (off: only whether a
             quantity is asked).
         clauses: score each sentence's best clause too.
         ranker: a Ranker or the path of a weights file (default resources/ranker.json).
-        collapse: one hit per distinct sentence text, the others in its `also_in`.
+        collapse: one hit per distinct sentence text, the copies in its `also_in` (from
+            the whole index).
+        by: "paragraph" (one hit per paragraph, its other matching sentences in
+            `also_matched`) or "sentence" (one hit per sentence).
         query_vector: the query already encoded (Index.search_many encodes a batch at once).
+        explain: a list that receives each hit's confidence feature row (confidence.FEATURES;
+            what benchmarks/fit_confidence.py fits the calibration on).
 
     Returns:
-        Hits in rank order, each with its citation; [] when the filters leave no sentence
-        (Index.count(filters) tells that case apart).
+        Hits in rank order, each with its citation and calibrated `confidence`; [] when
+        the filters leave no sentence (Index.count(filters) tells that case apart).
     """
     check_options(mode, fusion, query)
+    group.check_by(by)
     if k <= 0 or len(index) == 0:
         return []
     with one_blas_thread():      # pipeline/blas.py: why a search keeps numpy's BLAS on one thread
         store = index.store
         selection = store.select(filters or Filters())
-        if selection is not None and store.count(selection) == 0:
+        allowed = store.count(selection) if selection is not None else len(store)
+        if allowed == 0:
             return []
-        depth = candidates or max(50, 5 * k)
+        model = ranker if isinstance(ranker, Ranker) else load_ranker(str(ranker) if ranker else None)
         q = None
         if mode != "bm25":
             q = query_vector if query_vector is not None else index.encoder.encode_queries(
                 [query_text(query, mode, literal, understand)])[0]
         terms = query_terms(query) if mode != "dense" else []
-        spans: dict[int, tuple[int, int]] = {}
-        known: dict[int, Unit] = {}
-        if mode == "dense":
-            ranked = store.dense_search(q, depth, selection)
-        elif mode == "bm25":
-            ranked = store.sparse_search(terms, depth, selection) if terms else []
-        elif literal or fusion != "zscore":
-            dense = store.dense_search(q, depth, selection)
-            sparse = store.sparse_search(terms, depth, selection) if terms else []
-            if fusion == "zscore":
-                ranked = _plain_zscore(store, query, q, terms, dense, sparse, dense_weight, quantity_prior)
-            elif fusion == "minmax":
-                ranked = fusion_module.minmax(dense, sparse, dense_weight)
-            else:
-                ranked = fusion_module.rrf([dense, sparse], weights=(dense_weight, 1 - dense_weight))
-        else:
+
+        def ranking(depth: int):
+            """(row, score) best first, clause spans, the units read, feature rows by row."""
+            if mode == "dense":
+                return store.dense_search(q, depth, selection), {}, {}, {}
+            if mode == "bm25":
+                return (store.sparse_search(terms, depth, selection) if terms else []), {}, {}, {}
+            if literal or fusion != "zscore":
+                dense = store.dense_search(q, depth, selection)
+                sparse = store.sparse_search(terms, depth, selection) if terms else []
+                if fusion == "zscore":
+                    ranked = _plain_zscore(store, query, q, terms, dense, sparse, dense_weight, quantity_prior)
+                elif fusion == "minmax":
+                    ranked = fusion_module.minmax(dense, sparse, dense_weight)
+                else:
+                    ranked = fusion_module.rrf([dense, sparse], weights=(dense_weight, 1 - dense_weight))
+                return ranked, {}, {}, {}
             units, X, clause_spans = candidate_table(index, query, depth, understand=understand, clauses=clauses,
                                                      query_vector=q, selection=selection)
-            model = ranker if isinstance(ranker, Ranker) else load_ranker(str(ranker) if ranker else None)
             scores = model.score(X)
             order = np.argsort(-scores, kind="stable")
-            ranked = [(units[i].row, float(scores[i])) for i in order]
-            spans = {units[i].row: s for i, s in enumerate(clause_spans) if s}
-            known = {u.row: u for u in units}       # read once: the hits reuse them
-        if rerank:
-            ranked = _rerank(store, query, ranked[:max(depth, k)], rerank)
-        return _hits(store, ranked, k, spans, context, collapse, known)
+            return ([(units[i].row, float(scores[i])) for i in order],
+                    {units[i].row: s for i, s in enumerate(clause_spans) if s},
+                    {u.row: u for u in units}, {u.row: X[i] for i, u in enumerate(units)})
+
+        wanted = max(k, 2)           # one more paragraph than the best: its score is the best's margin
+        depth = candidates or max(50, 5 * k)
+        while True:
+            ranked, spans, known, table = ranking(depth)
+            if rerank:
+                ranked = _rerank(store, query, ranked[:max(depth, k)], rerank)
+            missing = [r for r, _ in ranked if r not in known]
+            units = {**known, **({u.row: u for u in store.units(missing)} if missing else {})}
+            picked = group.pick(ranked, units, wanted, by, collapse, window=k)
+            if len(picked) >= wanted or candidates or depth >= allowed:
+                break
+            depth = min(allowed, depth * 4)
+        picked, following = picked[:k], (picked[1] if len(picked) > 1 else None)
+        rows = [p.row for p in picked] + ([following.row] if following else [])
+        if all(r in table for r in rows):
+            X = np.array([table[r] for r in rows])
+        else:
+            q_ranking = q if q is not None else index.encoder.encode_queries([query_text(query)])[0]
+            feats, X_rows, _ = feature_rows(index, query, {r: units[r] for r in rows}, q_ranking,
+                                            understand=understand and not literal, clauses=clauses)
+            at = {u.row: i for i, u in enumerate(feats)}
+            X = X_rows[[at[r] for r in rows]]
+        s = model.score(X)
+        absent = confidence_module.absent_places(understood(query), confidence_module.index_holds(store)[0])
+        F = confidence_module.feature_table(s[:len(picked)], X[:len(picked)], float(s[-1]) if following else None,
+                                            bool(absent))
+        conf = confidence_module.load_calibrator().predict(F)
+        if explain is not None:
+            explain.extend(F)
+        return _hits(store, picked, units, spans, context, collapse, selection, conf)
 
 
-def _hits(store: "Store", ranked: list[tuple[int, float]], k: int, spans: dict[int, tuple[int, int]],
-          context: int, collapse: bool, known: dict[int, Unit] | None = None) -> list[Hit]:
-    """The first k distinct sentences of a ranking as hits; a repeat of one already
-    taken joins its `also_in` (read in chunks, so a run of repeats costs little).
-    `also_in` lists the repeats among the ranked candidates: identical text scores
-    alike on both retrievers, so the copies of a hit are found together."""
+def _hits(store: "Store", picked: list[group.Picked], units: dict[int, Unit], spans: dict[int, tuple[int, int]],
+          context: int, collapse: bool, selection, conf: np.ndarray) -> list[Hit]:
+    """The picked rows as hits: citation, matched clause, context, the paragraph's other
+    matching sentences, the copies of the sentence elsewhere in the index, confidence."""
+    copies = group.Copies.of(store, [units[p.row] for p in picked],
+                             None if selection is None else (lambda r: bool(selection[r]))) if collapse else {}
+    copy_units = {u.row: u for u in store.units(sorted({r for rs in copies.values() for r in rs}))}
     hits: list[Hit] = []
-    first: dict[str, int] = {}
-    also: dict[int, list] = {}
-    at = 0
-    chunk = max(k, 16)
-    while at < len(ranked) and len(hits) < k:
-        part = ranked[at:at + chunk]
-        at += chunk
-        missing = [r for r, _ in part if r not in (known or {})]
-        read = dict(zip(missing, store.units(missing))) if missing else {}
-        for row, score in part:
-            unit = read[row] if row in read else known[row]
-            key = _same_text(unit.text) if collapse else str(row)
-            if key in first:
-                also[first[key]].append(unit.citation())
-                continue
-            if len(hits) == k:
-                continue
-            first[key] = len(hits)
-            also[len(hits)] = []
-            before, after = store.neighbours(row, context) if context > 0 else ((), ())
-            if context == 0 and _is_pointer(unit):
-                after = store.neighbours(row, POINTER_CONTEXT)[1]
-            match = spans.get(row)
-            hits.append(Hit(len(hits) + 1, score, unit.kind, unit.strength, unit.actors, unit.targets,
-                            unit.citation(), row, before, after,
-                            match_start=match[0] if match else None, match_end=match[1] if match else None))
-    return [replace(h, also_in=tuple(also[i])) if also[i] else h for i, h in enumerate(hits)]
+    for i, p in enumerate(picked):
+        unit = units[p.row]
+        before, after = store.neighbours(p.row, context) if context > 0 else ((), ())
+        if context == 0 and _is_pointer(unit):
+            after = store.neighbours(p.row, POINTER_CONTEXT)[1]
+        match = spans.get(p.row)
+        also = tuple(Match(units[r].start, units[r].end, units[r].text, s) for r, s in p.also_matched)
+        hits.append(Hit(i + 1, p.score, unit.kind, unit.strength, unit.actors, unit.targets, unit.citation(), p.row,
+                        before, after, match_start=match[0] if match else None,
+                        match_end=match[1] if match else None,
+                        also_in=tuple(copy_units[r].citation() for r in copies.get(p.row, ())),
+                        also_matched=also, confidence=float(conf[i])))
+    return hits
+
+
+def no_good_match(index: "Index", query: str, hits: list[Hit]) -> str | None:
+    """The line to show before the hits when the best is below confidence 0.5 (None
+    otherwise), saying why when it is known: the query names a place or a year no
+    indexed speech is of ("no good match: no speech from 宁夏 in this index")."""
+    top = hits[0].confidence if hits else None
+    if top is not None and top >= confidence_module.NO_GOOD_MATCH:
+        return None
+    places, years = confidence_module.index_holds(index.store)
+    reading = understood(query)
+    return confidence_module.no_good_match(top, confidence_module.absent_places(reading, places),
+                                           confidence_module.absent_years(reading, years))
 
 
 _cross_encoders: dict[str, object] = {}
