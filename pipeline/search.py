@@ -29,48 +29,27 @@ import numpy as np
 from . import confidence as confidence_module
 from . import fusion as fusion_module
 from . import group
-from . import query as query_module
 from .blas import one_blas_thread
 from .errors import GovSpeechError
 from .index.dense import top_of
 from .lexicon import question_cues
-from .model import Filters, Hit, Match, Unit
+from .model import SEARCH_MODES, Filters, Hit, Match, SearchOptions, Unit, check_query
+from .query import bm25_terms, understand as read_query
 from .rank import Candidate, Ranker, features, is_question, load_ranker, speech_places
-from .tokenize import index_terms
 
 if TYPE_CHECKING:
-    from .index import Index
+    from .index import CorpusIndex
     from .index.store import Store
 
-MODES = ("hybrid", "dense", "bm25")
+MODES = SEARCH_MODES
 FUSIONS = fusion_module.FUSIONS
-DENSE_WEIGHT = 0.8
-QUANTITY_PRIOR = 1.0          # z-score bonus for a sentence stating a number when the query asks for one
 POINTER_REACH = 3             # sentences after a heading or question that it may point to
 POINTER_CONTEXT = 2           # sentences shown after a heading or question hit (when --context is 0)
 
 
-def query_terms(query: str) -> list[str]:
-    """What BM25 matches: the query's index terms, question words (多少, 如何) dropped
-    first, since no answer contains them."""
-    return index_terms(question_cues().interrogatives.sub(" ", query)) or index_terms(query)
-
-
-def check_options(mode: str, fusion: str, query: str) -> None:
-    if mode not in MODES:
-        raise GovSpeechError(f"unknown search mode {mode!r} ({', '.join(MODES)})")
-    if fusion not in FUSIONS:
-        raise GovSpeechError(f"unknown fusion {fusion!r} ({', '.join(FUSIONS)})")
-    if not query or not query.strip():
-        raise GovSpeechError("empty query")
-
-
-def understood(query: str, literal: bool = False) -> query_module.Understood:
-    """What search reads from the query: everything (query.understand), or with
-    `literal` only whether it asks for a quantity (the previous release's prior)."""
-    if literal:
-        return query_module.Understood(quantity=bool(question_cues().quantity_question.search(query)))
-    return query_module.understand(query)
+def check_options(options: SearchOptions) -> None:
+    if options.fusion not in FUSIONS:
+        raise GovSpeechError(f"unknown fusion {options.fusion!r} ({', '.join(FUSIONS)})")
 
 
 def query_text(query: str, mode: str = "hybrid", literal: bool = False, understand: bool = True) -> str:
@@ -78,7 +57,7 @@ def query_text(query: str, mode: str = "hybrid", literal: bool = False, understa
     query followed by the official wording of its everyday words (粮产 → 粮食产量,
     query.Understood.encoding_text); the query as typed otherwise (dense, bm25, --literal)."""
     if mode == "hybrid" and not literal and understand:
-        return query_module.understand(query).encoding_text(query)
+        return read_query(query).encoding_text(query)
     return query
 
 
@@ -109,7 +88,7 @@ def _is_pointer(unit: Unit) -> bool:
     return unit.kind == "heading" or is_question(unit.text)
 
 
-def candidate_table(index: "Index", query: str, depth: int = 50, filters: Filters | None = None,
+def candidate_table(index: "CorpusIndex", query: str, depth: int = 50, filters: Filters | None = None,
                     understand: bool = True, clauses: bool = True, query_vector: np.ndarray | None = None,
                     selection=None) -> tuple[list[Unit], np.ndarray, list[tuple[int, int] | None]]:
     """The hybrid candidates of a query, their feature rows (rank.FEATURES) and the span
@@ -121,7 +100,7 @@ def candidate_table(index: "Index", query: str, depth: int = 50, filters: Filter
         selection = store.select(filters)
     q = query_vector if query_vector is not None else index.encoder.encode_queries(
         [query_text(query, understand=understand)])[0]
-    terms = query_terms(query)
+    terms = bm25_terms(query)
     dense = store.dense_search(q, depth, selection)
     sparse = store.sparse_search(terms, depth, selection) if terms else []
     rows = sorted({r for r, _ in dense} | {r for r, _ in sparse})
@@ -136,13 +115,13 @@ def candidate_table(index: "Index", query: str, depth: int = 50, filters: Filter
     return feature_rows(index, query, units, q, terms, understand, clauses)
 
 
-def feature_rows(index: "Index", query: str, units: dict[int, Unit], q: np.ndarray, terms: list[str] | None = None,
+def feature_rows(index: "CorpusIndex", query: str, units: dict[int, Unit], q: np.ndarray, terms: list[str] | None = None,
                  understand: bool = True, clauses: bool = True
                  ) -> tuple[list[Unit], np.ndarray, list[tuple[int, int] | None]]:
     """The rank.FEATURES rows of these units (by row; returned in row order) for a query
     encoded as `q`, and the span of each one's best clause (None when it has none)."""
     store = index.store
-    terms = query_terms(query) if terms is None else terms
+    terms = bm25_terms(query) if terms is None else terms
     rows = sorted(units)
     ordered = [units[r] for r in rows]
     row_array = np.array(rows, dtype=np.int64)
@@ -185,47 +164,30 @@ def feature_rows(index: "Index", query: str, units: dict[int, Unit], q: np.ndarr
         where, year = places.get(u.speech_id, (frozenset(), None))
         candidates.append(Candidate(u.row, u.text, u.kind, where, year, float(dense_z[i]), float(clause_z[i]),
                                     float(bm25_z[i]), pointer))
-    X = features(query, understood(query, literal=not understand), candidates)
+    X = features(query, read_query(query, literal=not understand), candidates)
     return ordered, X, spans
 
 
 def hits_json(query: str, hits: list[Hit], mode: str = "hybrid", literal: bool = False) -> list[dict]:
     """The hits as `govspeech search --json` and the HTTP API print them: each hit's
     dict plus what search read from the query (`understood`; None when it read nothing)."""
-    reading = understood(query).to_dict() if mode == "hybrid" and not literal else None
+    reading = read_query(query).to_dict() if mode == "hybrid" and not literal else None
     return [{**h.to_dict(), "understood": reading} for h in hits]
 
 
-def search(index: "Index", query: str, k: int = 10, mode: str = "hybrid", filters: Filters | None = None,
-           rerank: str | None = None, context: int = 0, candidates: int | None = None,
-           fusion: str = "zscore", dense_weight: float = DENSE_WEIGHT, quantity_prior: float = QUANTITY_PRIOR,
-           query_vector: np.ndarray | None = None, literal: bool = False, understand: bool = True,
-           clauses: bool = True, ranker: Ranker | str | None = None, collapse: bool = True,
-           by: str = "paragraph", explain: list | None = None) -> list[Hit]:
+def search(index: "CorpusIndex", query: str, options: SearchOptions = SearchOptions(),
+           query_vector: np.ndarray | None = None, explain: list | None = None) -> list[Hit]:
     """Find the sentences that answer `query`.
 
     Args:
-        index: an opened Index.
-        query: plain Chinese, e.g. "农村道路建好以后怎么维护".
-        k: hits to return: exactly k whenever the index (after filters) holds k paragraphs
-            that match (by="sentence": k sentences); repeats are collapsed into one hit.
-        mode: hybrid (learned ranking over dense and BM25 candidates), dense, or bm25.
-        filters: narrow to speeches, dates, places, sections, kinds, strengths (exact).
-        rerank: "st:NAME" of a sentence-transformers cross-encoder to reorder the top hits
-            (after the learned ranking).
-        context: neighbouring sentences to attach before and after each hit.
-        candidates: how deep each retriever looks (default max(50, 5k), deepened until
-            there are k hits).
-        literal: no query understanding, no clauses, no learned ranking: the previous
-            release's z-score fusion (then `fusion`, `dense_weight`, `quantity_prior` apply).
-        understand: read places, years and the quantity asked for (off: only whether a
-            quantity is asked).
-        clauses: score each sentence's best clause too.
-        ranker: a Ranker or the path of a weights file (default resources/ranker.json).
-        collapse: one hit per distinct sentence text, the copies in its `also_in` (from
-            the whole index).
-        by: "paragraph" (one hit per paragraph, its other matching sentences in
-            `also_matched`) or "sentence" (one hit per sentence).
+        index: an opened index (pipeline.index.CorpusIndex, or the façade pipeline.Index).
+        query: plain Chinese, e.g. "农村道路建好以后怎么维护" (at most
+            model.MAX_QUERY_CHARS characters).
+        options: k, mode, filters and the rest (model.SearchOptions documents each):
+            hybrid is the learned ranking over dense and BM25 candidates; `literal` the
+            previous release's z-score fusion; `by` one hit per paragraph (the default:
+            exactly k whenever the index, after filters, holds k matching paragraphs; its
+            other matching sentences in `also_matched`) or per sentence.
         query_vector: the query already encoded (Index.search_many encodes a batch at once).
         explain: a list that receives each hit's confidence feature row (confidence.FEATURES;
             what benchmarks/fit_confidence.py fits the calibration on).
@@ -234,22 +196,25 @@ def search(index: "Index", query: str, k: int = 10, mode: str = "hybrid", filter
         Hits in rank order, each with its citation and calibrated `confidence`; [] when
         the filters leave no sentence (Index.count(filters) tells that case apart).
     """
-    check_options(mode, fusion, query)
-    group.check_by(by)
-    if k <= 0 or len(index) == 0:
+    check_query(query)
+    check_options(options)
+    o = options
+    k, mode, literal, understand, by, collapse = o.k, o.mode, o.literal, o.understand, o.by, o.collapse
+    fusion, clauses, candidates, rerank = o.fusion, o.clauses, o.candidates, o.rerank
+    if len(index) == 0:
         return []
     with one_blas_thread():      # pipeline/blas.py: why a search keeps numpy's BLAS on one thread
         store = index.store
-        selection = store.select(filters or Filters())
+        selection = store.select(o.filters)
         allowed = store.count(selection) if selection is not None else len(store)
         if allowed == 0:
             return []
-        model = ranker if isinstance(ranker, Ranker) else load_ranker(str(ranker) if ranker else None)
+        model = o.ranker if isinstance(o.ranker, Ranker) else load_ranker(str(o.ranker) if o.ranker else None)
         q = None
         if mode != "bm25":
             q = query_vector if query_vector is not None else index.encoder.encode_queries(
                 [query_text(query, mode, literal, understand)])[0]
-        terms = query_terms(query) if mode != "dense" else []
+        terms = bm25_terms(query) if mode != "dense" else []
 
         def ranking(depth: int):
             """(row, score) best first, clause spans, the units read, feature rows by row."""
@@ -261,11 +226,11 @@ def search(index: "Index", query: str, k: int = 10, mode: str = "hybrid", filter
                 dense = store.dense_search(q, depth, selection)
                 sparse = store.sparse_search(terms, depth, selection) if terms else []
                 if fusion == "zscore":
-                    ranked = _plain_zscore(store, query, q, terms, dense, sparse, dense_weight, quantity_prior)
+                    ranked = _plain_zscore(store, query, q, terms, dense, sparse, o.dense_weight, o.quantity_prior)
                 elif fusion == "minmax":
-                    ranked = fusion_module.minmax(dense, sparse, dense_weight)
+                    ranked = fusion_module.minmax(dense, sparse, o.dense_weight)
                 else:
-                    ranked = fusion_module.rrf([dense, sparse], weights=(dense_weight, 1 - dense_weight))
+                    ranked = fusion_module.rrf([dense, sparse], weights=(o.dense_weight, 1 - o.dense_weight))
                 return ranked, {}, {}, {}
             units, X, clause_spans = candidate_table(index, query, depth, understand=understand, clauses=clauses,
                                                      query_vector=q, selection=selection)
@@ -298,13 +263,13 @@ def search(index: "Index", query: str, k: int = 10, mode: str = "hybrid", filter
             at = {u.row: i for i, u in enumerate(feats)}
             X = X_rows[[at[r] for r in rows]]
         s = model.score(X)
-        absent = confidence_module.absent_places(understood(query), confidence_module.index_holds(store)[0])
+        absent = confidence_module.absent_places(read_query(query), confidence_module.index_holds(store)[0])
         F = confidence_module.feature_table(s[:len(picked)], X[:len(picked)], float(s[-1]) if following else None,
                                             bool(absent))
         conf = confidence_module.load_calibrator().predict(F)
         if explain is not None:
             explain.extend(F)
-        return _hits(store, picked, units, spans, context, collapse, selection, conf)
+        return _hits(store, picked, units, spans, o.context, collapse, selection, conf)
 
 
 def _hits(store: "Store", picked: list[group.Picked], units: dict[int, Unit], spans: dict[int, tuple[int, int]],
@@ -330,7 +295,7 @@ def _hits(store: "Store", picked: list[group.Picked], units: dict[int, Unit], sp
     return hits
 
 
-def no_good_match(index: "Index", query: str, hits: list[Hit]) -> str | None:
+def no_good_match(index: "CorpusIndex", query: str, hits: list[Hit]) -> str | None:
     """The line to show before the hits when the best is below confidence 0.5 (None
     otherwise), saying why when it is known: the query names a place or a year no
     indexed speech is of ("no good match: no speech from 宁夏 in this index")."""
@@ -338,7 +303,7 @@ def no_good_match(index: "Index", query: str, hits: list[Hit]) -> str | None:
     if top is not None and top >= confidence_module.NO_GOOD_MATCH:
         return None
     places, years = confidence_module.index_holds(index.store)
-    reading = understood(query)
+    reading = read_query(query)
     return confidence_module.no_good_match(top, confidence_module.absent_places(reading, places),
                                            confidence_module.absent_years(reading, years))
 
