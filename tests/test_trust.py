@@ -95,7 +95,7 @@ def test_k_hits_from_k_paragraphs_even_when_copies_fill_the_candidates(index, k)
     assert len({same_text(h.citation.text) for h in hits}) == k
     for h in hits:
         speech = index.speech(h.citation.speech_id)
-        assert speech["text"][h.citation.start:h.citation.end] == h.citation.text
+        assert speech.text[h.citation.start:h.citation.end] == h.citation.text
 
 
 @pytest.mark.slow
@@ -111,10 +111,10 @@ def test_a_paragraphs_other_matching_sentences_come_with_its_best(index):
     assert top.citation.text == review[0].citation.text
     assert {m.text for m in top.also_matched} == {h.citation.text for h in review[1:]}
     speech = index.speech(top.citation.speech_id)
-    paragraph = next(p for p in speech["paragraphs"] if p["number"] == top.citation.paragraph)
+    paragraph = speech.paragraph(top.citation.paragraph)
     for m in top.also_matched:
-        assert speech["text"][m.start:m.end] == m.text
-        assert paragraph["start"] <= m.start < m.end <= paragraph["end"]
+        assert speech.text[m.start:m.end] == m.text
+        assert paragraph.span.start <= m.start < m.end <= paragraph.span.end
     assert [m.start for m in top.also_matched] == sorted(m.start for m in top.also_matched)
     assert top.to_dict()["also_matched"][0]["text"] == top.also_matched[0].text
     assert len({_paragraph(h) for h in grouped}) == 5
