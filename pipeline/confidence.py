@@ -113,11 +113,14 @@ def index_holds(store: "Store") -> tuple[frozenset[str], frozenset[int]]:
         return frozenset(places), frozenset(years)
 
 
-def absent_places(understood: Understood, held: frozenset[str]) -> list[str]:
+def absent_places(understood: Understood, held: frozenset[str], query: str | None = None) -> list[str]:
     """Short names of the places the query names that no indexed speech is of (neither
-    the place itself nor its province)."""
+    the place itself nor its province). Given the query, a county counts only when named
+    in full (新建区, not the 新建 of 新建多少套)."""
     out = []
     for p in understood.places:
+        if query is not None and p.level == "county" and p.name not in query:
+            continue
         if p.name not in held and p.province not in held:
             out.append(_short(p.name))
     return list(dict.fromkeys(out))

@@ -263,7 +263,7 @@ def search(index: "CorpusIndex", query: str, options: SearchOptions = SearchOpti
             at = {u.row: i for i, u in enumerate(feats)}
             X = X_rows[[at[r] for r in rows]]
         s = model.score(X)
-        absent = confidence_module.absent_places(read_query(query), confidence_module.index_holds(store)[0])
+        absent = confidence_module.absent_places(read_query(query), confidence_module.index_holds(store)[0], query)
         F = confidence_module.feature_table(s[:len(picked)], X[:len(picked)], float(s[-1]) if following else None,
                                             bool(absent))
         conf = confidence_module.load_calibrator().predict(F)
@@ -304,7 +304,7 @@ def no_good_match(index: "CorpusIndex", query: str, hits: list[Hit]) -> str | No
         return None
     places, years = confidence_module.index_holds(index.store)
     reading = read_query(query)
-    return confidence_module.no_good_match(top, confidence_module.absent_places(reading, places),
+    return confidence_module.no_good_match(top, confidence_module.absent_places(reading, places, query),
                                            confidence_module.absent_years(reading, years))
 
 
