@@ -99,7 +99,7 @@ class Anchor:
         import bm25s
         import jieba
 
-        from pipeline.index.vectors import cached_vectors
+        from benchutil import cached_vectors
 
         self.index = index
         self.rows = index.store.all_rows()
