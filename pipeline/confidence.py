@@ -170,7 +170,7 @@ def feature_table(scores: Sequence[float], X: np.ndarray, next_score: float | No
     F[:, 4] = best[_COL["clause"]]
     F[:, 5] = best[_COL["bm25"]]
     F[:, 6] = best[_COL["coverage"]]
-    F[:, 7] = float(place_absent and not best[_COL["place_sentence"]])
+    F[:, 7] = float(place_absent)
     F[:, 8] = best[_COL["year_other"]]
     return F
 

@@ -264,6 +264,8 @@ def search(index: "CorpusIndex", query: str, options: SearchOptions = SearchOpti
             X = X_rows[[at[r] for r in rows]]
         s = model.score(X)
         absent = confidence_module.absent_places(read_query(query), confidence_module.index_holds(store)[0], query)
+        top_text = units[picked[int(np.argmax(s[:len(picked)]))].row].text if picked else ""
+        absent = [name for name in absent if name not in top_text]     # the best hit names it: no longer absent
         F = confidence_module.feature_table(s[:len(picked)], X[:len(picked)], float(s[-1]) if following else None,
                                             bool(absent))
         conf = confidence_module.load_calibrator().predict(F)
