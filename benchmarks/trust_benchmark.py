@@ -142,6 +142,8 @@ def no_answer(index_set: str, names: tuple[str, ...]) -> dict[str, list]:
 
 
 def reliability(pairs: list[tuple[float, bool]], bins: int = 10) -> tuple[list[tuple], float]:
+    if not pairs:
+        return [(b / bins, (b + 1) / bins, 0, None, None) for b in range(bins)], float("nan")
     conf = np.array([c for c, _ in pairs])
     ok = np.array([r for _, r in pairs], dtype=float)
     rows, ece = [], 0.0
@@ -207,14 +209,20 @@ def write(args, tables, labelled, negatives, report_sets, started, load_before) 
              "| set (questions) | system | R@1 | R@5 | MRR@10 | top 5 with one ¶ twice |",
              "|---|---|---:|---:|---:|---:|"]
     for name in args.sets:
-        for system, m in tables[name].items():
+        for system, m in tables.get(name, {}).items():
             lines.append(f"| {STYLE.get(name, name)} ({len(gold(name))}) | {system} | {m['R@1']:.3f} | {m['R@5']:.3f} "
                          f"| {m['MRR@10']:.3f} | {m['twice']} |")
     # calibration on the report sets only
+    missing = [f"{s} × {n}" for s in report_sets for n in NO_ANSWER_REPORT if n not in negatives.get(s, {})] + \
+              [s for s in report_sets if s not in labelled]
+    if missing:
+        lines += ["", f"Not in this run (the part did not finish in time): {', '.join(missing)}."]
+    labelled = {s: labelled.get(s, []) for s in report_sets}
+    negatives = {s: negatives.get(s, {}) for s in report_sets}
     answered = [h for s in report_sets for q in labelled[s] for h in q]
-    refused = [h for s in report_sets for name in NO_ANSWER_REPORT for hits, _ in negatives[s][name] for h in hits]
+    refused = [h for s in report_sets for name in negatives[s] for hits, _ in negatives[s][name] for h in hits]
     tops = [q[0] for s in report_sets for q in labelled[s] if q] + \
-           [hits[0] for s in report_sets for name in NO_ANSWER_REPORT for hits, _ in negatives[s][name] if hits]
+           [hits[0] for s in report_sets for name in negatives[s] for hits, _ in negatives[s][name] if hits]
     every = answered + refused
     top_rows, top_ece = reliability([(c, r) for c, r, _ in tops])
     all_rows, all_ece = reliability([(c, r) for c, r, _ in every])
@@ -229,7 +237,7 @@ def write(args, tables, labelled, negatives, report_sets, started, load_before) 
         lines.append(f"| {lo:.1f}–{hi:.1f} | {n} | {cell(mean)} | {cell(share)} | {n2} | {cell(mean2)} | {cell(share2)} |")
     lines += ["", "| questions | searched in | top confidence < 0.5 | with a reason given |", "|---|---|---:|---:|"]
     for s in report_sets:
-        for name in NO_ANSWER_REPORT:
+        for name in negatives[s]:
             runs = negatives[s][name]
             low = sum(1 for hits, _ in runs if hits and hits[0][0] < 0.5)
             why = sum(1 for _, line in runs if line and "no speech from" in line)
