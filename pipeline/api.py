@@ -36,6 +36,7 @@ from .parse import (discover, is_collection, parse_text, read_collection, read_s
                     speech_ids)
 from .query import content_words
 from .search import candidate_table, hits_json, query_text, search as run_search
+from .search import no_good_match as search_no_good_match
 from .summarize import KeyPoint, Summary, abstract as run_abstract, load_weights, summarize as run_summarize
 from .trend import Trend, trend as run_trend
 
@@ -279,7 +280,8 @@ class Index(CorpusIndex):
                strength: str | None = None, context: int = 0, rerank: str | None = None, literal: bool = False,
                understand: bool = True, clauses: bool = True, collapse: bool = True, candidates: int | None = None,
                fusion: str = "zscore", dense_weight: float = 0.8, quantity_prior: float = 1.0, ranker=None,
-               options: SearchOptions | None = None, query_vector=None) -> list[Hit]:
+               by: str = "paragraph", options: SearchOptions | None = None, query_vector=None,
+               explain: list | None = None) -> list[Hit]:
         """Find the sentences that answer a question in plain Chinese.
 
         Args:
@@ -295,19 +297,28 @@ class Index(CorpusIndex):
             understand, clauses, collapse, candidates: see model.SearchOptions.
             fusion, dense_weight, quantity_prior: with `literal`, how dense and BM25 are fused.
             ranker: a rank.Ranker or weights file instead of resources/ranker.json.
+            by: "paragraph" (one hit per paragraph, its other matching sentences in
+                `also_matched`) or "sentence".
             options: a whole SearchOptions instead of the arguments above.
             query_vector: the query already encoded by this index's encoder.
+            explain: a list that receives each hit's confidence feature row (benchmarks).
 
         Returns:
-            Hits in rank order, each with `.citation` (speech, section, paragraph, span, text).
+            Hits in rank order, each with `.citation` (speech, section, paragraph, span, text)
+            and `.confidence` (the calibrated probability that it answers the query).
         """
         if options is None:
             options = SearchOptions(k=k, mode=mode, context=context, rerank=rerank, literal=literal,
-                                    understand=understand, clauses=clauses, collapse=collapse, candidates=candidates,
+                                    understand=understand, clauses=clauses, collapse=collapse, candidates=candidates, by=by,
                                     fusion=fusion, dense_weight=dense_weight, quantity_prior=quantity_prior, ranker=ranker,
                                     filters=_filters(filters, speech=speech, since=since, until=until, place=place,
                                                      section=section, kind=kind, strength=strength))
-        return run_search(self, query, options, query_vector=query_vector)
+        return run_search(self, query, options, query_vector=query_vector, explain=explain)
+
+    def no_good_match(self, query: str, hits: list[Hit]) -> str | None:
+        """The line to show before a search's hits when the best one's confidence is below
+        0.5 ("no good match: no speech from 宁夏 in this index"); None otherwise."""
+        return search_no_good_match(self, query, hits)
 
     def search_many(self, queries: Sequence[str], k: int = 10, mode: str = "hybrid",
                     filters: Filters | dict | None = None, options: SearchOptions | None = None) -> list[list[Hit]]:

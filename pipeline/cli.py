@@ -363,18 +363,23 @@ def index_rollback(name, to, as_json) -> None:
               help="Neighbouring sentences to show around each hit.")
 @click.option("--literal", is_flag=True,
               help="No query understanding, clauses or learned ranking: the plain z-score fusion of dense and BM25.")
+@click.option("--by", type=click.Choice(["paragraph", "sentence"]), default="paragraph", show_default=True,
+              help="One hit per paragraph (its other matching sentences shown under it) or per sentence.")
 @click.option("--cite", "cite_style", type=click.Choice(["gbt7714", "csl-json"]),
               help="Print the hits' paragraphs as references instead: GB/T 7714-2015 lines, or CSL-JSON for Zotero.")
 @click.option("--json", "as_json", is_flag=True, help="Print the hits as JSON.")
 def search(query, name, k, mode, speech, since, until, place, section, kind, strength, rerank, context, literal,
-           cite_style, as_json) -> None:
-    """Find the sentences that answer QUERY, each with its citation.
+           by, cite_style, as_json) -> None:
+    """Find the sentences that answer QUERY, each with its citation and confidence.
 
-    The best-matching clause of each sentence is underlined; a sentence that appears in
-    several speeches is shown once, with where else it appears."""
+    One hit per paragraph: its best sentence, the paragraph's other matching sentences
+    under it (+). The best-matching clause of each sentence is underlined; a sentence that
+    appears in several speeches is shown once, with where else it appears. When the best
+    hit's confidence is below 0.5 the first line says there is no good match, and why
+    when it is known."""
     filters = api.Filters(speech=speech, since=since, until=until, place=place, section=section, kind=kind, strength=strength)
     index = api.Index.open(name)
-    hits = index.search(query, k=k, mode=mode, filters=filters, rerank=rerank, context=context, literal=literal)
+    hits = index.search(query, k=k, mode=mode, filters=filters, rerank=rerank, context=context, literal=literal, by=by)
     if not hits and not filters.empty() and index.count(filters) == 0:
         click.echo(f"govspeech: note: no sentence in {index.root} passes the filters ({filters.describe()})", err=True)
     if cite_style:
@@ -393,6 +398,9 @@ def search(query, name, k, mode, speech, since, until, place, section, kind, str
     from rich.markup import escape
 
     console = _console()
+    line = index.no_good_match(query, hits)
+    if line:
+        console.print(f"[bold yellow]{escape(line)}[/]")
     if not hits:
         console.print("no hits")
     for h in hits:
@@ -402,7 +410,7 @@ def search(query, name, k, mode, speech, since, until, place, section, kind, str
         # the speech id on every hit: titles repeat (every 政府工作报告), ids do not
         title = f"《{escape(c.title)}》 " if c.title else ""
         console.print(f"[bold]{h.rank}.[/] [cyan]{c.label()}[/] [dim]{h.score:.3f} {h.kind} [{c.start}:{c.end}][/] "
-                      f"{title}[green]{escape(c.speech_id)}[/]{also}")
+                      f"confidence {h.confidence:.2f} {title}[green]{escape(c.speech_id)}[/]{also}")
         for t in h.before:
             console.print(f"   [dim]{escape(t)}[/]")
         if h.match_start is not None:
@@ -410,6 +418,8 @@ def search(query, name, k, mode, speech, since, until, place, section, kind, str
             console.print(f"   {escape(c.text[:a])}[bold underline]{escape(c.text[a:b])}[/]{escape(c.text[b:])}")
         else:
             console.print(f"   {escape(c.text)}")
+        for m in h.also_matched:
+            console.print(f"   [green]+ also matched ¶{c.paragraph} [{m.start}:{m.end}]:[/] {escape(m.text)}")
         for t in h.after:
             console.print(f"   [dim]{escape(t)}[/]")
 

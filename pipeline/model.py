@@ -207,8 +207,23 @@ class Unit:
 
 
 @dataclass(frozen=True)
+class Match:
+    """Another sentence of a hit's paragraph that matches the query too (speech offsets;
+    `text` is exactly the speech's text[start:end])."""
+
+    start: int
+    end: int
+    text: str
+    score: float
+
+    def to_dict(self) -> dict:
+        return {"start": self.start, "end": self.end, "text": self.text, "score": round(float(self.score), 6)}
+
+
+@dataclass(frozen=True)
 class Hit:
-    """A search result: a sentence of a speech with its citation."""
+    """A search result: a sentence of a speech with its citation (by default the best
+    sentence of its paragraph, the paragraph's other matching sentences in also_matched)."""
 
     rank: int
     score: float
@@ -223,12 +238,17 @@ class Hit:
     match_start: int | None = None     # the clause that matched best, offsets in the speech's clean text
     match_end: int | None = None       # (inside citation.start … citation.end); None: the whole sentence
     also_in: tuple[Citation, ...] = ()   # the same sentence in other places (reposts), collapsed into this hit
+    also_matched: tuple[Match, ...] = ()  # the paragraph's other matching sentences, in reading order
+    confidence: float | None = None      # calibrated probability that the hit answers the query
 
     def to_dict(self) -> dict:
-        d = {"rank": self.rank, "score": round(float(self.score), 6), "kind": self.kind, "strength": self.strength,
+        d = {"rank": self.rank, "score": round(float(self.score), 6),
+             "confidence": None if self.confidence is None else round(float(self.confidence), 4),
+             "kind": self.kind, "strength": self.strength,
              "actors": list(self.actors), "targets": list(self.targets), **self.citation.to_dict(),
              "match_start": self.match_start, "match_end": self.match_end,
-             "also_in": [c.to_dict() for c in self.also_in]}
+             "also_in": [c.to_dict() for c in self.also_in],
+             "also_matched": [m.to_dict() for m in self.also_matched]}
         if self.before or self.after:
             d["context_before"], d["context_after"] = list(self.before), list(self.after)
         return d
@@ -339,6 +359,7 @@ class SearchOptions:
     understand: bool = True             # read places, years and the quantity asked for
     clauses: bool = True                # score a long sentence by its best clause too
     collapse: bool = True               # one hit per distinct sentence text, reposts in also_in
+    by: str = "paragraph"               # one hit per paragraph (others in also_matched) / sentence
     fusion: str = "zscore"              # with literal: zscore / minmax / rrf
     dense_weight: float = 0.8           # with literal: the dense side's share
     quantity_prior: float = 1.0         # with literal: bonus for a number when one is asked for
@@ -355,6 +376,8 @@ class SearchOptions:
             raise GovSpeechError(f"filters must be a Filters or a dict, not {type(self.filters).__name__}")
         if self.mode not in SEARCH_MODES:
             raise GovSpeechError(f"unknown search mode {self.mode!r} ({', '.join(SEARCH_MODES)})")
+        if self.by not in ("paragraph", "sentence"):
+            raise GovSpeechError(f"unknown grouping {self.by!r} (use paragraph, sentence)")
         for name, low in (("k", 1), ("context", 0), ("candidates", 1)):
             value = getattr(self, name)
             if value is None and name == "candidates":

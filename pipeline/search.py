@@ -22,21 +22,20 @@ sentences stating a number when the query asks for one.
 
 from __future__ import annotations
 
-import re
-from dataclasses import replace
 from typing import TYPE_CHECKING
 
 import numpy as np
 
+from . import confidence as confidence_module
 from . import fusion as fusion_module
+from . import group
 from .blas import one_blas_thread
 from .errors import GovSpeechError
 from .index.dense import top_of
 from .lexicon import question_cues
-from .model import SEARCH_MODES, Filters, Hit, SearchOptions, Unit, check_query
+from .model import SEARCH_MODES, Filters, Hit, Match, SearchOptions, Unit, check_query
 from .query import bm25_terms, understand as read_query
 from .rank import Candidate, Ranker, features, is_question, load_ranker, speech_places
-from .text import normalised
 
 if TYPE_CHECKING:
     from .index import CorpusIndex
@@ -107,6 +106,16 @@ def candidate_table(index: "CorpusIndex", query: str, depth: int = 50, filters: 
     if followers:
         for u in store.units(followers):
             units[u.row] = u
+    return feature_rows(index, query, units, q, terms, understand, clauses)
+
+
+def feature_rows(index: "CorpusIndex", query: str, units: dict[int, Unit], q: np.ndarray, terms: list[str] | None = None,
+                 understand: bool = True, clauses: bool = True
+                 ) -> tuple[list[Unit], np.ndarray, list[tuple[int, int] | None]]:
+    """The rank.FEATURES rows of these units (by row; returned in row order) for a query
+    encoded as `q`, and the span of each one's best clause (None when it has none)."""
+    store = index.store
+    terms = bm25_terms(query) if terms is None else terms
     rows = sorted(units)
     ordered = [units[r] for r in rows]
     row_array = np.array(rows, dtype=np.int64)
@@ -160,17 +169,8 @@ def hits_json(query: str, hits: list[Hit], mode: str = "hybrid", literal: bool =
     return [{**h.to_dict(), "understood": reading} for h in hits]
 
 
-_PUNCT = re.compile(r"[\W_]+")
-
-
-def _same_text(text: str) -> str:
-    """What two reposts of one sentence share: the normalised text (text.normalised)
-    without punctuation."""
-    return _PUNCT.sub("", normalised(text))
-
-
 def search(index: "CorpusIndex", query: str, options: SearchOptions = SearchOptions(),
-           query_vector: np.ndarray | None = None) -> list[Hit]:
+           query_vector: np.ndarray | None = None, explain: list | None = None) -> list[Hit]:
     """Find the sentences that answer `query`.
 
     Args:
@@ -179,12 +179,16 @@ def search(index: "CorpusIndex", query: str, options: SearchOptions = SearchOpti
             model.MAX_QUERY_CHARS characters).
         options: k, mode, filters and the rest (model.SearchOptions documents each):
             hybrid is the learned ranking over dense and BM25 candidates; `literal` the
-            previous release's z-score fusion.
+            previous release's z-score fusion; `by` one hit per paragraph (the default:
+            exactly k whenever the index, after filters, holds k matching paragraphs; its
+            other matching sentences in `also_matched`) or per sentence.
         query_vector: the query already encoded (Index.search_many encodes a batch at once).
+        explain: a list that receives each hit's confidence feature row (confidence.FEATURES;
+            what benchmarks/fit_confidence.py fits the calibration on).
 
     Returns:
-        Hits in rank order, each with its citation; [] when the filters leave no sentence
-        (Index.count(filters) tells that case apart).
+        Hits in rank order, each with its citation and calibrated `confidence`; [] when
+        the filters leave no sentence (Index.count(filters) tells that case apart).
 
     Raises:
         UnknownSpeech: a speech filter names an id that is not in the index.
@@ -193,83 +197,115 @@ def search(index: "CorpusIndex", query: str, options: SearchOptions = SearchOpti
     check_options(options)
     index.check_filters(options.filters)     # a speech id not in the index: an error naming it, not []
     o = options
-    k, mode, literal, understand_query = o.k, o.mode, o.literal, o.understand
+    k, mode, literal, understand, by, collapse = o.k, o.mode, o.literal, o.understand, o.by, o.collapse
+    fusion, clauses, candidates, rerank = o.fusion, o.clauses, o.candidates, o.rerank
     if len(index) == 0:
         return []
     with one_blas_thread():      # pipeline/blas.py: why a search keeps numpy's BLAS on one thread
         store = index.store
         selection = store.select(o.filters)
-        if selection is not None and store.count(selection) == 0:
+        allowed = store.count(selection) if selection is not None else len(store)
+        if allowed == 0:
             return []
-        depth = o.candidates or max(50, 5 * k)
+        model = o.ranker if isinstance(o.ranker, Ranker) else load_ranker(str(o.ranker) if o.ranker else None)
         q = None
         if mode != "bm25":
             q = query_vector if query_vector is not None else index.encoder.encode_queries(
-                [query_text(query, mode, literal, understand_query)])[0]
+                [query_text(query, mode, literal, understand)])[0]
         terms = bm25_terms(query) if mode != "dense" else []
-        spans: dict[int, tuple[int, int]] = {}
-        known: dict[int, Unit] = {}
-        if mode == "dense":
-            ranked = store.dense_search(q, depth, selection)
-        elif mode == "bm25":
-            ranked = store.sparse_search(terms, depth, selection) if terms else []
-        elif literal or o.fusion != "zscore":
-            dense = store.dense_search(q, depth, selection)
-            sparse = store.sparse_search(terms, depth, selection) if terms else []
-            if o.fusion == "zscore":
-                ranked = _plain_zscore(store, query, q, terms, dense, sparse, o.dense_weight, o.quantity_prior)
-            elif o.fusion == "minmax":
-                ranked = fusion_module.minmax(dense, sparse, o.dense_weight)
-            else:
-                ranked = fusion_module.rrf([dense, sparse], weights=(o.dense_weight, 1 - o.dense_weight))
-        else:
-            units, X, clause_spans = candidate_table(index, query, depth, understand=understand_query,
-                                                     clauses=o.clauses, query_vector=q, selection=selection)
-            model = o.ranker if isinstance(o.ranker, Ranker) else load_ranker(str(o.ranker) if o.ranker else None)
+
+        def ranking(depth: int):
+            """(row, score) best first, clause spans, the units read, feature rows by row."""
+            if mode == "dense":
+                return store.dense_search(q, depth, selection), {}, {}, {}
+            if mode == "bm25":
+                return (store.sparse_search(terms, depth, selection) if terms else []), {}, {}, {}
+            if literal or fusion != "zscore":
+                dense = store.dense_search(q, depth, selection)
+                sparse = store.sparse_search(terms, depth, selection) if terms else []
+                if fusion == "zscore":
+                    ranked = _plain_zscore(store, query, q, terms, dense, sparse, o.dense_weight, o.quantity_prior)
+                elif fusion == "minmax":
+                    ranked = fusion_module.minmax(dense, sparse, o.dense_weight)
+                else:
+                    ranked = fusion_module.rrf([dense, sparse], weights=(o.dense_weight, 1 - o.dense_weight))
+                return ranked, {}, {}, {}
+            units, X, clause_spans = candidate_table(index, query, depth, understand=understand, clauses=clauses,
+                                                     query_vector=q, selection=selection)
             scores = model.score(X)
             order = np.argsort(-scores, kind="stable")
-            ranked = [(units[i].row, float(scores[i])) for i in order]
-            spans = {units[i].row: s for i, s in enumerate(clause_spans) if s}
-            known = {u.row: u for u in units}       # read once: the hits reuse them
-        if o.rerank:
-            ranked = _rerank(store, query, ranked[:max(depth, k)], o.rerank)
-        return _hits(store, ranked, k, spans, o.context, o.collapse, known)
+            return ([(units[i].row, float(scores[i])) for i in order],
+                    {units[i].row: s for i, s in enumerate(clause_spans) if s},
+                    {u.row: u for u in units}, {u.row: X[i] for i, u in enumerate(units)})
+
+        wanted = max(k, 2)           # one more paragraph than the best: its score is the best's margin
+        depth = candidates or max(50, 5 * k)
+        while True:
+            ranked, spans, known, table = ranking(depth)
+            if rerank:
+                ranked = _rerank(store, query, ranked[:max(depth, k)], rerank)
+            missing = [r for r, _ in ranked if r not in known]
+            units = {**known, **({u.row: u for u in store.units(missing)} if missing else {})}
+            picked = group.pick(ranked, units, wanted, by, collapse, window=k)
+            if len(picked) >= wanted or candidates or depth >= allowed:
+                break
+            depth = min(allowed, depth * 4)
+        picked, following = picked[:k], (picked[1] if len(picked) > 1 else None)
+        rows = [p.row for p in picked] + ([following.row] if following else [])
+        if all(r in table for r in rows):
+            X = np.array([table[r] for r in rows])
+        else:
+            q_ranking = q if q is not None else index.encoder.encode_queries([query_text(query)])[0]
+            feats, X_rows, _ = feature_rows(index, query, {r: units[r] for r in rows}, q_ranking,
+                                            understand=understand and not literal, clauses=clauses)
+            at = {u.row: i for i, u in enumerate(feats)}
+            X = X_rows[[at[r] for r in rows]]
+        s = model.score(X)
+        absent = confidence_module.absent_places(read_query(query), confidence_module.index_holds(store)[0], query)
+        top_text = units[picked[int(np.argmax(s[:len(picked)]))].row].text if picked else ""
+        absent = [name for name in absent if name not in top_text]     # the best hit names it: no longer absent
+        F = confidence_module.feature_table(s[:len(picked)], X[:len(picked)], float(s[-1]) if following else None,
+                                            bool(absent))
+        conf = confidence_module.load_calibrator().predict(F)
+        if explain is not None:
+            explain.extend(F)
+        return _hits(store, picked, units, spans, o.context, collapse, selection, conf)
 
 
-def _hits(store: "Store", ranked: list[tuple[int, float]], k: int, spans: dict[int, tuple[int, int]],
-          context: int, collapse: bool, known: dict[int, Unit] | None = None) -> list[Hit]:
-    """The first k distinct sentences of a ranking as hits; a repeat of one already
-    taken joins its `also_in` (read in chunks, so a run of repeats costs little).
-    `also_in` lists the repeats among the ranked candidates: identical text scores
-    alike on both retrievers, so the copies of a hit are found together."""
+def _hits(store: "Store", picked: list[group.Picked], units: dict[int, Unit], spans: dict[int, tuple[int, int]],
+          context: int, collapse: bool, selection, conf: np.ndarray) -> list[Hit]:
+    """The picked rows as hits: citation, matched clause, context, the paragraph's other
+    matching sentences, the copies of the sentence elsewhere in the index, confidence."""
+    copies = group.Copies.of(store, [units[p.row] for p in picked],
+                             None if selection is None else (lambda r: bool(selection[r]))) if collapse else {}
+    copy_units = {u.row: u for u in store.units(sorted({r for rs in copies.values() for r in rs}))}
     hits: list[Hit] = []
-    first: dict[str, int] = {}
-    also: dict[int, list] = {}
-    at = 0
-    chunk = max(k, 16)
-    while at < len(ranked) and len(hits) < k:
-        part = ranked[at:at + chunk]
-        at += chunk
-        missing = [r for r, _ in part if r not in (known or {})]
-        read = dict(zip(missing, store.units(missing))) if missing else {}
-        for row, score in part:
-            unit = read[row] if row in read else known[row]
-            key = _same_text(unit.text) if collapse else str(row)
-            if key in first:
-                also[first[key]].append(unit.citation())
-                continue
-            if len(hits) == k:
-                continue
-            first[key] = len(hits)
-            also[len(hits)] = []
-            before, after = store.neighbours(row, context) if context > 0 else ((), ())
-            if context == 0 and _is_pointer(unit):
-                after = store.neighbours(row, POINTER_CONTEXT)[1]
-            match = spans.get(row)
-            hits.append(Hit(len(hits) + 1, score, unit.kind, unit.strength, unit.actors, unit.targets,
-                            unit.citation(), row, before, after,
-                            match_start=match[0] if match else None, match_end=match[1] if match else None))
-    return [replace(h, also_in=tuple(also[i])) if also[i] else h for i, h in enumerate(hits)]
+    for i, p in enumerate(picked):
+        unit = units[p.row]
+        before, after = store.neighbours(p.row, context) if context > 0 else ((), ())
+        if context == 0 and _is_pointer(unit):
+            after = store.neighbours(p.row, POINTER_CONTEXT)[1]
+        match = spans.get(p.row)
+        also = tuple(Match(units[r].start, units[r].end, units[r].text, s) for r, s in p.also_matched)
+        hits.append(Hit(i + 1, p.score, unit.kind, unit.strength, unit.actors, unit.targets, unit.citation(), p.row,
+                        before, after, match_start=match[0] if match else None,
+                        match_end=match[1] if match else None,
+                        also_in=tuple(copy_units[r].citation() for r in copies.get(p.row, ())),
+                        also_matched=also, confidence=float(conf[i])))
+    return hits
+
+
+def no_good_match(index: "CorpusIndex", query: str, hits: list[Hit]) -> str | None:
+    """The line to show before the hits when the best is below confidence 0.5 (None
+    otherwise), saying why when it is known: the query names a place or a year no
+    indexed speech is of ("no good match: no speech from 宁夏 in this index")."""
+    top = hits[0].confidence if hits else None
+    if top is not None and top >= confidence_module.NO_GOOD_MATCH:
+        return None
+    places, years = confidence_module.index_holds(index.store)
+    reading = read_query(query)
+    return confidence_module.no_good_match(top, confidence_module.absent_places(reading, places, query),
+                                           confidence_module.absent_years(reading, years))
 
 
 _cross_encoders: dict[str, object] = {}

@@ -89,21 +89,27 @@ def term_spans(text: str, words: list[str], offset: int = 0) -> list[tuple[int, 
 
 
 def hit_paragraph(index: api.Index, hit, words: list[str]) -> Markup:
-    """The hit's paragraph with the hit sentence marked, and the query's words marked in it."""
+    """The hit's paragraph with the hit sentence marked, the paragraph's other matching
+    sentences (hit.also_matched) marked as such, and the query's words marked in it."""
     c = hit.citation
     found = index.paragraph_text(c.speech_id, c.paragraph)
     if found is None:   # not expected: the hit came from the same version's store
         return marked(c.text, [(0, len(c.text), "hit")])
     p_start, _, text = found
     s, e = c.start - p_start, c.end - p_start
-    lo, hi = max(0, s - PASSAGE_CONTEXT), min(len(text), e + PASSAGE_CONTEXT)   # a long paragraph: the hit's neighbourhood
+    also = [(m.start - p_start, m.end - p_start) for m in hit.also_matched]
+    lo = max(0, min([s, *(a for a, _ in also)]) - PASSAGE_CONTEXT)    # a long paragraph: the hit's neighbourhood
+    hi = min(len(text), max([e, *(b for _, b in also)]) + PASSAGE_CONTEXT)
     text, s, e = text[lo:hi], s - lo, e - lo
+    also = [(a - lo, b - lo) for a, b in also]
     pieces, at = [], s
     for a, b, _ in term_spans(text[s:e], words, offset=s):   # the sentence, cut around its query words
         pieces += [(at, a, "hit"), (a, b, "hit term")]
         at = b
     pieces.append((at, e, "hit"))
-    around = term_spans(text[:s], words) + term_spans(text[e:], words, offset=e)
+    around = [(a, b, "also") for a, b in also] + [
+        x for x in term_spans(text[:s], words) + term_spans(text[e:], words, offset=e)
+        if not any(a < x[1] and x[0] < b for a, b in also)]
     return Markup("").join(["…" if lo else "", marked(text, [x for x in pieces if x[1] > x[0]] + around),
                             "…" if hi < len(found[2]) else ""])
 
@@ -359,7 +365,7 @@ def create_app(index_name: str | None = None, warm: bool = False, allowed_hosts:
                     kind: Annotated[list[Kind] | None, Query()] = None,
                     strength: Literal["", "mandatory", "advisory"] | None = None):   # "": the form's 不限
         version = live.get()
-        hits, problem, status = [], None, 200
+        hits, problem, status, no_match = [], None, 200, None
         try:
             filters = filters_of(speech, since, until, place, section, kind, strength)
         except GovSpeechError as exc:   # a bad date and the like: shown on the page, with the form
@@ -373,6 +379,7 @@ def create_app(index_name: str | None = None, warm: bool = False, allowed_hosts:
             except GovSpeechError as exc:
                 problem, status, found = str(exc), 400, []
             words = api.marked_words(q)
+            no_match = version.index.no_good_match(q, found) if problem is None else None
             hits = [{"hit": h, "html": hit_paragraph(version.index, h, words), "href": cited_href(h.citation),
                      "reference": h.cite("gbt7714", version.index.speech(h.citation.speech_id).meta, number=None)}
                     for h in found]
@@ -380,6 +387,7 @@ def create_app(index_name: str | None = None, warm: bool = False, allowed_hosts:
                 "place": place or "", "section": section or "", "kind": list(filters.kind),
                 "strength": strength or ""}
         html = env.get_template("search.html").render(form=form, hits=hits, problem=problem, searched=bool(q.strip()),
+                                                      no_match=no_match,
                                                       speeches=version.speeches, version=version.name,
                                                       max_query=MAX_QUERY, max_k=MAX_K)
         return HTMLResponse(html, status_code=status)

@@ -275,7 +275,7 @@ def answering(index: "CorpusIndex", query: str, filters: Filters, threshold: Thr
 
     k = FIRST_K
     while True:
-        hits = search(index, query, SearchOptions(k=k, filters=filters, collapse=False))
+        hits = search(index, query, SearchOptions(k=k, filters=filters, collapse=False, by="sentence"))
         kept = [h for h in hits if threshold.passes(h)]
         if len(kept) < len(hits) or len(hits) < k or k >= MAX_K:
             return kept

@@ -101,7 +101,7 @@ def test_a_clause_hit_quotes_its_sentence_exactly(index, docs):
 @pytest.mark.slow
 def test_literal_reproduces_the_plain_zscore_ranking(index):
     query = "今年居民消费价格涨幅控制在多少"
-    hits = index.search(query, k=20, literal=True, collapse=False)
+    hits = index.search(query, k=20, literal=True, collapse=False, by="sentence")
     store = index.store
     q = index.encoder.encode_queries([query])[0]
     terms = query_terms(query)

@@ -129,7 +129,9 @@ PARAPHRASES = [
 
 
 def _rank_of(hits, needle: str, speech_id: str) -> int | None:
-    return next((h.rank for h in hits if needle in h.citation.text and h.citation.speech_id == speech_id), None)
+    # a hit answers when its sentence, or one of its paragraph's other matching sentences, holds the needle
+    return next((h.rank for h in hits if h.citation.speech_id == speech_id
+                 and any(needle in t for t in (h.citation.text, *(m.text for m in h.also_matched)))), None)
 
 
 @pytest.mark.slow

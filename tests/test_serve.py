@@ -188,7 +188,8 @@ def test_search_page_shows_hits_inside_their_paragraph_linked_to_it(client):
     href = html.unescape(re.search(r'<a class="cite" href="([^"]+)"', first).group(1))
     assert href == f"/speeches/{SEED_ID}?mark=2702-2710#p13"
     # the sentence inside its (long) paragraph: the sentences around it are shown too, cut with …
-    assert '“豆腐渣”工程。<mark class="hit">管护要长效常态。</mark>“重建轻管”是顽疾。' in first
+    # (the next sentence is one of the paragraph's other matching sentences: marked as such)
+    assert '“豆腐渣”工程。<mark class="hit">管护要长效常态。</mark><mark class="also">“重建轻管”是顽疾。</mark>' in first
     assert re.search(r'<p class="passage">…[^<]', first)
     assert "二（二） ¶13" in first
     assert page.text.count('<li class="hit-item">') == 3
@@ -444,3 +445,18 @@ def test_the_cli_does_not_import_the_web_stack():
 
 def test_serve_without_an_index_is_a_one_line_error(tmp_path):
     assert_one_line_error(cli("serve", "--index", tmp_path / "none", "--port", 1), "no index here")
+
+
+def test_search_shows_one_hit_per_paragraph_each_with_its_confidence(client):
+    query = "农村道路建好以后怎么维护"
+    hits = client.get("/api/search", params={"q": query, "k": 5}).json()
+    assert len(hits) == 5 and len({(h["speech_id"], h["paragraph"]) for h in hits}) == 5
+    assert all(0.0 <= h["confidence"] <= 1.0 for h in hits)
+    for h in hits:
+        for m in h["also_matched"]:               # the paragraph's other matching sentences, exact spans
+            assert set(m) == {"start", "end", "text", "score"} and m["text"] and m["start"] < m["end"]
+    page = client.get("/", params={"q": query, "k": 5})
+    assert page.text.count("置信度 ") == 5
+    for h in hits:
+        for m in h["also_matched"]:
+            assert f'<mark class="also">{html.escape(m["text"])}</mark>' in page.text
