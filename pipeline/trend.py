@@ -29,6 +29,7 @@ import numpy as np
 from .errors import GovSpeechError
 from .lexicon import resource_path
 from .model import Citation, Filters, Hit, SearchOptions, Unit
+from .search import search
 from .text import normalised, normalised_ends
 
 if TYPE_CHECKING:
@@ -271,8 +272,6 @@ def answering(index: "CorpusIndex", query: str, filters: Filters, threshold: Thr
     """Every sentence search finds for the query that clears the threshold, each once
     (no collapsing of reposts: a sentence repeated in two years' reports counts in both).
     Asks for FIRST_K hits, then four times as many while all of them clear it."""
-    from .search import search
-
     k = FIRST_K
     while True:
         hits = search(index, query, SearchOptions(k=k, filters=filters, collapse=False, by="sentence"))
