@@ -121,7 +121,10 @@ def new_terms(side: Speech, other: Speech, limit: int | None = 30) -> list[Candi
                                 tokens[positions[0]][3])
     for m in _QUOTED.finditer(side.text):
         term = m.group(1)
-        if term in found or not absent(term) or _HAS_DIGIT.search(term):
+        if term in found:                       # a word found above that is also written in quotes
+            found[term] = replace(found[term], quoted=True)
+            continue
+        if not absent(term) or _HAS_DIGIT.search(term):
             continue
         sentence = _sentence_at(side, m.start(1))
         if sentence is None:
