@@ -117,20 +117,20 @@ def new_terms(side: Speech, other: Speech, limit: int | None = 30) -> list[Candi
         if len(term) < 2 or term in found or _HAS_DIGIT.search(term):
             continue
         cohesion = len(positions) / min(counts[w] for w in core)
-        found[term] = Candidate(term, len(positions), False, term in _policy_terms(), cohesion, _rarity(core),
+        found[term] = Candidate(term, len(positions), False, term in _policy_terms(), cohesion, _rarity(words(term)),
                                 tokens[positions[0]][3])
     for m in _QUOTED.finditer(side.text):
         term = m.group(1)
         if term in found:                       # a word found above that is also written in quotes
-            found[term] = replace(found[term], quoted=True)
+            found[term] = replace(found[term], quoted=True, rarity=1.0)
             continue
         if not absent(term) or _HAS_DIGIT.search(term):
             continue
         sentence = _sentence_at(side, m.start(1))
         if sentence is None:
             continue
-        found[term] = Candidate(term, side.text.count(term), True, term in _policy_terms(), 1.0,
-                                _rarity(tuple(words(term))), sentence)
+        # written in quotes, it is a coined formulation however common its words (“智能+”)
+        found[term] = Candidate(term, side.text.count(term), True, term in _policy_terms(), 1.0, 1.0, sentence)
     floor = weights()["min_score"]
     scored = sorted((c for c in map(_scored, found.values()) if c.score >= floor),
                     key=lambda c: (-c.score, c.sentence.span.start))
@@ -193,7 +193,8 @@ def _common_words() -> dict[str, float]:
 def _rarity(core: tuple[str, ...]) -> float:
     """How rare the core's rarest word is in general Chinese: IDF 6 or less → 0, unlisted (≥ 9.5) → 1."""
     common = _common_words()
-    idf = max((common.get(w, 12.0) for w in core if w.strip()), default=12.0)
+    # single characters are not in jieba's table; a term of common words plus 地 is not rare
+    idf = max((common.get(w, 12.0) for w in core if len(w) > 1), default=6.0)
     return max(0.0, min(1.0, (idf - 6.0) / 3.5))
 
 
