@@ -11,6 +11,7 @@ import os
 import sys
 
 from contextlib import contextmanager
+from pathlib import Path
 
 import click
 
@@ -460,6 +461,78 @@ def _print_summary(summary) -> None:
         for k in s.key_points:
             node.add(f"{k.sentence.text} [dim]〔{k.citation.label()}〕[/]")
     _console().print(tree)
+
+
+@cli.command()
+@click.argument("old")
+@click.argument("new")
+@click.option("--index", "index_name", default=None,
+              help="Index name or folder: OLD/NEW may be its speech ids; new terms are dated in it.")
+@click.option("--json", "as_json", is_flag=True, help="Print the comparison as JSON.")
+@click.option("--markdown", "as_markdown", is_flag=True,
+              help="Print a memo to paste: sections in order, each change with both quotes.")
+@click.option("--terms", default=30, show_default=True, type=click.IntRange(1, 500),
+              help="New and dropped formulations to report.")
+@click.option("--out", type=click.Path(dir_okay=False), help="Write to this file (markdown unless --json); never over an existing one.")
+@click.option("--quiet", is_flag=True, help="No progress bar.")
+def compare(old: str, new: str, index_name: str | None, as_json: bool, as_markdown: bool, terms: int, out: str | None,
+            quiet: bool) -> None:
+    """What changed from OLD to NEW: targets raised or lowered, new and dropped formulations,
+    directives stated more or less strongly, sections aligned; every change quoted and cited
+    on both sides. OLD and NEW are speech ids of --index or speech files."""
+    if as_json and as_markdown:
+        raise click.UsageError("--json and --markdown: choose one")
+    if out and Path(out).exists():
+        raise GovSpeechError(f"{out}: already exists (compare never overwrites a file; remove it or choose another name)")
+    with _progress_bar(not quiet and sys.stderr.isatty()) as progress:
+        # ids need an index: without --index, two files are compared alone, anything else in the default index
+        both_files = Path(old).is_file() and Path(new).is_file()
+        result = api.compare(old, new, index=index_name or (None if both_files else "default"), terms=terms,
+                             progress=progress)
+    if as_json:
+        text = json.dumps(result.to_dict(), ensure_ascii=False, indent=1)
+    elif as_markdown or out:
+        text = api.comparison_markdown(result)
+    else:
+        text = None
+    if out:
+        Path(out).write_text(text + "\n", encoding="utf-8")
+        _console_err().print(f"wrote {out}")
+    elif text is not None:
+        click.echo(text)
+    else:
+        _print_comparison(_console(), result)
+
+
+def _print_comparison(console, result) -> None:
+    """The terminal view: changed targets, then formulations, strength changes and sections."""
+    from rich.markup import escape
+
+    console.print(f"[bold]《{escape(result.old.title)}》 → 《{escape(result.new.title)}》[/]")
+    changed = result.changed_targets()
+    console.print(f"\n[bold]Targets[/] ({len(changed)} changed, {len(result.targets) - len(changed)} unchanged)")
+    for t in changed:
+        old = escape(t.old.value) if t.old else "—"
+        new = escape(t.new.value) if t.new else "—"
+        where = " / ".join(f"{side} {c.label()}" for side, c in (("old", t.old and t.old.citation),
+                                                                  ("new", t.new and t.new.citation)) if c)
+        console.print(f"  {escape(t.indicator)}: {old} → {new}  [bold]{t.change}[/]  [dim]{where}[/]")
+    for title, items in (("New formulations", result.new_terms), ("Dropped formulations", result.dropped_terms)):
+        console.print(f"\n[bold]{title}[/] ({len(items)})")
+        for t in items:
+            back = ""
+            if t.returning and t.first_seen:
+                back = f"  [yellow]back: first seen in 《{escape(t.first_seen.title)}》[/]"
+            console.print(f"  {escape(t.term)}{back}  [dim]{t.citation.label()} {escape(t.citation.text[:60])}[/]")
+    if result.strength_changes:
+        console.print(f"\n[bold]Strength changes[/] ({len(result.strength_changes)})")
+        for s in result.strength_changes:
+            console.print(f"  {s.direction}: {escape(s.old.text)} [dim]〔{s.old.label()}〕[/] → "
+                          f"{escape(s.new.text)} [dim]〔{s.new.label()}〕[/]")
+    moved = [s for s in result.sections if s.status != "kept"]
+    console.print(f"\n[bold]Sections[/] ({len(result.sections) - len(moved)} kept, {len(moved)} reworded, new or dropped)")
+    for s in moved:
+        console.print(f"  {s.status}: {escape(s.old or '—')} → {escape(s.new or '—')}")
 
 
 @cli.command()

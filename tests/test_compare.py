@@ -18,6 +18,7 @@ from pipeline.compare import compare, compare_values, parse_value
 from pipeline.compare.markdown import to_markdown
 from pipeline.model import Citation
 
+from cli_helpers import assert_one_line_error
 from conftest import CORPUS
 
 HERE = Path(__file__).resolve().parent / "compare"
@@ -169,7 +170,7 @@ def test_the_markdown_memo_puts_each_change_under_its_section_with_both_quotes(c
 
 @pytest.fixture(scope="module")
 def county_index(tmp_path_factory):
-    from pipeline.index import Index
+    from pipeline import Index
 
     root = tmp_path_factory.mktemp("county") / "index"
     index, _ = Index.build([HERE], name=str(root), model="usem3")
@@ -185,6 +186,79 @@ def test_a_term_back_after_years_says_when_it_was_first_seen(county, county_inde
     fresh = next(t for t in result.new_terms if t.term == "新型农村集体经济")
     assert not fresh.returning and fresh.first_seen.speech_id == "qingchuan_2022" and fresh.last_seen is None
     assert result.first_seen_from == str(county_index.root)
+
+
+# -- the doors: api, CLI, serve ----------------------------------------------------------------
+
+def test_index_compare_reads_both_speeches_from_the_index(county, county_index):
+    import pipeline
+
+    by_method = county_index.compare("qingchuan_2021", "qingchuan_2022")
+    by_function = pipeline.compare("qingchuan_2021", HERE / "qingchuan_2022.txt", index=county_index)
+    assert by_method.to_dict() == by_function.to_dict()
+    assert [t.term for t in by_method.new_terms][:3] == [t.term for t in by_function.new_terms][:3]
+    assert assert_cited_exactly(by_method, {s.id: s for s in county.values()}) > 20
+
+
+def test_an_id_not_in_the_index_is_a_one_line_error(county_index):
+    import pipeline
+    from pipeline import GovSpeechError
+
+    with pytest.raises(GovSpeechError, match="qingchuan_2030: no speech with this id in index"):
+        pipeline.compare("qingchuan_2030", "qingchuan_2022", index=county_index)
+    with pytest.raises(KeyError):
+        county_index.compare("qingchuan_2021", "qingchuan_2030")
+
+
+def test_cli_compares_two_files_as_json_and_markdown(cli, tmp_path):
+    done = cli("compare", HERE / "qingchuan_2021.txt", HERE / "qingchuan_2022.txt", "--json")
+    assert done.returncode == 0, done.stderr
+    data = json.loads(done.stdout)
+    assert set(data) >= {"sections", "targets", "new_terms", "dropped_terms", "strength_changes"}
+    gdp = next(t for t in data["targets"] if t["indicator"] == "生产总值增长")
+    assert (gdp["change"], gdp["old"]["value"], gdp["new"]["value"]) == ("lowered", "7%左右", "6.5%－7%")
+    assert set(gdp["new"]["citation"]) == CITATION_KEYS
+    memo = tmp_path / "memo.md"
+    done = cli("compare", HERE / "qingchuan_2021.txt", HERE / "qingchuan_2022.txt", "--out", memo)
+    assert done.returncode == 0, done.stderr
+    assert "**Strength hardened**" in memo.read_text(encoding="utf-8")
+    again = cli("compare", HERE / "qingchuan_2021.txt", HERE / "qingchuan_2022.txt", "--out", memo)
+    assert_one_line_error(again, "memo.md", "already exists")
+
+
+def test_cli_compares_indexed_speeches_by_id(cli, county_index):
+    done = cli("compare", "qingchuan_2021", "qingchuan_2022", "--index", county_index.root, "--markdown")
+    assert done.returncode == 0, done.stderr
+    assert "- **New formulation** 一村一品 — back: first used in 2015年青川县人民政府工作报告" in done.stdout
+
+
+def test_cli_errors_are_one_line(cli, county_index, tmp_path):
+    missing = cli("compare", "qingchuan_2030", "qingchuan_2022", "--index", county_index.root)
+    assert_one_line_error(missing, "qingchuan_2030", "no speech with this id")
+    not_a_speech = tmp_path / "notes.txt"
+    not_a_speech.write_text("price list: 12.5 USD, 30 EUR\n", encoding="utf-8")
+    bad = cli("compare", not_a_speech, HERE / "qingchuan_2022.txt")
+    assert_one_line_error(bad, "notes.txt")
+
+
+def test_serve_compare_page_and_api(county_index):
+    pytest.importorskip("fastapi", reason="govspeech serve needs the serve extra")
+    pytest.importorskip("httpx", reason="FastAPI's TestClient needs httpx")
+    from fastapi.testclient import TestClient
+    from pipeline.serve import create_app
+
+    with TestClient(create_app(str(county_index.root)), raise_server_exceptions=False) as client:
+        data = client.get("/api/compare", params={"old": "qingchuan_2021", "new": "qingchuan_2022"}).json()
+        assert data == county_index.compare("qingchuan_2021", "qingchuan_2022").to_dict()
+        page = client.get("/compare", params={"old": "qingchuan_2021", "new": "qingchuan_2022"})
+        assert page.status_code == 200
+        # each quote links to its paragraph on the speech page, marked
+        gdp = next(t for t in data["targets"] if t["indicator"] == "生产总值增长")["new"]["citation"]
+        assert f'href="/speeches/qingchuan_2022?mark={gdp["start"]}-{gdp["end"]}#p{gdp["paragraph"]}"' in page.text
+        assert "严禁露天焚烧秸秆。" in page.text and "<script>" not in page.text.split("</head>")[1]
+        speech = client.get("/speeches/qingchuan_2022")
+        assert 'action="/compare"' in speech.text and 'value="qingchuan_2021"' in speech.text
+        assert client.get("/api/compare", params={"old": "nope", "new": "qingchuan_2022"}).status_code == 404
 
 
 # -- national work reports (development corpus) --------------------------------------------------
