@@ -1,5 +1,7 @@
 """strength: the same directive topic stated at a different strength (要 → 必须, 鼓励 → 严禁).
 
+Directives in sections that review past work (resources/review_sections.txt) are left out.
+
 A directive's level is its strongest cue word's (resources/strength_levels.txt). Its
 topic is its content words without the cues and the framing verbs. Two directives are
 on the same topic when the cosine of their words, weighted by how rare each word is
@@ -17,6 +19,7 @@ from ..lexicon import read_list, resource_path
 from ..model import Sentence, Speech
 from ..tokenize import terms
 from .result import STRENGTH_LEVELS, StrengthChange
+from .targets import review_paths
 
 SAME_TOPIC = 0.6
 
@@ -46,9 +49,15 @@ def _topic_words(sentence: Sentence) -> Counter:
     return Counter(w for w in terms(sentence.text) if w not in cues and w not in sentence.cues and len(w) > 1)
 
 
+def _directives(speech: Speech) -> list[Sentence]:
+    """Directives with a strength, outside sections that review past work (their verbs report, not order)."""
+    review = review_paths(speech)
+    return [s for s in speech.sentences if s.kind in ("directive", "target") and level(s)
+            and not any(s.section_path[:len(p)] == p for p in review)]
+
+
 def strength_changes(old: Speech, new: Speech, limit: int = 50) -> tuple[StrengthChange, ...]:
-    a = [s for s in old.sentences if s.kind in ("directive", "target") and level(s)]
-    b = [s for s in new.sentences if s.kind in ("directive", "target") and level(s)]
+    a, b = _directives(old), _directives(new)
     if not a or not b:
         return ()
     wa, wb = [_topic_words(s) for s in a], [_topic_words(s) for s in b]

@@ -133,8 +133,9 @@ def mentions(speech: Speech) -> list[Mention]:
     goal_list: set[int] = set()   # paragraphs holding this period's goal list (its sentences end in ；)
     in_list = False
     previous: tuple[int, bool] | None = None
+    review = review_paths(speech)
     for sentence in speech.sentences:
-        if sentence.kind == "heading":
+        if sentence.kind == "heading" or any(sentence.section_path[:len(p)] == p for p in review):
             continue
         if _GOAL_OPENER.search(sentence.text) and not _OTHER_YEARS.search(sentence.text):
             goal_list.add(sentence.paragraph_number)
@@ -152,6 +153,17 @@ def mentions(speech: Speech) -> list[Mention]:
             out.extend(_sentence_mentions(speech, sentence, listed))
         previous = (sentence.paragraph_number, forward and sentence.text.endswith(("；", ";")))
     return out
+
+
+@lru_cache(maxsize=1)
+def _review_pattern() -> re.Pattern:
+    return re.compile("|".join(f"(?:{p})" for p in read_list(resource_path("review_sections.txt"))))
+
+
+def review_paths(speech: Speech) -> list[tuple[str, ...]]:
+    """Sections that review past work (resources/review_sections.txt): their figures are results."""
+    pattern = _review_pattern()
+    return [s.path for s in speech.walk_sections() if pattern.search(s.title)]
 
 
 def _sentence_mentions(speech: Speech, sentence: Sentence, after_goal_lead: bool) -> list[Mention]:
