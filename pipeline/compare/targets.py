@@ -42,7 +42,6 @@ _CEILING = ("以内", "以下", "不超过", "不高于", "低于")
 _GOAL_OPENER = re.compile(r"(?:主要)?预期目标(?:是|为)")
 _GOAL_LEAD = re.compile(r"(?:主要)?预期目标(?:是|为)?[：:]\s*$|目标是[：:]\s*$")
 _CLAUSE = re.compile(r"[^，,；;。！？!?：:]+")
-_FROM_TO = re.compile(r"从[^，；。]*?(?:提高|提升|增加|降低|下降|减少|调整|扩大)?(?:到|至)")
 _OTHER_YEARS = re.compile(r"五年|今后|十[二三四五]五|年均|累计|到20\d\d年|20\d\d年前|[一二三四五六七八九十]年来|过去")
 _THIS_PERIOD = re.compile(r"今年|主要预期目标|拟|预期|全年|本年")
 _DIFF = re.compile(r"(?:比|较)[^，；。]{0,8}(?:增加|减少|提高|降低|高|低|下降|上升|多|少)$")
@@ -202,7 +201,7 @@ def _value_after(clause: str, at: int) -> tuple[int, Value] | None:
     gap = rest[:m.start()]
     if _DIFF.search(gap):
         return None
-    if "从" in gap or _FROM_TO.match(rest[m.start() - len(gap):]) and "从" in gap:
+    if "从" in gap:
         to = re.search(r"(?:到|至)", rest[m.end():])
         if not to:
             return None
@@ -256,7 +255,6 @@ def _name_before(text: str) -> str | None:
     if not m:
         return None
     name = _LEAD_WORDS.sub("", m.group(0))
-    name = re.sub(r"(?:增长|下降|达到|提高|降低|减少|增加|保持|为|在|到)$", lambda x: x.group(0), name)
     return name if 2 <= len(name) <= 10 else None
 
 
@@ -278,12 +276,6 @@ def best_mentions(speech: Speech) -> dict[str, Mention]:
         if m.indicator not in best or m.rank < best[m.indicator].rank:
             best[m.indicator] = m
     return best
-
-
-def indicator_named(speech: Speech, name: str) -> bool:
-    """The speech names a known indicator at all (with or without a figure)."""
-    pattern = dict(indicators()).get(name)
-    return bool(pattern and pattern.search(speech.text))
 
 
 def pair_targets(old: Speech, new: Speech) -> tuple[TargetChange, ...]:
