@@ -171,7 +171,10 @@ def run_pair(pair: dict, ids: dict, index, speeches: dict) -> dict:
     }
 
 
-def cli_seconds(old_id: str, new_id: str, index_path: str, runs: int = 3) -> list[float] | None:
+def cli_seconds(old_id: str, new_id: str, index_path: str, runs: int = 3) -> list[tuple[float, float]] | None:
+    """(wall, CPU) seconds of each `govspeech compare OLD NEW --index … --json` process."""
+    import resource
+
     env = dict(os.environ, PYTHONPATH=str(HERE.parent))
     probe = subprocess.run([sys.executable, "-c", "from pipeline.cli import main; main()", "compare", "--help"],
                            capture_output=True, text=True, env=env)
@@ -179,10 +182,11 @@ def cli_seconds(old_id: str, new_id: str, index_path: str, runs: int = 3) -> lis
         return None
     times = []
     for _ in range(runs):
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), resource.getrusage(resource.RUSAGE_CHILDREN)
         done = subprocess.run([sys.executable, "-c", "from pipeline.cli import main; main()", "compare", old_id, new_id,
                                "--index", index_path, "--json"], capture_output=True, text=True, env=env)
-        times.append(time.perf_counter() - t0)
+        c1 = resource.getrusage(resource.RUSAGE_CHILDREN)
+        times.append((time.perf_counter() - t0, c1.ru_utime - c0.ru_utime + c1.ru_stime - c0.ru_stime))
         if done.returncode != 0:
             raise SystemExit(f"compare CLI failed: {done.stderr.strip()}")
     return times
@@ -215,17 +219,22 @@ def main() -> None:
 
     # speed: warm through Python (speeches read back from the index each time) and as a CLI process
     old_id, new_id = ids[gold[0]["old"]], ids[gold[0]["new"]]
-    warm, base = [], []
+    warm, base, warm_cpu, base_cpu = [], [], [], []
     for _ in range(3):
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         compare(speeches[old_id], speeches[new_id], index=index)
         warm.append(time.perf_counter() - t0)
-        t0 = time.perf_counter()
+        warm_cpu.append(time.process_time() - c0)
+        t0, c0 = time.perf_counter(), time.process_time()
         difflib_terms(speeches[old_id], speeches[new_id])
         base.append(time.perf_counter() - t0)
+        base_cpu.append(time.process_time() - c0)
     cli = cli_seconds(old_id, new_id, args.index) if index is not None else None
     speed = {"pair": f"{gold[0]['old']}→{gold[0]['new']}", "warm_s": statistics.median(warm),
-             "difflib_warm_s": statistics.median(base), "cli_s": statistics.median(cli) if cli else None,
+             "warm_cpu_s": statistics.median(warm_cpu), "difflib_warm_cpu_s": statistics.median(base_cpu),
+             "difflib_warm_s": statistics.median(base),
+             "cli_s": statistics.median(t[0] for t in cli) if cli else None,
+             "cli_cpu_s": statistics.median(t[1] for t in cli) if cli else None,
              "load_average": os.getloadavg()[0], "index": str(index.root) if index is not None else None}
     report(rows, speed)
     if args.json:
@@ -266,10 +275,12 @@ def report(rows: list[dict], speed: dict) -> None:
         print(f"{r['pair']}: missed targets {[m['gold']['indicator'] for m in o['targets']['misses']]}; "
               f"missed new terms {o['new_terms']['missed']}; back after years {o['back']}")
     print()
+    cli = (f"{speed['cli_s']:.2f} s wall, {speed['cli_cpu_s']:.2f} s CPU" if speed["cli_s"]
+           else "not run (needs an index: drop --no-index)")
     print(f"speed ({speed['pair']}, load average {speed['load_average']:.1f} on 2 cores): compare warm "
-          f"{speed['warm_s']:.2f} s, difflib+TF-IDF baseline {speed['difflib_warm_s']:.2f} s "
-          f"(×{speed['warm_s'] / speed['difflib_warm_s']:.1f}); CLI process "
-          f"{'%.2f s' % speed['cli_s'] if speed['cli_s'] else 'n/a (no compare command yet)'}")
+          f"{speed['warm_s']:.2f} s wall / {speed['warm_cpu_s']:.2f} s CPU, difflib+TF-IDF baseline "
+          f"{speed['difflib_warm_s']:.2f} s wall / {speed['difflib_warm_cpu_s']:.2f} s CPU "
+          f"(×{speed['warm_cpu_s'] / speed['difflib_warm_cpu_s']:.1f} in CPU); CLI process {cli}")
 
 
 if __name__ == "__main__":
