@@ -201,5 +201,38 @@ else:
     ax.set_xlabel("year"); ax.set_ylabel("mentions per 10,000 characters"); ax.legend(fontsize=8)
     plt.xticks(rotation=90); plt.tight_layout(); plt.show()
 """)
+md("""
+## 7. What changed between two speeches
+
+`compare` reads two speeches side by side the way an analyst reads this year's report
+against last year's: sections aligned, targets paired by indicator (raised, lowered,
+reworded, new, dropped), formulations one side uses and the other never does, and
+directives whose strength changed, each quoted and cited on both sides. Here: a
+county's invented 2021 and 2022 work reports (in `tests/compare/`); with an index, a
+new term is dated, so one that comes back after years says so.
+""")
+code("""
+from pipeline import compare
+
+COUNTY = ROOT / "tests" / "compare"
+result = compare(COUNTY / "qingchuan_2021.txt", COUNTY / "qingchuan_2022.txt")
+for t in result.targets:
+    print(f"{t.indicator:10} {t.change:9} {t.old.value if t.old else '—':>10} → {t.new.value if t.new else '—':<10}",
+          (t.new or t.old).citation.label())
+print()
+print("new:", [t.term for t in result.new_terms][:8])
+print("dropped:", [t.term for t in result.dropped_terms][:8])
+for s in result.strength_changes:
+    print(f"{s.direction}: {s.old.text} 〔{s.old.label()}〕 → {s.new.text} 〔{s.new.label()}〕")
+""")
+code("""
+county = Index.build([COUNTY], name=str(workdir / "county"))[0]
+dated = county.compare("qingchuan_2021", "qingchuan_2022")
+for t in dated.new_terms[:8]:
+    print(t.term, "— back, first seen in" if t.returning else "— first seen in", t.first_seen.title)
+print("back after years:", [(t.term, t.first_seen.year) for t in dated.new_terms if t.returning])
+print()
+print(pipeline.comparison_markdown(dated)[:1500])
+""")
 nb = nbf.v4.new_notebook(cells=cells, metadata={"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}})
 nbf.write(nb, str(Path(__file__).resolve().parent / "walkthrough.ipynb"))

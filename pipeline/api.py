@@ -27,6 +27,8 @@ from pathlib import Path
 from typing import Callable, Sequence
 
 from .cite import references
+from .compare import Comparison, compare as run_compare
+from .compare.markdown import to_markdown as compare_markdown
 from .embed import DEFAULT_MODEL
 from .errors import GovSpeechError, IndexStoreError, InputError
 from .index import BuildReport, CorpusIndex, NothingRead, UnknownSpeech
@@ -44,7 +46,8 @@ __all__ = [
     "DEFAULT_MODEL", "MAX_QUERY_CHARS", "GovSpeechError", "IndexStoreError", "InputError", "STRENGTHS", "Index", "LiveIndex", "BuildReport", "NothingRead", "UnknownSpeech", "SearchOptions", "Filters", "Hit",
     "parse_text", "read_speech", "read_speeches", "read_collection", "is_collection", "speech_ids", "speech_files",
     "discover", "outline", "paragraph_dict", "directives", "directive_dict", "summarize", "abstract",
-    "write_summaries", "hits_json", "marked_words", "speech_list", "cite", "trend", "Trend",
+    "write_summaries", "hits_json", "marked_words", "speech_list", "cite", "trend", "Trend", "compare",
+    "comparison_markdown", "Comparison",
 ]
 
 log = logging.getLogger("govspeech")
@@ -232,6 +235,61 @@ def write_summaries(paths: Sequence[str | Path], out: str | Path, per_section: i
     return report
 
 
+# == two speeches: what changed ====================================================
+
+def _compare_side(side: Speech | str | Path, index: CorpusIndex | None, progress, step: int) -> Speech:
+    """A Speech as given, a speech id of the index, or a speech file (parsed on the fly)."""
+    if isinstance(side, Speech):
+        return side
+    if not isinstance(side, (str, Path)):
+        raise GovSpeechError(f"expected a Speech, a speech id or a file path, not {type(side).__name__}")
+    if index is not None and isinstance(side, str) and side in set(index.speech_ids()):
+        if progress:
+            progress("read", step, 2, file=side)
+        return index.speech(side)
+    path = Path(side)
+    if path.is_file():
+        if progress:
+            progress("read", step, 2, file=path.name)
+        return _one_speech(path)
+    if index is not None:
+        raise UnknownSpeech(f"{side}: no speech with this id in index {index.root}, and no such file")
+    raise InputError(side, "no such file (to compare speeches of an index by id, give the index: --index NAME)")
+
+
+def compare(old: Speech | str | Path, new: Speech | str | Path, index: CorpusIndex | str | Path | None = None,
+            terms: int = 30, progress: Callable | None = None) -> Comparison:
+    """What changed from `old` to `new` (`govspeech compare`): sections aligned, targets
+    paired by indicator, new and dropped formulations, strength changes, each cited on
+    both sides. See pipeline.compare.
+
+    Args:
+        old, new: Speech values, speech ids of `index`, or speech files (parsed on the fly).
+        index: an opened index or its name/folder: where ids are looked up and where
+            new terms are dated (`first_seen`); None: files only, and no dates.
+        terms: how many new and dropped formulations to report.
+        progress: progress(stage, done, total, **info), called as files are read.
+
+    Raises:
+        UnknownSpeech: an id the index does not hold (and no such file).
+        InputError: a file that cannot be read as one speech.
+    """
+    own = isinstance(index, (str, Path))
+    opened = CorpusIndex.open(index) if own else index
+    try:
+        a = _compare_side(old, opened, progress, 1)
+        b = _compare_side(new, opened, progress, 2)
+        return run_compare(a, b, index=opened, terms=terms)
+    finally:
+        if own:
+            opened.close()
+
+
+def comparison_markdown(result: Comparison) -> str:
+    """A comparison as a memo to paste (`govspeech compare --markdown`)."""
+    return compare_markdown(result)
+
+
 # == the index, with the work over it =================================================
 
 def marked_words(query: str) -> list[str]:
@@ -361,6 +419,15 @@ class Index(CorpusIndex):
         with self._summary_lock:
             self._summaries[speech_id] = found
         return found
+
+    def compare(self, old_id: str, new_id: str, terms: int = 30) -> Comparison:
+        """What changed from one indexed speech to another (`govspeech compare OLD NEW`),
+        new terms dated against this index. See `pipeline.compare`.
+
+        Raises:
+            UnknownSpeech: an id the index does not hold.
+        """
+        return run_compare(self.speech(old_id), self.speech(new_id), index=self, terms=terms)
 
 
 def trend(index: Index, query: str, by: str = "year", exact: bool = False,

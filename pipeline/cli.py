@@ -10,23 +10,14 @@ import json
 import os
 import sys
 
-from contextlib import contextmanager
+from pathlib import Path
 
 import click
 
-from . import api
+from . import api, terminal
 from .api import DEFAULT_MODEL, GovSpeechError
 
 
-def _console():
-    """Rich output for a terminal; piped or redirected, lines are never wrapped (rich would
-    break them at 80 columns, inside quotes) and carry no colour codes."""
-    from rich.console import Console
-
-    return Console(highlight=False, soft_wrap=False, width=None if sys.stdout.isatty() else _UNWRAPPED)
-
-
-_UNWRAPPED = 1_000_000   # columns: wider than any line a speech has (rich's soft_wrap would crop tree lines instead)
 
 
 def _print_json(data) -> None:
@@ -58,47 +49,9 @@ def outline(file: str, speech_id: str | None, as_json: bool) -> None:
     if as_json:
         _print_json(_for_json(file, [api.outline(s) for s in speeches]))
         return
-    console = _console()
+    console = terminal.console()
     for speech in speeches:
-        _print_outline(console, speech)
-
-
-def _print_outline(console, speech) -> None:
-    from rich.tree import Tree
-
-    tree = Tree(f"[bold]《{speech.title or speech.id}》[/]  {len(speech.paragraphs)} ¶, {len(speech.sentences)} sentences")
-    loose = [p.number for p in speech.paragraphs if not p.section_path]
-    if loose:
-        tree.add(f"[dim](opening) {_ranges(loose)}[/]")
-
-    def add(node, section) -> None:
-        label = section.label if section.level > 1 else f"{section.label}、"
-        numbers = [n for s in section.walk() for n in s.paragraph_numbers]
-        branch = node.add(f"[bold]{label}[/]{section.title}  [dim]{_ranges(numbers)}[/]")
-        for child in section.children:
-            add(branch, child)
-
-    for section in speech.sections:
-        add(tree, section)
-    console.print(tree)
-    if speech.meta.truncated:
-        console.print(f"[yellow]note: the text stops mid-sentence (¶{speech.paragraphs[-1].number} is truncated)[/]")
-
-
-def _ranges(numbers: list[int]) -> str:
-    """[3, 4, 5, 9] → '¶3–5, ¶9'."""
-    if not numbers:
-        return ""
-    numbers = sorted(set(numbers))
-    out, start, prev = [], numbers[0], numbers[0]
-    for n in numbers[1:] + [None]:
-        if n is not None and n == prev + 1:
-            prev = n
-            continue
-        out.append(f"¶{start}" if start == prev else f"¶{start}–{prev}")
-        if n is not None:
-            start = prev = n
-    return ", ".join(out)
+        terminal.print_outline(console, speech)
 
 
 @cli.command()
@@ -148,7 +101,7 @@ def directives(file: str, strength: str | None, speech_id: str | None, as_json: 
     if as_json:
         _print_json([api.directive_dict(speech, s) for speech in speeches for s in api.directives(speech, strength)])
         return
-    console = _console()
+    console = terminal.console()
     for speech in speeches:
         found = api.directives(speech, strength)
         for s in found:
@@ -165,53 +118,11 @@ def directives(file: str, strength: str | None, speech_id: str | None, as_json: 
         console.print(f"[bold]{len(found)}[/] directives in 《{speech.title or speech.id}》")
 
 
-@contextmanager
-def _progress_bar(enabled: bool):
-    """A rich progress bar fed by the API's progress(stage, done, total, **info) callback."""
-    if not enabled:
-        yield None
-        return
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
-
-    labels = {"read": "reading files", "terms": "tokenizing", "embed": "embedding", "dense": "vector index",
-              "store": "writing rows", "clauses": "writing clauses"}
-    # Started at the first update: a bar started for work that fails before any stage
-    # would print an empty line on stderr above the error.
-    bar = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.fields[info]}"),
-                   TimeRemainingColumn(), console=_console_err(), transient=False)
-    tasks: dict[str, int] = {}
-    try:
-        def update(stage: str, done: int, total: int, **info) -> None:
-            if not tasks:
-                bar.start()
-            if stage not in tasks:
-                tasks[stage] = bar.add_task(labels.get(stage, stage), total=total or 1, info="")
-            text = ""
-            if "rate" in info:
-                text = f"{info['rate']:.0f} sentences/s"
-            elif "file" in info:
-                text = str(info["file"])[:40]
-            elif "index_type" in info:
-                text = info["index_type"]
-            bar.update(tasks[stage], completed=done if total else 1, total=total or 1, info=text)
-
-        yield update
-    finally:
-        if tasks:
-            bar.stop()
-
-
-def _console_err():
-    from rich.console import Console
-
-    return Console(stderr=True, highlight=False)
-
-
 def _report(report, as_json: bool, index) -> None:
     if as_json:
         _print_json({**report.to_dict(), "index": str(index.root)})
     else:
-        console = _console()
+        console = terminal.console()
         encoded = report.embedded + report.clauses_embedded
         rate = f", {encoded / report.embed_seconds:.0f} passages/s" if report.embed_seconds and encoded else ""
         console.print(f"[bold]{index.root}[/] {report.version}: {len(report.added)} added, {len(report.replaced)} replaced, "
@@ -260,7 +171,7 @@ def index() -> None:
 def index_build(paths, name, model, index_type, replace, store, ray_address, keep, as_json, quiet) -> None:
     """Index speech files, folders, and .jsonl/.csv collections from scratch."""
     try:
-        with _progress_bar(not quiet and not as_json) as progress:
+        with terminal.progress_bar(not quiet and not as_json) as progress:
             built, report = api.Index.build(paths, name=name, model=model, index_type=index_type, progress=progress,
                                         replace=replace, store=store, ray=ray_address, keep=keep)
     except api.NothingRead as exc:
@@ -280,7 +191,7 @@ def index_build(paths, name, model, index_type, replace, store, ray_address, kee
 @_KEEP_OPTION
 def index_add(paths, name, as_json, quiet, ray_address, keep) -> None:
     """Add speeches: unchanged ones are skipped, changed ones replaced."""
-    with _progress_bar(not quiet and not as_json) as progress:
+    with terminal.progress_bar(not quiet and not as_json) as progress:
         updated, report = api.Index.open(name).add(paths, progress=progress, ray=ray_address, keep=keep)
     _report(report, as_json, updated)
 
@@ -305,7 +216,7 @@ def index_info(name, verify, as_json) -> None:
     if as_json:
         _print_json(info)
         return
-    console = _console()
+    console = terminal.console()
     enc = info["encoder"]
     console.print(f"[bold]{info['path']}[/] {info['version']}  {info['counts']['speeches']} speeches, "
                   f"{info['counts']['sentences']} indexed sentences, {info['index_type']} index, encoder {enc['spec']} "
@@ -397,7 +308,7 @@ def search(query, name, k, mode, speech, since, until, place, section, kind, str
         return
     from rich.markup import escape
 
-    console = _console()
+    console = terminal.console()
     line = index.no_good_match(query, hits)
     if line:
         console.print(f"[bold yellow]{escape(line)}[/]")
@@ -452,7 +363,7 @@ def trend(query, name, by, exact, since, until, place, kind, strength, as_json, 
     elif as_csv:
         click.echo(result.to_csv(), nl=False)
     else:
-        _console().print(chart.table(result))
+        terminal.console().print(chart.table(result))
 
 
 @cli.command()
@@ -492,7 +403,7 @@ def summarize(target, per_section, ratio, top_n, markdown, as_json, model, speec
     if Path(target).is_dir() or out:       # to files: a folder's speeches, or a collection's, one pair each
         if markdown or as_json or speech_id:
             raise click.UsageError("summaries written to files (a folder, or --out) take no --markdown, --json or --speech")
-        with _progress_bar(True) as progress:
+        with terminal.progress_bar(True) as progress:
             report = api.write_summaries([target], out or "summaries", per_section=per_section, ratio=ratio,
                                          top_n=top_n, encoder=model, progress=progress)
         for f, problem in report.failed:
@@ -509,7 +420,7 @@ def summarize(target, per_section, ratio, top_n, markdown, as_json, model, speec
         click.echo("\n".join(s.to_markdown() for s in summaries))
     else:
         for s in summaries:
-            _print_summary(s)
+            terminal.print_summary(s)
 
 
 def _print_abstract(speech, n, model, markdown, as_json, weights_file) -> None:
@@ -522,24 +433,45 @@ def _print_abstract(speech, n, model, markdown, as_json, weights_file) -> None:
     click.echo("\n".join(lines))
 
 
-def _print_summary(summary) -> None:
-    from rich.tree import Tree
-
-    tree = Tree(f"[bold]《{summary.title or summary.speech_id}》[/]")
-    top = tree.add("[bold]要点[/]")
-    for k in summary.top:
-        top.add(f"{k.sentence.text} [dim]〔{k.citation.label()}〕[/]")
-    parents = {(): tree}           # the outline nests: （一） under 一, 一是 under （一）
-    for s in summary.sections:
-        parent = next((parents[s.path[:i]] for i in range(len(s.path) - 1, -1, -1) if s.path[:i] in parents), tree)
-        label = "".join(s.path)
-        node = parent.add(f"[bold]{'开篇' if not s.path else (s.title if label.endswith(s.title) else label)}[/] "
-                          f"{'' if not s.path or label.endswith(s.title) else s.title}".rstrip())
-        if s.path:
-            parents[s.path] = node
-        for k in s.key_points:
-            node.add(f"{k.sentence.text} [dim]〔{k.citation.label()}〕[/]")
-    _console().print(tree)
+@cli.command()
+@click.argument("old")
+@click.argument("new")
+@click.option("--index", "--name", "index_name", default=None, metavar="NAME_OR_FOLDER",
+              help="Index name or folder: OLD/NEW may be its speech ids; new terms are dated in it.")
+@click.option("--json", "as_json", is_flag=True, help="Print the comparison as JSON.")
+@click.option("--markdown", "as_markdown", is_flag=True,
+              help="Print a memo to paste: sections in order, each change with both quotes.")
+@click.option("--terms", default=30, show_default=True, type=click.IntRange(1, 500),
+              help="New and dropped formulations to report.")
+@click.option("--out", type=click.Path(dir_okay=False), help="Write to this file (markdown unless --json); never over an existing one.")
+@click.option("--quiet", is_flag=True, help="No progress bar.")
+def compare(old: str, new: str, index_name: str | None, as_json: bool, as_markdown: bool, terms: int, out: str | None,
+            quiet: bool) -> None:
+    """What changed from OLD to NEW: targets raised or lowered, new and dropped formulations,
+    directives stated more or less strongly, sections aligned; every change quoted and cited
+    on both sides. OLD and NEW are speech ids of --index or speech files."""
+    if as_json and as_markdown:
+        raise click.UsageError("--json and --markdown: choose one")
+    if out and Path(out).exists():
+        raise GovSpeechError(f"{out}: already exists (compare never overwrites a file; remove it or choose another name)")
+    with terminal.progress_bar(not quiet and sys.stderr.isatty()) as progress:
+        # ids need an index: without --index, two files are compared alone, anything else in the default index
+        both_files = Path(old).is_file() and Path(new).is_file()
+        result = api.compare(old, new, index=index_name or (None if both_files else "default"), terms=terms,
+                             progress=progress)
+    if as_json:
+        text = json.dumps(result.to_dict(), ensure_ascii=False, indent=1)
+    elif as_markdown or out:
+        text = api.comparison_markdown(result)
+    else:
+        text = None
+    if out:
+        Path(out).write_text(text + "\n", encoding="utf-8")
+        terminal.console_err().print(f"wrote {out}")
+    elif text is not None:
+        click.echo(text)
+    else:
+        terminal.print_comparison(terminal.console(), result)
 
 
 @cli.command()

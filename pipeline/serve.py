@@ -7,6 +7,7 @@ Pages (server-rendered, usable without JavaScript):
     GET /speeches/{id}          outline, numbered paragraphs (#p12), key points, directives
     GET /trend?q=…&by=year      a query counted by year / place / speech: an inline SVG bar
                                 chart (no script), each bar a link to its quote's paragraph
+    GET /compare?old=ID&new=ID  two columns: targets, formulations, strength, sections aligned
 API (the same JSON the CLI's --json prints; OpenAPI at /docs and /openapi.json):
     GET /api/search?q=…         [hit dict + understood, …]     (govspeech search --json)
     GET /api/trend?q=…&by=year  the trend                         (govspeech trend --json)
@@ -14,6 +15,7 @@ API (the same JSON the CLI's --json prints; OpenAPI at /docs and /openapi.json):
     GET /api/speeches/{id}      the outline                      (govspeech outline --json)
     GET /api/speeches/{id}/summary                               (govspeech summarize --json)
     GET /api/speeches/{id}/directives                            (govspeech directives --json)
+    GET /api/compare?old=ID&new=ID                               (govspeech compare --json)
 
 The index and its encoder are opened once; every request stats the index's CURRENT
 file (one syscall) and re-opens when a writer (`index add`) has switched versions.
@@ -358,6 +360,25 @@ def create_app(index_name: str | None = None, warm: bool = False, allowed_hosts:
             else None, BY_LABELS={"year": "年份", "place": "地点", "speech": "讲话"})
         return HTMLResponse(html, status_code=status)
 
+    SpeechId = Annotated[str, Query(min_length=1, max_length=MAX_FIELD, description="A speech id of the index.")]
+
+    def comparison_or_404(index: api.Index, old: str, new: str):
+        for speech_id in (old, new):
+            speech_or_404(index, speech_id)
+        return index.compare(old, new)
+
+    @app.get("/api/compare", tags=["api"], summary="What changed between two speeches (govspeech compare --json)")
+    def api_compare(old: SpeechId, new: SpeechId) -> dict:
+        return comparison_or_404(live.get().index, old, new).to_dict()
+
+    @app.get("/compare", response_class=HTMLResponse, include_in_schema=False)
+    def compare_page(old: SpeechId, new: SpeechId):
+        version = live.get()
+        c = comparison_or_404(version.index, old, new).to_dict()
+        changed = [t for t in c["targets"] if t["change"] != "unchanged"]
+        return HTMLResponse(env.get_template("compare.html").render(c=c, changed=changed, speeches=version.speeches,
+                                                                    version=version.name))
+
     @app.get("/", response_class=HTMLResponse, include_in_schema=False)
     def search_page(request: Request, q: Annotated[str, Query(max_length=MAX_QUERY)] = "", k: K = 10,
                     mode: Mode = "hybrid", speech: Annotated[list[str] | None, Query()] = None, since: Field = None,
@@ -398,7 +419,8 @@ def create_app(index_name: str | None = None, warm: bool = False, allowed_hosts:
         speech = speech_or_404(version.index, speech_id)
         span = tuple(int(x) for x in mark.split("-")) if mark else None
         view = speech_view(speech, version.index.key_points(speech_id), span)
-        return HTMLResponse(env.get_template("speech.html").render(**view, version=version.name))
+        return HTMLResponse(env.get_template("speech.html").render(**view, version=version.name,
+                                                                   speeches=version.speeches))
 
     @app.get("/speeches", include_in_schema=False)
     def speeches_redirect():
