@@ -120,6 +120,24 @@ def small_index(small_corpus, tmp_path_factory) -> Path:
     return root
 
 
+@pytest.fixture(scope="session")
+def small_speeches(small_corpus) -> dict:
+    """The speeches of `small_corpus` as read from their files: the ground truth for every quote."""
+    from pipeline import read_speech
+
+    return {p.stem: read_speech(p) for p in sorted(small_corpus.glob("*.txt"))}
+
+
+@pytest.fixture(scope="session")
+def small_opened(small_index):
+    """`small_index` opened once for the session."""
+    from pipeline import Index
+
+    opened = Index.open(str(small_index))
+    yield opened
+    opened.close()
+
+
 RAY_START_BUDGET = 300.0     # seconds: Ray gives its raylet a fixed 30 s to register, too little on a busy machine
 LITE_START_BUDGET = 180.0    # seconds for Milvus Lite's in-process server, likewise
 

@@ -20,7 +20,7 @@ pytest.importorskip("pytest_asyncio", reason="the standard retriever tests need 
 from langchain_core.documents import Document  # noqa: E402
 from langchain_tests.integration_tests import RetrieversIntegrationTests  # noqa: E402
 
-from pipeline import Filters, Index, read_speech  # noqa: E402
+from pipeline import Filters  # noqa: E402
 from pipeline.integrations.langchain import GovSpeechRetriever  # noqa: E402
 
 # What pytest-asyncio's auto mode would do, for this module only: run the standard class's
@@ -49,16 +49,10 @@ class TestGovSpeechRetrieverStandard(RetrieversIntegrationTests):
         return QUERY
 
 
-@pytest.fixture(scope="module")
-def speeches(small_corpus) -> dict:
-    return {p.stem: read_speech(p) for p in sorted(small_corpus.glob("*.txt"))}
+speeches = pytest.fixture(name="speeches")(lambda small_speeches: small_speeches)     # conftest
 
 
-@pytest.fixture(scope="module")
-def index(small_index):
-    opened = Index.open(str(small_index))
-    yield opened
-    opened.close()
+index = pytest.fixture(name="index")(lambda small_opened: small_opened)                # conftest
 
 
 def test_documents_quote_exactly_and_carry_the_citation(index, speeches):

@@ -14,22 +14,15 @@ pytest.importorskip("llama_index.core", reason="the LlamaIndex retriever is the 
 from llama_index.core.base.base_retriever import BaseRetriever  # noqa: E402
 from llama_index.core.schema import MetadataMode, NodeWithScore, TextNode  # noqa: E402
 
-from pipeline import Index, read_speech  # noqa: E402
 from pipeline.integrations.llamaindex import GovSpeechRetriever  # noqa: E402
 
 QUERY = "安全生产责任怎么落实"
 
 
-@pytest.fixture(scope="module")
-def speeches(small_corpus) -> dict:
-    return {p.stem: read_speech(p) for p in sorted(small_corpus.glob("*.txt"))}
+speeches = pytest.fixture(name="speeches")(lambda small_speeches: small_speeches)     # conftest
 
 
-@pytest.fixture(scope="module")
-def index(small_index):
-    opened = Index.open(str(small_index))
-    yield opened
-    opened.close()
+index = pytest.fixture(name="index")(lambda small_opened: small_opened)                # conftest
 
 
 def test_node_spans_slice_the_speech_text_exactly(index, speeches):

@@ -23,7 +23,7 @@ pytest.importorskip("mcp", reason="the MCP SDK is the mcp extra: pip install -e 
 
 from mcp import Client, StdioServerParameters  # noqa: E402
 
-from pipeline import Index, api, read_speech  # noqa: E402
+from pipeline import api  # noqa: E402
 from pipeline.mcp import DEFAULT_PORT, create_server  # noqa: E402
 
 CLI = "import sys; sys.argv[0] = 'govspeech'; from pipeline.cli import main; main()"
@@ -41,17 +41,10 @@ def env() -> dict:
     return {**os.environ, "PYTHONPATH": os.pathsep.join([root, os.environ.get("PYTHONPATH", "")]).rstrip(os.pathsep)}
 
 
-@pytest.fixture(scope="module")
-def speeches(small_corpus) -> dict:
-    """The speeches as read from their files: the ground truth for every quote."""
-    return {p.stem: read_speech(p) for p in sorted(small_corpus.glob("*.txt"))}
+speeches = pytest.fixture(name="speeches")(lambda small_speeches: small_speeches)     # conftest
 
 
-@pytest.fixture(scope="module")
-def index(small_index):
-    opened = Index.open(str(small_index))
-    yield opened
-    opened.close()
+index = pytest.fixture(name="index")(lambda small_opened: small_opened)                # conftest
 
 
 @pytest.fixture(scope="module")

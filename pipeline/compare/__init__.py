@@ -25,7 +25,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from ..model import Speech
-from .result import (SECTION_STATUSES, STRENGTH_LEVELS, TARGET_CHANGES, Comparison, SectionPair, SeenIn, SpeechRef,
+from .result import (SECTION_STATUSES, STRENGTH_LEVELS, TARGET_CHANGES, Comparison, SectionPair, SpeechRef,
                      StrengthChange, TargetChange, TargetSide, TermChange)
 from .sections import align_sections
 from .strength import strength_changes
@@ -34,7 +34,7 @@ from .terms import Candidate, new_terms, weights as term_weights
 from .usage import TermUsage, usage_of
 
 __all__ = [
-    "compare", "Comparison", "SectionPair", "TargetChange", "TargetSide", "TermChange", "StrengthChange", "SeenIn",
+    "compare", "Comparison", "SectionPair", "TargetChange", "TargetSide", "TermChange", "StrengthChange",
     "SpeechRef", "SECTION_STATUSES", "TARGET_CHANGES", "STRENGTH_LEVELS", "parse_value", "compare_values",
     "TermUsage", "usage_of",
 ]

@@ -18,7 +18,8 @@ STRENGTH_LEVELS = ("encourage", "advise", "require", "forbid")   # resources/str
 
 @dataclass(frozen=True)
 class SpeechRef:
-    """Which speech a side is: enough to name it and link to it."""
+    """Which speech a side is (or which speech of the index uses a term): enough to name it
+    and link to it."""
 
     speech_id: str
     title: str
@@ -79,19 +80,6 @@ class TargetChange:
 
 
 @dataclass(frozen=True)
-class SeenIn:
-    """A speech of the index that uses a term."""
-
-    speech_id: str
-    title: str
-    date: str | None
-    year: int | None
-
-    def to_dict(self) -> dict:
-        return {"speech_id": self.speech_id, "title": self.title, "date": self.date, "year": self.year}
-
-
-@dataclass(frozen=True)
 class TermChange:
     """A formulation one side uses and the other never does (not even inside a longer word)."""
 
@@ -100,8 +88,8 @@ class TermChange:
     count: int                       # times the side that has it uses it
     quoted: bool                     # written in quotation marks (“放管服”)
     citation: Citation               # the first sentence that carries it
-    first_seen: SeenIn | None = None     # the earliest speech of the index using it (new terms, with an index)
-    last_seen: SeenIn | None = None      # the latest speech before the new one using it: a term back after years
+    first_seen: SpeechRef | None = None     # the earliest speech of the index using it (new terms, with an index)
+    last_seen: SpeechRef | None = None      # the latest speech before the new one using it: a term back after years
     returning: bool = False              # used in the index before the old speech: back, not new
 
     def to_dict(self) -> dict:

@@ -12,7 +12,7 @@ import weakref
 from dataclasses import dataclass
 
 from ..model import Speech
-from .result import SeenIn
+from .result import SpeechRef
 
 _lock = threading.Lock()
 _cache: "weakref.WeakKeyDictionary[object, TermUsage]" = weakref.WeakKeyDictionary()
@@ -20,7 +20,7 @@ _cache: "weakref.WeakKeyDictionary[object, TermUsage]" = weakref.WeakKeyDictiona
 
 @dataclass(frozen=True)
 class _Stored:
-    ref: SeenIn
+    ref: SpeechRef
     key: tuple          # sort key: (year or 9999, date or "", id)
     text: str
 
@@ -45,12 +45,12 @@ class TermUsage:
         """`stored` is dated before `speech` (an undated speech is never before one)."""
         return stored.key < _key(speech.meta.year, speech.meta.date, speech.id)
 
-    def dates(self, users: list[_Stored], side: Speech, other: Speech) -> tuple[SeenIn | None, SeenIn | None, bool]:
+    def dates(self, users: list[_Stored], side: Speech, other: Speech) -> tuple[SpeechRef | None, SpeechRef | None, bool]:
         """first_seen (the earliest user, `side` itself when no other speech is earlier),
         last_seen (the latest user before `side`), and whether the term was used before
         the `other` speech was given: back after years rather than new."""
         earlier = [u for u in users if self.before(u, side)]
-        own = SeenIn(side.id, side.title, side.meta.date, side.meta.year)
+        own = SpeechRef(side.id, side.title, side.meta.date, side.meta.year)
         first = earlier[0].ref if earlier else own
         last = earlier[-1].ref if earlier else None
         returning = any(self.before(u, other) for u in earlier)
@@ -70,7 +70,7 @@ def usage_of(index) -> TermUsage:
     speeches = []
     for record in index.speeches():
         text = _text(index, record["id"])
-        ref = SeenIn(record["id"], record.get("title") or "", record.get("date"), record.get("year"))
+        ref = SpeechRef(record["id"], record.get("title") or "", record.get("date"), record.get("year"))
         speeches.append(_Stored(ref, _key(ref.year, ref.date, ref.speech_id), text))
     usage = TermUsage(speeches, str(getattr(index, "root", "")))
     with _lock:
