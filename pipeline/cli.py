@@ -321,7 +321,8 @@ def search(query, name, k, mode, speech, since, until, place, section, kind, str
         # the speech id on every hit: titles repeat (every 政府工作报告), ids do not
         title = f"《{escape(c.title)}》 " if c.title else ""
         console.print(f"[bold]{h.rank}.[/] [cyan]{c.label()}[/] [dim]{h.score:.3f} {h.kind} [{c.start}:{c.end}][/] "
-                      f"confidence {h.confidence:.2f} {title}[green]{escape(c.speech_id)}[/]{also}")
+                      f"{'' if h.confidence is None else f'confidence {h.confidence:.2f} '}"
+                      f"{title}[green]{escape(c.speech_id)}[/]{also}")
         for t in h.before:
             console.print(f"   [dim]{escape(t)}[/]")
         if h.match_start is not None:

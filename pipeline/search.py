@@ -251,6 +251,11 @@ def search(index: "CorpusIndex", query: str, options: SearchOptions = SearchOpti
                 break
             depth = min(allowed, depth * 4)
         picked, following = picked[:k], (picked[1] if len(picked) > 1 else None)
+        if not picked:
+            return []
+        if mode == "bm25":
+            # keyword search needs no encoder; the confidence is fitted on the default (hybrid) ranking
+            return _hits(store, picked, units, spans, o.context, collapse, selection, [None] * len(picked))
         rows = [p.row for p in picked] + ([following.row] if following else [])
         if all(r in table for r in rows):
             X = np.array([table[r] for r in rows])
@@ -273,7 +278,7 @@ def search(index: "CorpusIndex", query: str, options: SearchOptions = SearchOpti
 
 
 def _hits(store: "Store", picked: list[group.Picked], units: dict[int, Unit], spans: dict[int, tuple[int, int]],
-          context: int, collapse: bool, selection, conf: np.ndarray) -> list[Hit]:
+          context: int, collapse: bool, selection, conf) -> list[Hit]:
     """The picked rows as hits: citation, matched clause, context, the paragraph's other
     matching sentences, the copies of the sentence elsewhere in the index, confidence."""
     copies = group.Copies.of(store, [units[p.row] for p in picked],
@@ -291,7 +296,7 @@ def _hits(store: "Store", picked: list[group.Picked], units: dict[int, Unit], sp
                         before, after, match_start=match[0] if match else None,
                         match_end=match[1] if match else None,
                         also_in=tuple(copy_units[r].citation() for r in copies.get(p.row, ())),
-                        also_matched=also, confidence=float(conf[i])))
+                        also_matched=also, confidence=None if conf[i] is None else float(conf[i])))
     return hits
 
 
@@ -300,8 +305,8 @@ def no_good_match(index: "CorpusIndex", query: str, hits: list[Hit]) -> str | No
     otherwise), saying why when it is known: the query names a place or a year no
     indexed speech is of ("no good match: no speech from 宁夏 in this index")."""
     top = hits[0].confidence if hits else None
-    if top is not None and top >= confidence_module.NO_GOOD_MATCH:
-        return None
+    if (top is not None and top >= confidence_module.NO_GOOD_MATCH) or (hits and top is None):
+        return None                 # a good match, or a mode with no calibrated confidence (bm25)
     places, years = confidence_module.index_holds(index.store)
     reading = read_query(query)
     return confidence_module.no_good_match(top, confidence_module.absent_places(reading, places, query),

@@ -27,6 +27,7 @@ from conftest import LITE_START_BUDGET, start_patiently
 from filter_cases import CASES, reference_rows
 from speeches import ECOLOGY_2021, SAFETY_2019
 from pipeline import GovSpeechError, Index, IndexStoreError
+from pipeline.index import UnknownSpeech
 from pipeline.model import Filters
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -225,7 +226,9 @@ def test_add_replace_remove_in_place(pair, tmp_path):
     lite, report = lite.remove(removed)
     assert report.removed == [SEED.stem, "ecology_2021"]
     assert [s["id"] for s in lite.speeches()] == [s["id"] for s in local.speeches()]
-    assert lite.count(Filters(speech=tuple(removed))) == 0
+    with pytest.raises(UnknownSpeech, match="no speech 'ecology_2021', '000_dbe0c8ca6deedb3a' in this index"):
+        lite.count(Filters(speech=tuple(removed)))         # gone: a filter naming them is an error, not a silent 0
+    assert not {u.speech_id for u in lite.units()} & set(removed)
     assert len(lite) == len(local) == len(lite.units())
     assert units_of(lite) == units_of(local)
     assert clauses_of(lite) == clauses_of(local) and lite.manifest["counts"] == local.manifest["counts"]

@@ -181,7 +181,7 @@ def test_bm25_finds_the_watch_post_sentence_in_its_top_three(index, speeches):
     # BM25 indexes single characters beside jieba words (better on paraphrases, see
     # benchmarks/RESULTS.md); the sentence that shares 监测/风险 with the query now
     # ties with others on characters, so it is in the top 3 rather than first.
-    hits = index.search("返贫监测靠谁来发现风险", k=5, mode="bm25")
+    hits = index.search("返贫监测靠谁来发现风险", k=5, mode="bm25", by="sentence")
     assert any("驻村工作队、网格员" in h.citation.text for h in hits[:3])
     for h in hits:
         check_citation(h, speeches)
@@ -207,7 +207,7 @@ def test_minmax_fusion_scores_lie_in_unit_interval(index):
 
 @pytest.mark.slow
 def test_every_indexed_sentence_cites_exactly(index, speeches):
-    hits = index.search("要加强工作责任落实", k=len(index), mode="dense")
+    hits = index.search("要加强工作责任落实", k=len(index), mode="dense", by="sentence")
     assert len(hits) == len(indexed(speeches))
     for h in hits:
         check_citation(h, speeches)
@@ -251,7 +251,7 @@ def test_context_attaches_neighbouring_sentences(index, speeches):
 
 def _all(index, filters: Filters) -> list:
     """Every allowed sentence: dense mode scores the whole filtered set exactly (k·5 ≥ its size)."""
-    return index.search("工作", k=300, mode="dense", filters=filters)
+    return index.search("工作", k=300, mode="dense", filters=filters, by="sentence")
 
 
 @pytest.mark.slow
@@ -652,22 +652,22 @@ def test_search_many_refuses_a_query_past_the_limit_before_encoding_any(index, m
     (["--speech", "no-such-speech"], "no speech 'no-such-speech' in this index"),
 ])
 def test_cli_search_bad_values_are_one_line_errors_naming_them(index_root, args, needle):
-    assert_one_line_error(run_cli("search", "安全生产", "--index", index_root, *args), needle)
+    assert_one_line_error(cli("search", "安全生产", "--index", index_root, *args), needle)
 
 
 @pytest.mark.slow
 def test_cli_search_refuses_a_20000_character_query_in_one_line(index_root):
-    proc = run_cli("search", "安全生产" * 5000, "--index", index_root, "--mode", "bm25")
+    proc = cli("search", "安全生产" * 5000, "--index", index_root, "--mode", "bm25")
     assert_one_line_error(proc, "query too long: 20,000 characters (at most 2,000")
 
 
 @pytest.mark.slow
 def test_piped_search_names_the_speech_of_every_hit(index_root, speeches):
     """Titles repeat across speeches (every 政府工作报告): each hit line names its speech id."""
-    proc = run_cli("search", "安全隐患排查整治", "--index", index_root, "-k", "3")
+    proc = cli("search", "安全隐患排查整治", "--index", index_root, "-k", "3")
     assert proc.returncode == 0, proc.stderr
     heads = [line for line in proc.stdout.splitlines() if re.match(r"\d+\. ", line)]
     assert len(heads) == 3
-    hits = json.loads(run_cli("search", "安全隐患排查整治", "--index", index_root, "-k", "3", "--json").stdout)
+    hits = json.loads(cli("search", "安全隐患排查整治", "--index", index_root, "-k", "3", "--json").stdout)
     for line, hit in zip(heads, hits):
         assert line.endswith(f"《{hit['title']}》 {hit['speech_id']}") or f"《{hit['title']}》 {hit['speech_id']} (+" in line, line

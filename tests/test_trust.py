@@ -177,7 +177,7 @@ def test_no_good_match_says_why_when_the_place_is_not_in_the_index(index):
 
 def test_the_no_good_match_line():
     assert no_good_match(0.8) is None
-    assert no_good_match(0.2) == "no good match: the best hit's confidence is 0.20"
+    assert no_good_match(0.2) == "low confidence: the best hit's confidence is 0.20 (below 0.5)"
     assert no_good_match(0.1, ["宁夏"]) == "no good match: no speech from 宁夏 in this index"
     assert no_good_match(None) == "no good match: no hits"
 
