@@ -49,10 +49,10 @@ class TestGovSpeechRetrieverStandard(RetrieversIntegrationTests):
         return QUERY
 
 
-speeches = pytest.fixture(name="speeches")(lambda small_speeches: small_speeches)     # conftest
+speeches = pytest.fixture(scope="module", name="speeches")(lambda small_speeches: small_speeches)     # conftest
 
 
-index = pytest.fixture(name="index")(lambda small_opened: small_opened)                # conftest
+index = pytest.fixture(scope="module", name="index")(lambda small_opened: small_opened)                # conftest
 
 
 def test_documents_quote_exactly_and_carry_the_citation(index, speeches):

@@ -19,10 +19,10 @@ from pipeline.integrations.llamaindex import GovSpeechRetriever  # noqa: E402
 QUERY = "安全生产责任怎么落实"
 
 
-speeches = pytest.fixture(name="speeches")(lambda small_speeches: small_speeches)     # conftest
+speeches = pytest.fixture(scope="module", name="speeches")(lambda small_speeches: small_speeches)     # conftest
 
 
-index = pytest.fixture(name="index")(lambda small_opened: small_opened)                # conftest
+index = pytest.fixture(scope="module", name="index")(lambda small_opened: small_opened)                # conftest
 
 
 def test_node_spans_slice_the_speech_text_exactly(index, speeches):

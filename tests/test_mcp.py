@@ -41,10 +41,10 @@ def env() -> dict:
     return {**os.environ, "PYTHONPATH": os.pathsep.join([root, os.environ.get("PYTHONPATH", "")]).rstrip(os.pathsep)}
 
 
-speeches = pytest.fixture(name="speeches")(lambda small_speeches: small_speeches)     # conftest
+speeches = pytest.fixture(scope="module", name="speeches")(lambda small_speeches: small_speeches)     # conftest
 
 
-index = pytest.fixture(name="index")(lambda small_opened: small_opened)                # conftest
+index = pytest.fixture(scope="module", name="index")(lambda small_opened: small_opened)                # conftest
 
 
 @pytest.fixture(scope="module")
