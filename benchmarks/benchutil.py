@@ -116,3 +116,16 @@ def peak_rss_mib() -> float:
 def cpu_seconds() -> float:
     t = os.times()
     return t.user + t.system
+
+
+def cached_vectors(folder: Path, encoder, passages, progress=None):
+    """The passages' vectors through an embedding cache file in `folder` (the one an index
+    keeps), so benchmark runs reuse vectors across runs; returns (vectors, stats)."""
+    from pipeline.index.vectors import CACHE_FILE, EmbeddingCache, embed_passages
+
+    folder.mkdir(parents=True, exist_ok=True)
+    cache = EmbeddingCache(folder / CACHE_FILE, encoder)
+    try:
+        return embed_passages(encoder, passages, cache, progress)
+    finally:
+        cache.close()

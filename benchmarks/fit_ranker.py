@@ -64,11 +64,9 @@ def write_training_docs(folder: Path) -> list[Path]:
 
 def tables(index: Index, questions: list[dict]) -> list[tuple[np.ndarray, np.ndarray]]:
     """(feature matrix, 0/1 labels) of each question whose answer is among its candidates."""
-    from pipeline.search import candidate_table
-
     out = []
     for q in questions:
-        units, X, _ = candidate_table(index, q["query"])
+        units, X, _ = index.ranking_features(q["query"])
         y = np.array([answers(u.speech_id, u.text, q) for u in units], dtype=np.float32)
         if y.any() and not y.all():
             out.append((X, y))

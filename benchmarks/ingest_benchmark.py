@@ -186,11 +186,11 @@ def main() -> None:
 
     started = time.perf_counter()
     from pipeline import lexicon
-    from pipeline.tokenize import _tokenizer
+    from pipeline.tokenize import tokenizer
 
     lexicon.default()
     lexicon.stopwords()
-    _tokenizer()
+    tokenizer()
     setup_s = time.perf_counter() - started
     print(f"setup (imports, lexicons, jieba dictionary): {setup_s:.2f} s", file=sys.stderr)
 

@@ -24,7 +24,7 @@ How the big indexes are made (the honest shortcut, and what it changes):
   pipeline.index.write_version (the function every build, add and remove ends in):
   rows, vectors, BM25, the dense index, a manifest with hashes and build stamps, and
   CURRENT switched by a rename. Vectors come through the project's embedding cache
-  (pipeline.index.vectors.cached_vectors). The folders are cached in
+  (benchutil.cached_vectors, through the index's embedding cache). The folders are cached in
   benchmarks/out/latency/ (keyed by the corpus, the pipeline sources and these
   settings) and rebuilt only when that key changes.
 
@@ -130,7 +130,7 @@ def build_base() -> tuple[list[dict], np.ndarray, dict]:
     from pipeline import api
     from pipeline.embed import load_encoder
     from pipeline.index import passage_text, speech_rows, with_context
-    from pipeline.index.vectors import cached_vectors
+    from benchutil import cached_vectors
 
     terms = index_terms_function()
     started = time.perf_counter()
@@ -307,7 +307,7 @@ def time_ours(root: Path, queries: list[str], passes: int, encoder) -> dict:
     index = Index.open(root, verify=False)
     open_s = time.perf_counter() - t
     timed = TimedEncoder(encoder)
-    index._encoder = timed                      # the same encoder the manifest names, wrapped to time it
+    index.use_encoder(timed)                    # the same encoder the manifest names, wrapped to time it
     t = time.perf_counter()
     index.search(queries[0], k=10, mode="hybrid")
     first_s = time.perf_counter() - t

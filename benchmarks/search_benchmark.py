@@ -86,11 +86,9 @@ def candidate_recall(index: Index, gold: list[dict], depth: int = 50) -> float:
     """Share of queries whose answer is among the rows hybrid search ranks (the top
     `depth` of dense and of BM25, search's default for k=10, plus what headings and
     questions point to): the ceiling of any ranking over those candidates."""
-    from pipeline.search import candidate_table
-
     found = 0
     for q in gold:
-        units, _, _ = candidate_table(index, q["query"], depth)
+        units, _, _ = index.ranking_features(q["query"], depth)
         found += any(answers(u.speech_id, u.text, q) for u in units)
     return found / len(gold)
 

@@ -155,8 +155,8 @@ preference for the speeches and sentences that match; the underlined part of a h
 clause that matched best. `literal=True` (`--literal`) ranks without any of that.
 """)
 code("""
-from pipeline.search import understood
-understood("河南今年城镇新增就业目标是多少万人").to_dict()
+from pipeline.query import understand
+understand("河南今年城镇新增就业目标是多少万人").to_dict()
 """)
 md("## 5. Key points per section")
 code("""

@@ -15,8 +15,7 @@ from contextlib import contextmanager
 import click
 
 from . import api
-from .embed import DEFAULT_MODEL
-from .errors import GovSpeechError
+from .api import DEFAULT_MODEL, GovSpeechError
 
 
 def _console():
@@ -237,13 +236,11 @@ def index() -> None:
 @click.option("--quiet", is_flag=True, help="No progress bar.")
 def index_build(paths, name, model, index_type, replace, store, ray_address, as_json, quiet) -> None:
     """Index speech files, folders, and .jsonl/.csv collections from scratch."""
-    from .index import Index, NothingRead
-
     try:
         with _progress_bar(not quiet and not as_json) as progress:
-            built, report = Index.build(paths, name=name, model=model, index_type=index_type, progress=progress,
+            built, report = api.Index.build(paths, name=name, model=model, index_type=index_type, progress=progress,
                                         replace=replace, store=store, ray=ray_address)
-    except NothingRead as exc:
+    except api.NothingRead as exc:
         for file, problem in exc.report.errors:
             click.echo(f"govspeech: skipped: {file}: {problem}", err=True)
         raise
@@ -259,10 +256,8 @@ def index_build(paths, name, model, index_type, replace, store, ray_address, as_
               help="Spread the work over Ray Data workers: --ray for a local Ray, --ray ADDRESS for a cluster.")
 def index_add(paths, name, as_json, quiet, ray_address) -> None:
     """Add speeches: unchanged ones are skipped, changed ones replaced."""
-    from .index import Index
-
     with _progress_bar(not quiet and not as_json) as progress:
-        updated, report = Index.open(name).add(paths, progress=progress, ray=ray_address)
+        updated, report = api.Index.open(name).add(paths, progress=progress, ray=ray_address)
     _report(report, as_json, updated)
 
 
@@ -272,9 +267,7 @@ def index_add(paths, name, as_json, quiet, ray_address) -> None:
 @click.option("--json", "as_json", is_flag=True)
 def index_remove(speeches, name, as_json) -> None:
     """Remove speeches by id or source path."""
-    from .index import Index
-
-    updated, report = Index.open(name).remove(speeches)
+    updated, report = api.Index.open(name).remove(speeches)
     _report(report, as_json, updated)
 
 
@@ -284,16 +277,14 @@ def index_remove(speeches, name, as_json) -> None:
 @click.option("--json", "as_json", is_flag=True)
 def index_info(name, verify, as_json) -> None:
     """What an index holds and which encoder built it."""
-    from .index import Index
-
-    info = Index.open(name, verify="full" if verify else True).info()
+    info = api.Index.open(name, verify="full" if verify else True).info()
     if as_json:
         _print_json(info)
         return
     console = _console()
     enc = info["encoder"]
     console.print(f"[bold]{info['path']}[/] {info['version']}  {info['counts']['speeches']} speeches, "
-                  f"{info['counts']['sentences']} sentences, {info['index_type']} index, encoder {enc['spec']} "
+                  f"{info['counts']['sentences']} indexed sentences, {info['index_type']} index, encoder {enc['spec']} "
                   f"(dim {enc['dim']}), built {info['created']}")
     if info.get("store", "local") != "local":
         console.print(f"  store {info['store']}, collection {info['collection']} (alias {info['alias']})")
@@ -306,9 +297,7 @@ def index_info(name, verify, as_json) -> None:
 @click.option("--json", "as_json", is_flag=True)
 def index_versions(name, as_json) -> None:
     """The versions kept in an index folder: which is live, which are intact."""
-    from .index import Index
-
-    found = Index.versions(name)
+    found = api.Index.versions(name)
     if as_json:
         _print_json(found)
         return
@@ -326,9 +315,7 @@ def index_versions(name, as_json) -> None:
 @click.option("--json", "as_json", is_flag=True)
 def index_rollback(name, to, as_json) -> None:
     """Make an earlier intact version live again."""
-    from .index import Index
-
-    index = Index.rollback(name, to)
+    index = api.Index.rollback(name, to)
     if as_json:
         _print_json({"index": str(index.root), "version": index.version_dir.name, "counts": index.manifest["counts"]})
     else:
@@ -358,18 +345,13 @@ def search(query, name, k, mode, speech, since, until, place, section, kind, str
 
     The best-matching clause of each sentence is underlined; a sentence that appears in
     several speeches is shown once, with where else it appears."""
-    from .index import Index
-    from .model import Filters
-
-    filters = Filters(speech=speech, since=since, until=until, place=place, section=section, kind=kind, strength=strength)
-    index = Index.open(name)
+    filters = api.Filters(speech=speech, since=since, until=until, place=place, section=section, kind=kind, strength=strength)
+    index = api.Index.open(name)
     hits = index.search(query, k=k, mode=mode, filters=filters, rerank=rerank, context=context, literal=literal)
     if not hits and not filters.empty() and index.count(filters) == 0:
         click.echo(f"govspeech: note: no sentence in {index.root} passes the filters ({filters.describe()})", err=True)
     if as_json:
-        from .search import hits_json
-
-        _print_json(hits_json(query, hits, mode, literal))
+        _print_json(api.hits_json(query, hits, mode, literal))
         return
     from rich.markup import escape
 
@@ -415,15 +397,12 @@ def summarize(target, per_section, ratio, top_n, markdown, as_json, model, speec
     """
     from pathlib import Path
 
-    from .summarize import load_weights, summarize as run, to_markdown
-
     if per_section is not None and ratio is not None:
         raise click.UsageError("give --per-section or --ratio, not both")
     if markdown and as_json:
         raise click.UsageError("give --markdown or --json, not both")
     if (as_abstract or weights_file) and Path(target).is_dir():
         raise click.UsageError("--abstract and --weights work on one FILE, not a folder")
-    weights = load_weights(weights_file) if weights_file else None
     if as_abstract:
         for speech in api.read_speeches(target, speech_id):
             _print_abstract(speech, top_n, model, markdown, as_json, weights_file)
@@ -431,16 +410,23 @@ def summarize(target, per_section, ratio, top_n, markdown, as_json, model, speec
     if Path(target).is_dir():
         if markdown or as_json or speech_id:
             raise click.UsageError("a folder's summaries go to files (--out): --markdown, --json and --speech are for one FILE")
-        _summarize_folder(Path(target), Path(out or "summaries"), per_section, ratio, top_n, model)
+        with _progress_bar(True) as progress:
+            report = api.write_summaries([target], out or "summaries", per_section=per_section, ratio=ratio,
+                                         top_n=top_n, encoder=model, progress=progress)
+        for f, problem in report.failed:
+            click.echo(f"govspeech: skipped: {problem}", err=True)
+        note = f" ({report.replaced} files from an earlier run replaced)" if report.replaced else ""
+        click.echo(f"{len(report.written)} summaries written to {report.out} as NAME.md + NAME.json{note}; "
+                   f"{len(report.failed)} files failed")
         return
     if out:
         raise click.UsageError("--out is for a folder; for one FILE, redirect the output (> NAME.md)")
-    summaries = [run(s, per_section=per_section, ratio=ratio, encoder=model, top_n=top_n, model=weights)
-                 for s in api.read_speeches(target, speech_id)]
+    summaries = [api.summarize(s, per_section=per_section, ratio=ratio, encoder=model, top_n=top_n,
+                               weights_file=weights_file) for s in api.read_speeches(target, speech_id)]
     if as_json:
         _print_json(_for_json(target, [s.to_dict() for s in summaries]))
     elif markdown:
-        click.echo("\n".join(to_markdown(s) for s in summaries))
+        click.echo("\n".join(s.to_markdown() for s in summaries))
     else:
         for s in summaries:
             _print_summary(s)
@@ -474,56 +460,6 @@ def _print_summary(summary) -> None:
         for k in s.key_points:
             node.add(f"{k.sentence.text} [dim]〔{k.citation.label()}〕[/]")
     _console().print(tree)
-
-
-def _output_names(files, folder) -> dict:
-    """The name each file's summaries are written under: its stem (seed.txt → seed), or its
-    whole name when another file has the same stem (seed.html, seed.pdf), or its path under
-    the folder when two subfolders hold the same name (a__seed.txt). A collection's record n
-    adds -n (reports-3)."""
-    from collections import Counter
-    from pathlib import Path
-
-    stems = Counter(f.stem for f in files)
-    names = {f: f.stem if stems[f.stem] == 1 else f.name for f in files}
-    repeated = Counter(names.values())
-    for f in files:
-        if repeated[names[f]] > 1:
-            names[f] = "__".join(Path(f).relative_to(folder).parts)     # the folder walk yields paths under it
-    return names
-
-
-def _summarize_folder(folder, out, per_section, ratio, top_n, model) -> None:
-    from .summarize import summarize as run, to_markdown
-
-    files = api.speech_files([folder])
-    names = _output_names(files, folder)
-    out.mkdir(parents=True, exist_ok=True)
-    written: dict[str, str] = {}       # output name → the speech it summarizes (no name is written twice)
-    replaced, failed = 0, []
-    with _progress_bar(True) as progress:
-        for i, f in enumerate(files, 1):
-            try:
-                for speech in api.read_speeches(f):
-                    name = names[f] + (speech.id[len(f.stem):] if api.is_collection(f) else "")
-                    if name in written:     # a record name equal to another file's (reports-1.txt beside reports.jsonl)
-                        raise GovSpeechError(f"{f}: {speech.id} would overwrite {name}.md, written for {written[name]}")
-                    summary = run(speech, per_section=per_section, ratio=ratio, encoder=model, top_n=top_n)
-                    for suffix, body in ((".md", to_markdown(summary)),
-                                         (".json", json.dumps(summary.to_dict(), ensure_ascii=False, indent=1))):
-                        target = out / f"{name}{suffix}"
-                        replaced += target.exists()
-                        target.write_text(body, encoding="utf-8")
-                    written[name] = speech.meta.source or str(f)
-            except GovSpeechError as exc:
-                failed.append((str(f), str(exc)))
-            progress("summarize", i, len(files), file=f.name)
-    for f, problem in failed:
-        click.echo(f"govspeech: skipped: {problem}", err=True)
-    note = f" ({replaced} files from an earlier run replaced)" if replaced else ""
-    click.echo(f"{len(written)} summaries written to {out} as NAME.md + NAME.json{note}; {len(failed)} files failed")
-    if failed and not written:
-        raise GovSpeechError(f"{folder}: no speech could be summarized")
 
 
 @cli.command()

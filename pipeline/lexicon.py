@@ -154,7 +154,10 @@ def speech_kinds() -> tuple[str, ...]:
 
 
 @dataclass(frozen=True)
-class Gazetteer:
+class PlaceNames:
+    """The gazetteer's provinces and prefectures as Meta.place names them (query.Gazetteer
+    is the same file read for queries: every level, each name → its places)."""
+
     names: re.Pattern                # every full and short name, longest first
     place: dict[str, str]            # a name as written → the place it stands for (河南 → 河南省, 洛阳 → 河南省洛阳市)
 
@@ -184,7 +187,7 @@ def gazetteer_rows() -> tuple[tuple[str, str, str, str], ...]:
 
 
 @lru_cache(maxsize=1)
-def gazetteer() -> Gazetteer:
+def place_names() -> PlaceNames:
     """Provinces and prefecture-level divisions by full and short name, for Meta.place. A
     prefecture stands for itself with its province (洛阳市 → 河南省洛阳市), so that a filter
     on either name finds it; a short name that is also a common word (长治) is not in the file."""
@@ -196,4 +199,4 @@ def gazetteer() -> Gazetteer:
         place[full] = canonical
         place.setdefault(short, canonical)      # 吉林 is the province; 吉林市 only by its full name
     names = sorted(place, key=lambda n: (-len(n), n))
-    return Gazetteer(re.compile("|".join(map(re.escape, names))), place)
+    return PlaceNames(re.compile("|".join(map(re.escape, names))), place)

@@ -290,3 +290,62 @@ class Filters:
     def section_label(section: str) -> str:
         """二(一) / 二、（一） / 二（一） → 二（一）, the form section paths are stored in."""
         return section.replace("(", "（").replace(")", "）").replace("、", "").replace(" ", "")
+
+
+SEARCH_MODES = ("hybrid", "dense", "bm25")
+MAX_QUERY_CHARS = 2000        # a question is a sentence or two; a pasted page is not a query
+
+
+@dataclass(frozen=True)
+class SearchOptions:
+    """How one search runs: everything but the index and the query. Checked when made,
+    so a bad value fails before any work, naming itself.
+
+    `pipeline.Index.search(query, k=…, mode=…, …)` builds one from its keyword arguments;
+    pipeline.search.search takes it whole.
+    """
+
+    k: int = 10                         # hits to return
+    mode: str = "hybrid"                # hybrid / dense / bm25
+    filters: Filters = Filters()
+    rerank: str | None = None           # "st:NAME" of a cross-encoder, run after the ranking
+    context: int = 0                    # neighbouring sentences attached before and after each hit
+    candidates: int | None = None       # how deep each retriever looks (default max(50, 5k))
+    literal: bool = False               # no understanding, no clauses, no learned ranking
+    understand: bool = True             # read places, years and the quantity asked for
+    clauses: bool = True                # score a long sentence by its best clause too
+    collapse: bool = True               # one hit per distinct sentence text, reposts in also_in
+    fusion: str = "zscore"              # with literal: zscore / minmax / rrf
+    dense_weight: float = 0.8           # with literal: the dense side's share
+    quantity_prior: float = 1.0         # with literal: bonus for a number when one is asked for
+    ranker: object = None               # a rank.Ranker or the path of a weights file (default: resources/ranker.json)
+
+    def __post_init__(self) -> None:
+        from .errors import GovSpeechError
+
+        if isinstance(self.filters, dict):      # Filters(**a dict) for callers from JSON
+            object.__setattr__(self, "filters", Filters(**self.filters))
+        elif self.filters is None:
+            object.__setattr__(self, "filters", Filters())
+        elif not isinstance(self.filters, Filters):
+            raise GovSpeechError(f"filters must be a Filters or a dict, not {type(self.filters).__name__}")
+        if self.mode not in SEARCH_MODES:
+            raise GovSpeechError(f"unknown search mode {self.mode!r} ({', '.join(SEARCH_MODES)})")
+        for name, low in (("k", 1), ("context", 0), ("candidates", 1)):
+            value = getattr(self, name)
+            if value is None and name == "candidates":
+                continue
+            if isinstance(value, bool) or not isinstance(value, int) or value < low:
+                raise GovSpeechError(f"{name} must be a whole number ≥ {low}, not {value!r}")
+
+
+def check_query(query: str) -> str:
+    """The query, stripped; a one-line error when it is empty or longer than MAX_QUERY_CHARS."""
+    from .errors import GovSpeechError
+
+    if not isinstance(query, str) or not query.strip():
+        raise GovSpeechError("empty query")
+    if len(query) > MAX_QUERY_CHARS:
+        raise GovSpeechError(f"query too long: {len(query):,} characters (at most {MAX_QUERY_CHARS:,}; "
+                             "ask a question, not a page)")
+    return query

@@ -20,7 +20,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from .errors import GovSpeechError
-from .lexicon import read_list, resource_path
+from .lexicon import gazetteer_rows, question_cues, read_list, resource_path
+from .tokenize import index_terms, terms
 
 QUERY_WORDS = "query.txt"
 SYNONYMS = "synonyms.tsv"
@@ -122,8 +123,6 @@ class Gazetteer:
 
 @lru_cache(maxsize=1)
 def gazetteer() -> Gazetteer:
-    from .lexicon import gazetteer_rows
-
     by_name: dict[str, list[Place]] = {}
     for name, short, level, province in gazetteer_rows():
         place = Place(name, level, province)
@@ -185,8 +184,6 @@ def places_in(text: str) -> tuple[Place, ...]:
 
 
 def _quantity_question(query: str) -> bool:
-    from .lexicon import question_cues
-
     return bool(question_cues().quantity_question.search(query))
 
 
@@ -209,13 +206,17 @@ def unit_kinds(text: str) -> frozenset[str]:
 
 
 @lru_cache(maxsize=1024)
-def understand(query: str) -> Understood:
+def understand(query: str, literal: bool = False) -> Understood:
     """Read places, years, relative time and the quantity asked for out of a query
     (cached: one search reads its query for the encoder, the features and the JSON).
+    With `literal` (`--literal`), only whether it asks for a quantity (the previous
+    release's prior).
 
     >>> understand("河南今年GDP预期涨幅定在多少").to_dict()["places"][0]["name"]
     '河南省'
     """
+    if literal:
+        return Understood(quantity=bool(question_cues().quantity_question.search(query)))
     words = query_words()
     places = places_in(query)
     years = tuple(dict.fromkeys(int(y) for y in _YEAR.findall(query)))
@@ -231,6 +232,19 @@ def understand(query: str) -> Understood:
             kinds = ["date"]
     return Understood(places, years, offset, period, quantity or bool(kinds), tuple(dict.fromkeys(kinds)),
                       synonyms().find(query))
+
+
+def bm25_terms(query: str) -> list[str]:
+    """What BM25 matches for a query: its index terms, question words (多少, 如何) dropped
+    first, since no answer contains them."""
+    return index_terms(question_cues().interrogatives.sub(" ", query)) or index_terms(query)
+
+
+def content_words(query: str) -> list[str]:
+    """The query's keyword terms without question words, each once, in order: what the
+    ranker's coverage feature counts and what a hit marks."""
+    stripped = question_cues().interrogatives.sub(" ", query)
+    return list(dict.fromkeys(terms(stripped) or terms(query)))
 
 
 def tense(text: str) -> int:

@@ -24,8 +24,7 @@ import numpy as np
 
 from .errors import GovSpeechError
 from .lexicon import question_cues, resource_path
-from .query import Understood, places_in, tense, unit_kinds
-from .tokenize import terms
+from .query import Understood, content_words, places_in, tense, unit_kinds
 
 RANKER = "ranker.json"
 FEATURES = (
@@ -80,14 +79,9 @@ def speech_places(title: str, place: str | None) -> frozenset[str]:
     return frozenset({p.name for p in found} | {p.province for p in found})
 
 
-def query_terms(query: str) -> list[str]:
-    stripped = question_cues().interrogatives.sub(" ", query)
-    return list(dict.fromkeys(terms(stripped) or terms(query)))
-
-
 def features(query: str, understood: Understood, candidates: Sequence[Candidate]) -> np.ndarray:
     """The feature matrix, one row per candidate, columns in FEATURES order."""
-    words = query_terms(query)
+    words = content_words(query)
     places = {p.name for p in understood.places} | understood.provinces
     place_names = [(p.name, _short(p.name)) for p in understood.places]
     quantity_cue = question_cues().quantity

@@ -30,48 +30,27 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from . import fusion as fusion_module
-from . import query as query_module
 from .blas import one_blas_thread
 from .errors import GovSpeechError
 from .index.dense import top_of
 from .lexicon import question_cues
-from .model import Filters, Hit, Unit
+from .model import SEARCH_MODES, Filters, Hit, SearchOptions, Unit, check_query
+from .query import bm25_terms, understand as read_query
 from .rank import Candidate, Ranker, features, is_question, load_ranker, speech_places
-from .tokenize import index_terms
 
 if TYPE_CHECKING:
-    from .index import Index
+    from .index import CorpusIndex
     from .index.store import Store
 
-MODES = ("hybrid", "dense", "bm25")
+MODES = SEARCH_MODES
 FUSIONS = fusion_module.FUSIONS
-DENSE_WEIGHT = 0.8
-QUANTITY_PRIOR = 1.0          # z-score bonus for a sentence stating a number when the query asks for one
 POINTER_REACH = 3             # sentences after a heading or question that it may point to
 POINTER_CONTEXT = 2           # sentences shown after a heading or question hit (when --context is 0)
 
 
-def query_terms(query: str) -> list[str]:
-    """What BM25 matches: the query's index terms, question words (多少, 如何) dropped
-    first, since no answer contains them."""
-    return index_terms(question_cues().interrogatives.sub(" ", query)) or index_terms(query)
-
-
-def check_options(mode: str, fusion: str, query: str) -> None:
-    if mode not in MODES:
-        raise GovSpeechError(f"unknown search mode {mode!r} ({', '.join(MODES)})")
-    if fusion not in FUSIONS:
-        raise GovSpeechError(f"unknown fusion {fusion!r} ({', '.join(FUSIONS)})")
-    if not query or not query.strip():
-        raise GovSpeechError("empty query")
-
-
-def understood(query: str, literal: bool = False) -> query_module.Understood:
-    """What search reads from the query: everything (query.understand), or with
-    `literal` only whether it asks for a quantity (the previous release's prior)."""
-    if literal:
-        return query_module.Understood(quantity=bool(question_cues().quantity_question.search(query)))
-    return query_module.understand(query)
+def check_options(options: SearchOptions) -> None:
+    if options.fusion not in FUSIONS:
+        raise GovSpeechError(f"unknown fusion {options.fusion!r} ({', '.join(FUSIONS)})")
 
 
 def query_text(query: str, mode: str = "hybrid", literal: bool = False, understand: bool = True) -> str:
@@ -79,7 +58,7 @@ def query_text(query: str, mode: str = "hybrid", literal: bool = False, understa
     query followed by the official wording of its everyday words (粮产 → 粮食产量,
     query.Understood.encoding_text); the query as typed otherwise (dense, bm25, --literal)."""
     if mode == "hybrid" and not literal and understand:
-        return query_module.understand(query).encoding_text(query)
+        return read_query(query).encoding_text(query)
     return query
 
 
@@ -110,7 +89,7 @@ def _is_pointer(unit: Unit) -> bool:
     return unit.kind == "heading" or is_question(unit.text)
 
 
-def candidate_table(index: "Index", query: str, depth: int = 50, filters: Filters | None = None,
+def candidate_table(index: "CorpusIndex", query: str, depth: int = 50, filters: Filters | None = None,
                     understand: bool = True, clauses: bool = True, query_vector: np.ndarray | None = None,
                     selection=None) -> tuple[list[Unit], np.ndarray, list[tuple[int, int] | None]]:
     """The hybrid candidates of a query, their feature rows (rank.FEATURES) and the span
@@ -122,7 +101,7 @@ def candidate_table(index: "Index", query: str, depth: int = 50, filters: Filter
         selection = store.select(filters)
     q = query_vector if query_vector is not None else index.encoder.encode_queries(
         [query_text(query, understand=understand)])[0]
-    terms = query_terms(query)
+    terms = bm25_terms(query)
     dense = store.dense_search(q, depth, selection)
     sparse = store.sparse_search(terms, depth, selection) if terms else []
     rows = sorted({r for r, _ in dense} | {r for r, _ in sparse})
@@ -176,14 +155,14 @@ def candidate_table(index: "Index", query: str, depth: int = 50, filters: Filter
         where, year = places.get(u.speech_id, (frozenset(), None))
         candidates.append(Candidate(u.row, u.text, u.kind, where, year, float(dense_z[i]), float(clause_z[i]),
                                     float(bm25_z[i]), pointer))
-    X = features(query, understood(query, literal=not understand), candidates)
+    X = features(query, read_query(query, literal=not understand), candidates)
     return ordered, X, spans
 
 
 def hits_json(query: str, hits: list[Hit], mode: str = "hybrid", literal: bool = False) -> list[dict]:
     """The hits as `govspeech search --json` and the HTTP API print them: each hit's
     dict plus what search read from the query (`understood`; None when it read nothing)."""
-    reading = understood(query).to_dict() if mode == "hybrid" and not literal else None
+    reading = read_query(query).to_dict() if mode == "hybrid" and not literal else None
     return [{**h.to_dict(), "understood": reading} for h in hits]
 
 
@@ -195,77 +174,67 @@ def _same_text(text: str) -> str:
     return _PUNCT.sub("", unicodedata.normalize("NFKC", text))
 
 
-def search(index: "Index", query: str, k: int = 10, mode: str = "hybrid", filters: Filters | None = None,
-           rerank: str | None = None, context: int = 0, candidates: int | None = None,
-           fusion: str = "zscore", dense_weight: float = DENSE_WEIGHT, quantity_prior: float = QUANTITY_PRIOR,
-           query_vector: np.ndarray | None = None, literal: bool = False, understand: bool = True,
-           clauses: bool = True, ranker: Ranker | str | None = None, collapse: bool = True) -> list[Hit]:
+def search(index: "CorpusIndex", query: str, options: SearchOptions = SearchOptions(),
+           query_vector: np.ndarray | None = None) -> list[Hit]:
     """Find the sentences that answer `query`.
 
     Args:
-        index: an opened Index.
-        query: plain Chinese, e.g. "农村道路建好以后怎么维护".
-        k: hits to return (k different sentences: repeats are collapsed into one hit).
-        mode: hybrid (learned ranking over dense and BM25 candidates), dense, or bm25.
-        filters: narrow to speeches, dates, places, sections, kinds, strengths (exact).
-        rerank: "st:NAME" of a sentence-transformers cross-encoder to reorder the top hits
-            (after the learned ranking).
-        context: neighbouring sentences to attach before and after each hit.
-        candidates: how deep each retriever looks (default max(50, 5k)).
-        literal: no query understanding, no clauses, no learned ranking: the previous
-            release's z-score fusion (then `fusion`, `dense_weight`, `quantity_prior` apply).
-        understand: read places, years and the quantity asked for (off: only whether a
-            quantity is asked).
-        clauses: score each sentence's best clause too.
-        ranker: a Ranker or the path of a weights file (default resources/ranker.json).
-        collapse: one hit per distinct sentence text, the others in its `also_in`.
+        index: an opened index (pipeline.index.CorpusIndex, or the façade pipeline.Index).
+        query: plain Chinese, e.g. "农村道路建好以后怎么维护" (at most
+            model.MAX_QUERY_CHARS characters).
+        options: k, mode, filters and the rest (model.SearchOptions documents each):
+            hybrid is the learned ranking over dense and BM25 candidates; `literal` the
+            previous release's z-score fusion.
         query_vector: the query already encoded (Index.search_many encodes a batch at once).
 
     Returns:
         Hits in rank order, each with its citation; [] when the filters leave no sentence
         (Index.count(filters) tells that case apart).
     """
-    check_options(mode, fusion, query)
-    if k <= 0 or len(index) == 0:
+    check_query(query)
+    check_options(options)
+    o = options
+    k, mode, literal, understand_query = o.k, o.mode, o.literal, o.understand
+    if len(index) == 0:
         return []
     with one_blas_thread():      # pipeline/blas.py: why a search keeps numpy's BLAS on one thread
         store = index.store
-        selection = store.select(filters or Filters())
+        selection = store.select(o.filters)
         if selection is not None and store.count(selection) == 0:
             return []
-        depth = candidates or max(50, 5 * k)
+        depth = o.candidates or max(50, 5 * k)
         q = None
         if mode != "bm25":
             q = query_vector if query_vector is not None else index.encoder.encode_queries(
-                [query_text(query, mode, literal, understand)])[0]
-        terms = query_terms(query) if mode != "dense" else []
+                [query_text(query, mode, literal, understand_query)])[0]
+        terms = bm25_terms(query) if mode != "dense" else []
         spans: dict[int, tuple[int, int]] = {}
         known: dict[int, Unit] = {}
         if mode == "dense":
             ranked = store.dense_search(q, depth, selection)
         elif mode == "bm25":
             ranked = store.sparse_search(terms, depth, selection) if terms else []
-        elif literal or fusion != "zscore":
+        elif literal or o.fusion != "zscore":
             dense = store.dense_search(q, depth, selection)
             sparse = store.sparse_search(terms, depth, selection) if terms else []
-            if fusion == "zscore":
-                ranked = _plain_zscore(store, query, q, terms, dense, sparse, dense_weight, quantity_prior)
-            elif fusion == "minmax":
-                ranked = fusion_module.minmax(dense, sparse, dense_weight)
+            if o.fusion == "zscore":
+                ranked = _plain_zscore(store, query, q, terms, dense, sparse, o.dense_weight, o.quantity_prior)
+            elif o.fusion == "minmax":
+                ranked = fusion_module.minmax(dense, sparse, o.dense_weight)
             else:
-                ranked = fusion_module.rrf([dense, sparse], weights=(dense_weight, 1 - dense_weight))
+                ranked = fusion_module.rrf([dense, sparse], weights=(o.dense_weight, 1 - o.dense_weight))
         else:
-            units, X, clause_spans = candidate_table(index, query, depth, understand=understand, clauses=clauses,
-                                                     query_vector=q, selection=selection)
-            model = ranker if isinstance(ranker, Ranker) else load_ranker(str(ranker) if ranker else None)
+            units, X, clause_spans = candidate_table(index, query, depth, understand=understand_query,
+                                                     clauses=o.clauses, query_vector=q, selection=selection)
+            model = o.ranker if isinstance(o.ranker, Ranker) else load_ranker(str(o.ranker) if o.ranker else None)
             scores = model.score(X)
             order = np.argsort(-scores, kind="stable")
             ranked = [(units[i].row, float(scores[i])) for i in order]
             spans = {units[i].row: s for i, s in enumerate(clause_spans) if s}
             known = {u.row: u for u in units}       # read once: the hits reuse them
-        if rerank:
-            ranked = _rerank(store, query, ranked[:max(depth, k)], rerank)
-        return _hits(store, ranked, k, spans, context, collapse, known)
+        if o.rerank:
+            ranked = _rerank(store, query, ranked[:max(depth, k)], o.rerank)
+        return _hits(store, ranked, k, spans, o.context, o.collapse, known)
 
 
 def _hits(store: "Store", ranked: list[tuple[int, float]], k: int, spans: dict[int, tuple[int, int]],

@@ -456,7 +456,7 @@ def _place_in(text: str) -> str | None:
     全市, 全县 …) gets none: the places it names are examples, not where it was given."""
     if len(_LOCAL.findall(text)) <= len(_NATIONAL.findall(text)):
         return None
-    gazetteer = lexicon.gazetteer()
+    gazetteer = lexicon.place_names()
     seen: dict[str, list[int]] = {}
     for m in gazetteer.names.finditer(text):
         seen.setdefault(gazetteer.place[m.group(0)], []).append(m.start())

@@ -152,6 +152,10 @@ class Summary:
         return {"speech_id": self.speech_id, "title": self.title, "sections": [s.to_dict() for s in self.sections],
                 "top": [k.to_dict() for k in self.top]}
 
+    def to_markdown(self) -> str:
+        """The summary as a Markdown memo (see to_markdown)."""
+        return to_markdown(self)
+
     def sentences(self) -> list[Sentence]:
         """Every distinct sentence the summary shows (section points and the top list), in reading order."""
         seen = {k.sentence.id: k.sentence for s in self.sections for k in s.key_points}

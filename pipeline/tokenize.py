@@ -20,7 +20,9 @@ _PUNCT_OR_SPACE = re.compile(r"^[\W_]+$")
 
 
 @lru_cache(maxsize=1)
-def _tokenizer():
+def tokenizer():
+    """The jieba tokenizer with the policy terms loaded (made once; the first call reads
+    the dictionary, about a second)."""
     import warnings
 
     with warnings.catch_warnings():   # jieba imports pkg_resources, which warns on every run
@@ -39,7 +41,7 @@ def _tokenizer():
 def words(text: str) -> tuple[str, ...]:
     """Every jieba word of `text`, punctuation included, in order. Cached: the
     directive stage and the index segment the same sentences."""
-    return tuple(_tokenizer().lcut(text, HMM=True))
+    return tuple(tokenizer().lcut(text, HMM=True))
 
 
 def terms(text: str) -> list[str]:

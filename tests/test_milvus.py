@@ -110,9 +110,9 @@ def test_same_rows_and_speeches_as_the_local_store(pair):
     assert lite.manifest["counts"] == local.manifest["counts"]
     assert lite.speeches() == local.speeches()
     seed = SEED.stem
-    assert lite.speech(seed) == local.speech(seed)
+    assert lite.stored(seed) == local.stored(seed)
     with pytest.raises(KeyError):
-        lite.speech("no-such-speech")
+        lite.stored("no-such-speech")
 
 
 @pytest.mark.parametrize("mode", ["dense", "bm25", "hybrid"])
@@ -212,7 +212,7 @@ def check_clauses_after_add_and_remove(lite: Index, local: Index) -> None:
     hit = lite.search(query, k=1)[0]
     c = hit.citation
     assert c.speech_id == "business_2022" and c.start <= hit.match_start < hit.match_end <= c.end
-    text = lite.speech("business_2022")["text"]
+    text = lite.stored("business_2022")["text"]
     assert text[hit.match_start:hit.match_end] == "工程建设项目审批时间压缩至80个工作日以内"
     assert (hit.match_start - c.start, hit.match_end - c.start) in clause_spans(c.text)
     theirs = local.search(query, k=1)[0]

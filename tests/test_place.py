@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from pipeline import Filters, Index, parse_text, read_speech
-from pipeline.lexicon import gazetteer
+from pipeline.lexicon import place_names
 from conftest import SEED
 
 CITY = """在全市经济工作会议上的讲话
@@ -49,7 +49,7 @@ def test_the_gazetteer_holds_every_province_and_reads_short_names():
 
     levels = [row[2] for row in gazetteer_rows()]
     assert levels.count("province") == 34 and levels.count("prefecture") > 330  # 省级 and every 地级 division
-    places = gazetteer().place
+    places = place_names().place
     assert places["河南"] == places["河南省"] == "河南省"
     assert places["洛阳"] == "河南省洛阳市"
     assert places["吉林"] == "吉林省" and places["吉林市"] == "吉林省吉林市"       # the short name is the province's

@@ -24,7 +24,8 @@ from cli_helpers import cli
 from pipeline import Filters, Index, read_speech
 from pipeline.clauses import clause_spans
 from pipeline.lexicon import question_cues
-from pipeline.search import query_terms, query_text
+from pipeline.query import bm25_terms as query_terms
+from pipeline.search import query_text
 
 REPORT = """2026年{province}政府工作报告
 

@@ -45,7 +45,7 @@ def test_a_ray_build_gives_the_same_rows_as_a_plain_one(ray_local, tmp_path):
     assert (b.added, b.sentences) == (a.added, a.sentences)
     assert spread.units() == plain.units()
     assert spread.speeches() == plain.speeches()
-    assert spread.speech(SEED.stem) == plain.speech(SEED.stem)
+    assert spread.stored(SEED.stem) == plain.stored(SEED.stem)
     assert terms_of(spread) == terms_of(plain)
     rows = np.arange(len(plain))
     np.testing.assert_allclose(spread.store.vectors[rows], plain.store.vectors[rows], atol=1e-6)

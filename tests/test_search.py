@@ -22,7 +22,8 @@ from speeches import write_speeches  # tests/ is on sys.path (pytest prepend imp
 from pipeline import Filters, GovSpeechError, Index, Span, read_speech
 from pipeline.lexicon import question_cues
 from pipeline.tokenize import index_terms
-from pipeline.search import query_terms, query_text
+from pipeline.query import bm25_terms as query_terms
+from pipeline.search import query_text
 
 ROOT = Path(__file__).resolve().parents[1]
 SEED = ROOT / "seeds" / "000_dbe0c8ca6deedb3a.txt"

@@ -22,9 +22,9 @@ from fastapi.testclient import TestClient  # noqa: E402
 
 from cli_helpers import assert_one_line_error, cli  # noqa: E402
 from speeches import write_speeches  # noqa: E402
-from pipeline import Index, read_speech, summarize  # noqa: E402
+from pipeline import GovSpeechError, Index, read_speech, summarize  # noqa: E402
 from pipeline import api  # noqa: E402
-from pipeline.serve import SpeechReader, create_app  # noqa: E402
+from pipeline.serve import create_app  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 SEED = ROOT / "seeds" / "000_dbe0c8ca6deedb3a.txt"
@@ -108,10 +108,17 @@ def test_api_search_filters_narrow_the_hits(client):
     assert context["context_before"] and context["context_after"]
 
 
-def test_api_speeches_is_the_index_info_list(client, index_root):
-    listed = client.get("/api/speeches").json()
-    assert listed == Index.open(str(index_root)).info()["speeches"]
+def test_api_speeches_lists_ids_and_file_names_never_server_paths(client, index_root, docs, from_files):
+    response = client.get("/api/speeches")
+    listed = response.json()
     assert [s["id"] for s in listed] == sorted([SEED_ID, "ecology_2021", "hostile", "safety_2019"])
+    assert {s["file"] for s in listed} == {f"{i}.txt" for i in from_files}
+    assert str(docs) not in response.text and "/tmp" not in response.text and str(index_root) not in response.text
+    # one count of a speech's sentences: the list, the speech page and `govspeech outline` agree
+    seed = next(s for s in listed if s["id"] == SEED_ID)
+    assert seed["sentences"] == len(from_files[SEED_ID].sentences) == 85
+    assert f"{len(from_files[SEED_ID].sentences)} 句" in client.get(f"/speeches/{SEED_ID}").text
+    assert f"{len(from_files[SEED_ID].sentences)} 句" in client.get("/").text
 
 
 @pytest.mark.parametrize("speech_id", [SEED_ID, "safety_2019", "ecology_2021", "hostile"])
@@ -149,17 +156,20 @@ def test_api_directives_strength_filter(client, from_files):
     assert_json_error(client.get("/api/speeches/safety_2019/directives", params={"strength": "maybe"}), 422, "strength")
 
 
-def test_speech_reader_matches_the_stored_paragraphs(index_root):
-    """Every speech of the index re-parses to exactly its stored paragraphs (the reader
-    raises IndexStoreError otherwise) and an unknown id is a KeyError, not a file."""
-    reader = SpeechReader(Index.open(str(index_root)))
-    for speech_id in reader.ids():
-        speech = reader.speech(speech_id)
+def test_index_speech_matches_the_stored_paragraphs(index_root):
+    """Every speech of the index re-parses to exactly its stored paragraphs (Index.speech
+    raises IndexStoreError otherwise) and an unknown id is a one-line error (and a
+    KeyError), not a file."""
+    index = Index.open(str(index_root))
+    for speech_id in index.speech_ids():
+        speech = index.speech(speech_id)
         assert speech.id == speech_id and speech.paragraphs
-        first = reader.paragraph(speech_id, 1)
+        first = index.paragraph_text(speech_id, 1)
         assert first == (speech.paragraphs[0].span.start, speech.paragraphs[0].span.end, speech.paragraphs[0].text)
     with pytest.raises(KeyError):
-        reader.speech("../meta.sqlite")
+        index.speech("../meta.sqlite")
+    with pytest.raises(GovSpeechError, match=r"^no speech '\.\./meta\.sqlite' in index "):
+        index.speech("../meta.sqlite")
 
 
 # -- the pages -----------------------------------------------------------------------
@@ -235,7 +245,83 @@ def test_speech_page_marks_the_cited_sentence(client):
     cited = re.findall(r'<p id="p(\d+)" class="para[^"]*\bcited\b', page.text)
     assert cited == ["13"]
     assert '<mark class="hit">管护要长效常态。</mark>' in page.text
-    assert_json_error(client.get(f"/speeches/{SEED_ID}", params={"mark": "../1"}), 422, "mark")
+    assert_html_error(client.get(f"/speeches/{SEED_ID}", params={"mark": "../1"}), 422, "mark")
+
+
+def assert_html_error(response, status: int, *needles: str) -> str:
+    assert response.status_code == status, response.text[:300]
+    assert response.headers["content-type"].startswith("text/html")
+    assert f"<h1>{status} " in response.text and "Traceback" not in response.text
+    for needle in needles:
+        assert needle in html.unescape(response.text), response.text[:500]
+    return response.text
+
+
+def test_pages_answer_errors_with_an_html_page_and_the_api_with_json(client):
+    assert_html_error(client.get("/speeches/nope"), 404, "no speech 'nope' in this index")
+    assert_html_error(client.get("/nowhere"), 404)
+    assert_html_error(client.get(f"/speeches/{SEED_ID}", params={"mark": "../1"}), 422, "mark")
+    assert_html_error(client.get("/", params={"k": 0}), 422, "k")
+    assert_json_error(client.get("/api/speeches/nope"), 404, "nope")
+
+
+def test_docs_work_offline_from_packaged_assets(client):
+    for path in ("/docs", "/redoc"):
+        page = client.get(path)
+        assert page.status_code == 200
+        sources = re.findall(r'(?:src|href)="([^"]+)"', page.text)
+        assert sources and not [s for s in sources if s.startswith(("http:", "https:", "//"))], sources
+        for asset in sources:
+            if asset.endswith((".js", ".css")):
+                got = client.get(asset)
+                assert got.status_code == 200 and len(got.content) > 10_000, asset
+
+
+def test_favicon_is_served(client):
+    icon = client.get("/favicon.ico")
+    assert icon.status_code == 200 and icon.headers["content-type"].startswith("image/svg+xml")
+    assert "<svg" in icon.text
+    assert 'rel="icon"' in client.get("/").text
+
+
+def test_an_overlong_query_string_gets_414_not_a_reset_connection(index_root):
+    """Through the real server (uvicorn, as `govspeech serve` runs it): a 180 KB query
+    string is answered with 414, and the server goes on serving."""
+    import socket
+    import threading
+    import time
+
+    import uvicorn
+
+    from pipeline.serve import server_config
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = uvicorn.Server(server_config(create_app(str(index_root)), "127.0.0.1", port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    try:
+        deadline = time.monotonic() + 120
+        while not server.started:
+            assert time.monotonic() < deadline and thread.is_alive(), "uvicorn did not start"
+            time.sleep(0.1)
+
+        def ask(target: str) -> bytes:
+            with socket.create_connection(("127.0.0.1", port), timeout=60) as conn:
+                conn.sendall(f"GET {target} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n".encode())
+                data = b""
+                while chunk := conn.recv(65536):
+                    data += chunk
+                return data
+
+        answer = ask("/api/search?q=" + "a" * 180_000)
+        assert answer.startswith(b"HTTP/1.1 414"), answer[:200]
+        assert b"query string too long" in answer
+        assert ask("/api/speeches").startswith(b"HTTP/1.1 200")
+    finally:
+        server.should_exit = True
+        thread.join(timeout=30)
 
 
 def test_static_files_and_openapi(client):
@@ -265,7 +351,10 @@ def test_markup_in_a_speech_renders_as_text(client):
                                   "/api/speeches/%2E%2E/summary", "/api/speeches/..%2F..%2FCURRENT/directives",
                                   "/speeches/%2Fetc%2Fpasswd", "/api/speeches/nope", "/speeches/nope", "/nowhere"])
 def test_ids_are_never_paths(client, path):
-    assert_json_error(client.get(path), 404)
+    if path.startswith("/api/"):
+        assert_json_error(client.get(path), 404)
+    else:
+        assert_html_error(client.get(path), 404)
 
 
 @pytest.mark.parametrize("params, field", [({"q": "a" * 10_000}, "q"), ({"q": "要" * 5_000}, "q"), ({"q": "安全", "k": 0}, "k"),
@@ -278,7 +367,7 @@ def test_bounded_parameters_are_422(client, params, field):
 
 
 def test_long_query_on_the_page_is_422(client):
-    assert_json_error(client.get("/", params={"q": "a" * 10_000}), 422, "q")
+    assert_html_error(client.get("/", params={"q": "a" * 10_000}), 422, "q")
 
 
 def test_empty_query_is_400(client):
@@ -322,7 +411,7 @@ def test_a_new_version_is_served_after_index_add(docs, tmp_path):
         assert hits[0]["speech_id"] == "ecology_2021"
         assert c.get("/speeches/ecology_2021").status_code == 200
         Index.open(str(root)).remove(["ecology_2021"])
-        assert_json_error(c.get("/speeches/ecology_2021"), 404)
+        assert_html_error(c.get("/speeches/ecology_2021"), 404)
         assert {h["speech_id"] for h in c.get("/api/search", params={"q": "空气质量优良天数"}).json()} == {"safety_2019"}
 
 

@@ -1,4 +1,5 @@
-"""index: a corpus index over many speeches, and the front class that reads and writes it.
+"""index: a corpus index over many speeches, and `CorpusIndex`, the class that reads and
+writes it (searching it is pipeline.search's work; `pipeline.Index` joins the two).
 
     versions.py   the folder, the writer lock, versions switched by one rename, rollback
     store.py      the Store protocol search talks to; LocalStore, the embedded backend
@@ -7,41 +8,46 @@
     sparse.py     BM25 (bm25s) over jieba terms
     vectors.py    what the encoder sees, the paragraph-context blend, the embedding cache
     build.py      plan a change and write it as one version
-    sources.py    which files a build reads, and the speeches in them
+    sources.py    the speeches a build reads from the files parse.discover finds
+    speeches.py   a stored speech read back as a `Speech`, with its raw offsets
 
 Everything on disk is data (JSON, SQLite, .npy, FAISS's own format); nothing is unpickled.
 """
 
 from __future__ import annotations
 
+import threading
 import time
+from collections import OrderedDict
 from pathlib import Path
 from typing import Iterable, Sequence
 
-import numpy as np
 
 from ..embed import DEFAULT_MODEL, E5_MODEL, Encoder, identity, load_encoder, spec_identity
 from ..errors import GovSpeechError, IndexStoreError
-from ..model import Filters, Hit, Unit
+from ..model import Filters, Speech, Unit
 from . import dense as dense_module
 from .build import BuildReport, NothingRead, Progress, encode_rows, plan_changes, unit_clauses, unit_terms, write_version
 from .dense import FLAT_LIMIT, IVFPQ_MIN
 from .rows import SCHEMA, SpeechRows, speech_rows
 from .sources import discover, read_sources
+from .speeches import UnknownSpeech, rebuild
 from .store import LocalStore, Store
 from .vectors import CONTEXT_WEIGHT, DEFAULT_PASSAGE, PASSAGES, passage_text, with_context
 from .versions import FORMAT, current_version, default_root, list_versions, read_manifest, resolve, rollback, verify, writer_lock
 
+SPEECH_CACHE = 32          # speeches read back from the store and kept per opened version
+
 __all__ = [
-    "Index", "BuildReport", "NothingRead", "Store", "LocalStore", "resolve", "default_root", "current_version",
+    "CorpusIndex", "UnknownSpeech", "BuildReport", "NothingRead", "Store", "LocalStore", "resolve", "default_root", "current_version",
     "writer_lock", "discover", "speech_rows", "SpeechRows", "passage_text", "with_context", "write_version",
     "CONTEXT_WEIGHT", "FORMAT", "SCHEMA", "FLAT_LIMIT", "IVFPQ_MIN",
 ]
 
 
-class Index:
+class CorpusIndex:
     """An opened, read-only view of one version of an index. Writers (build, add,
-    remove) make a new version and return a fresh Index over it.
+    remove) make a new version and return a fresh index of the same class over it.
 
     A plain name (`Index.build(paths, name="mycorpus")`) lives under ./indexes of the
     current directory (or $GOVSPEECH_INDEX_DIR); a path with a slash is used as it is.
@@ -54,12 +60,16 @@ class Index:
             verify(version, manifest, full=verify_files == "full")
         self.store: Store = _open_store(version, manifest)
         self._encoder: Encoder | None = None
-        self._query_spec: str | None = None      # Index.open(model=...): the encoder asked for
+        self._query_spec: str | None = None      # CorpusIndex.open(model=...): the encoder asked for
+        # One store connection shared by a server's worker threads; speeches re-parsed
+        # from it are kept (a version never changes).
+        self._read_lock = threading.RLock()
+        self._speeches: OrderedDict[str, Speech] = OrderedDict()
 
     # opening ---------------------------------------------------------------
 
     @classmethod
-    def open(cls, name_or_path: str | Path | None = None, model: str | None = None, verify: bool | str = True) -> "Index":
+    def open(cls, name_or_path: str | Path | None = None, model: str | None = None, verify: bool | str = True) -> "CorpusIndex":
         """Open an index by name (under ./indexes) or folder.
 
         Args:
@@ -103,6 +113,19 @@ class Index:
             self._encoder = encoder
         return self._encoder
 
+    def use_encoder(self, encoder: Encoder) -> None:
+        """Query with an encoder already loaded (one model shared by several indexes, or a
+        wrapped one that times its calls); it must be the encoder that built the index.
+
+        Raises:
+            IndexStoreError: another model, version or dimension.
+        """
+        want = self.manifest["encoder"]
+        if (encoder.spec, encoder.dim, encoder.version) != (want["spec"], want["dim"], want["version"]):
+            raise IndexStoreError(self.root, f"built with {want['spec']} {want['version']} (dim {want['dim']}), "
+                                             f"not {encoder.spec} {encoder.version} (dim {encoder.dim})")
+        self._encoder = encoder
+
     def __len__(self) -> int:
         return len(self.store)
 
@@ -116,14 +139,51 @@ class Index:
         """Every speech in the index: id, title, date, place, source, counts."""
         return self.store.speeches()
 
-    def speech(self, speech_id: str) -> dict:
+    def speech_ids(self) -> list[str]:
+        """The ids of every speech in the index, in index order."""
+        return [s["id"] for s in self.speeches()]
+
+    def speech(self, speech_id: str) -> Speech:
+        """One indexed speech as a `Speech` (outline, paragraphs, sentences, citations with
+        the raw offsets of the file it was read from), read back from the store.
+
+        Raises:
+            UnknownSpeech: no speech with this id in the index (also a KeyError).
+        """
+        with self._read_lock:
+            if speech_id in self._speeches:
+                self._speeches.move_to_end(speech_id)
+                return self._speeches[speech_id]
+        speech = rebuild(self.stored(speech_id), speech_id, self.version_dir)
+        with self._read_lock:
+            self._speeches[speech_id] = speech
+            while len(self._speeches) > SPEECH_CACHE:
+                self._speeches.popitem(last=False)
+        return speech
+
+    def stored(self, speech_id: str) -> dict:
         """One speech's stored record (clean text, meta, sections, paragraphs, the clean and
-        raw spans of its units); KeyError if absent."""
-        return self.store.speech(speech_id)
+        raw spans of its units).
+
+        Raises:
+            UnknownSpeech: no speech with this id in the index.
+        """
+        with self._read_lock:
+            try:
+                return self.store.speech(speech_id)
+            except KeyError:
+                raise UnknownSpeech(f"no speech {speech_id!r} in index {self.root}") from None
 
     def paragraph_text(self, speech_id: str, number: int) -> tuple[int, int, str] | None:
         """(start, end, text) of one stored paragraph, without reading the whole speech."""
-        return self.store.paragraph_text(speech_id, number)
+        with self._read_lock:
+            found = self.store.paragraph_text(speech_id, number)
+        return tuple(found) if found else None
+
+    def __repr__(self) -> str:
+        return (f"{type(self).__name__}({str(self.root)!r}, version={self.version_dir.name!r}, "
+                f"speeches={len(self.store.speeches())}, sentences={len(self)}, "
+                f"encoder={self.manifest['encoder']['spec']!r}, store={self.manifest.get('store', 'local')!r})")
 
     def units(self, speech_id: str | None = None) -> list[Unit]:
         """Every indexed sentence (of one speech, or all), in reading order, each with
@@ -143,8 +203,8 @@ class Index:
             raise IndexStoreError(root, "no index here (build one with `govspeech index build DIR`)")
         return list_versions(root)
 
-    @staticmethod
-    def rollback(name_or_path: str | Path | None = None, to: str | None = None) -> "Index":
+    @classmethod
+    def rollback(cls, name_or_path: str | Path | None = None, to: str | None = None) -> "CorpusIndex":
         """Make an earlier intact version live (the one before the live one by default)."""
         root = resolve(name_or_path)
         with writer_lock(root):
@@ -154,7 +214,7 @@ class Index:
                 from .milvus import point_alias
 
                 point_alias(manifest)
-        return Index.open(root)
+        return cls.open(root)
 
     # writing ---------------------------------------------------------------
 
@@ -162,7 +222,7 @@ class Index:
     def build(cls, paths: Iterable[str | Path], name: str | Path | None = None, model: str = DEFAULT_MODEL,
               index_type: str = "auto", progress: Progress | None = None, passage: str = DEFAULT_PASSAGE,
               context_weight: float = CONTEXT_WEIGHT, replace: bool = False, clauses: bool = True,
-              store: str | None = None, ray: bool | str | None = None) -> tuple["Index", BuildReport]:
+              store: str | None = None, ray: bool | str | None = None) -> tuple["CorpusIndex", BuildReport]:
         """Index speeches (files, folders, .jsonl/.csv collections) from scratch.
 
         Args:
@@ -205,7 +265,7 @@ class Index:
                               store=store, ray=ray)
 
     def add(self, paths: Iterable[str | Path], progress: Progress | None = None, ray: bool | str | None = None
-            ) -> tuple["Index", BuildReport]:
+            ) -> tuple["CorpusIndex", BuildReport]:
         """Add speeches; unchanged ones (same content hash) are skipped, changed ones replaced.
 
         Raises:
@@ -214,18 +274,18 @@ class Index:
         """
         paths = list(paths)
         with writer_lock(self.root):
-            live = Index.open(self.root, verify=False)
+            live = type(self).open(self.root, verify=False)
             try:
-                return Index._write(self.root, live, paths, (), live.encoder, live._settings(),
+                return type(self)._write(self.root, live, paths, (), live.encoder, live._settings(),
                                     live.manifest["index_type_requested"], progress, store=live._store(), ray=ray)
             finally:
                 live.close()
 
-    def remove(self, ids_or_sources: Iterable[str], progress: Progress | None = None) -> tuple["Index", BuildReport]:
+    def remove(self, ids_or_sources: Iterable[str], progress: Progress | None = None) -> tuple["CorpusIndex", BuildReport]:
         """Remove speeches by id or source path."""
         wanted = list(ids_or_sources)
         with writer_lock(self.root):
-            live = Index.open(self.root, verify=False)
+            live = type(self).open(self.root, verify=False)
             try:
                 records = live.store.records()
                 ids = []
@@ -234,7 +294,7 @@ class Index:
                     if not match:
                         raise IndexStoreError(self.root, f"no speech {w} in this index")
                     ids.extend(match)
-                return Index._write(self.root, live, [], ids, live.encoder, live._settings(),
+                return type(self)._write(self.root, live, [], ids, live.encoder, live._settings(),
                                     live.manifest["index_type_requested"], progress, store=live._store())
             finally:
                 live.close()
@@ -248,9 +308,9 @@ class Index:
                 "clauses": self.manifest.get("clauses", True)}
 
     @classmethod
-    def _write(cls, root: Path, live: "Index | None", paths: list, removed: Sequence[str], encoder: Encoder,
+    def _write(cls, root: Path, live: "CorpusIndex | None", paths: list, removed: Sequence[str], encoder: Encoder,
                settings: dict, index_type: str, progress: Progress | None, rebuild: bool = False,
-               store: str = "local", ray: bool | str | None = None) -> tuple["Index", BuildReport]:
+               store: str = "local", ray: bool | str | None = None) -> tuple["CorpusIndex", BuildReport]:
         started = time.perf_counter()
         report = BuildReport()
         sources = discover(paths)
@@ -272,7 +332,7 @@ class Index:
             # Nothing new, changed or removed: the live version already is the answer.
             report.sentences, report.version = len(live), live.version_dir.name
             report.seconds = time.perf_counter() - started
-            return Index.open(root, verify=False), report
+            return cls.open(root, verify=False), report
         total = sum(len(r.units) for r in plan.new) + (len(live) if live is not None else 0)
         dense_module.check_kind(index_type, total)
         clauses = unit_clauses(plan.new, settings.get("clauses", True))
@@ -293,31 +353,14 @@ class Index:
                 encoder_info={"spec": encoder.spec, "dim": encoder.dim, "version": encoder.version},
                 settings=settings, index_type=index_type, rebuild=rebuild, progress=progress)
             report.seconds = time.perf_counter() - started
-            return Index.open(root, verify=False), report
+            return cls.open(root, verify=False), report
         report.version, report.sentences = write_version(
             root, live=live.store if live is not None else None, kept=plan.kept, new=plan.new, new_vectors=vectors,
             new_terms=terms, encoder_info={"spec": encoder.spec, "dim": encoder.dim, "version": encoder.version},
             settings=settings, index_type=index_type, progress=progress, new_clauses=clauses,
             new_clause_vectors=clause_vectors)
         report.seconds = time.perf_counter() - started
-        return Index.open(root, verify=False), report
-
-    # searching ---------------------------------------------------------------
-
-    def search(self, query: str, k: int = 10, mode: str = "hybrid", **options) -> list[Hit]:
-        """Search the index; see pipeline.search.search for modes, filters and options."""
-        from ..search import search
-
-        return search(self, query, k=k, mode=mode, **options)
-
-    def search_many(self, queries: Sequence[str], k: int = 10, mode: str = "hybrid", **options) -> list[list[Hit]]:
-        """Search for many queries at once, encoding them in one batch; one hit list per query."""
-        from ..search import query_text, search
-
-        queries = list(queries)
-        texts = [query_text(q, mode, options.get("literal", False), options.get("understand", True)) for q in queries]
-        vectors = self.encoder.encode_queries(texts) if mode != "bm25" and queries else [None] * len(queries)
-        return [search(self, q, k=k, mode=mode, query_vector=v, **options) for q, v in zip(queries, vectors)]
+        return cls.open(root, verify=False), report
 
     def count(self, filters: Filters | None = None) -> int:
         """How many indexed sentences pass the filters."""

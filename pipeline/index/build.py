@@ -14,7 +14,7 @@ from typing import Callable, Sequence
 
 import numpy as np
 
-from .. import api
+from ..parse import parse_text
 from ..embed import Encoder
 from ..errors import GovSpeechError
 from ..model import Speech
@@ -86,7 +86,7 @@ def _unique_id(speech_id: str, taken: set[str]) -> str:
 
 def _renamed(speech: Speech, new_id: str) -> Speech:
     """The same speech under another id (two files with one stem), units renamed too."""
-    return api.parse_text(speech.raw_text, new_id, title=speech.title, meta=speech.meta, title_is_authoritative=True)
+    return parse_text(speech.raw_text, new_id, title=speech.title, meta=speech.meta, title_is_authoritative=True)
 
 
 def plan_changes(existing: Sequence[tuple[str, str, str]], read: Sequence[ReadSpeech], report: BuildReport,

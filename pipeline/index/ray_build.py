@@ -37,9 +37,7 @@ def start(address: bool | str, workers: int | None = None) -> int:
     except ImportError:
         raise GovSpeechError("--ray needs Ray Data: pip install 'govspeech[ray]'") from None
     if not ray.is_initialized():
-        import pipeline
-
-        package = str(Path(pipeline.__file__).parent)
+        package = str(Path(__file__).resolve().parents[1])     # the pipeline package folder
         try:
             if address is True or address in ("", "local"):
                 # Ray waits a fixed 30 s for its raylet; the first start after an install on a busy

@@ -94,7 +94,8 @@ def speech_rows(speech: Speech, source: str, content_hash: str) -> SpeechRows:
         {"id": speech.id, "source": source, "content_hash": content_hash, "title": speech.title,
          "date": m.date, "year": m.year, "level": m.level, "meeting": m.meeting, "kind": m.kind,
          "place": m.place, "speaker": m.speaker, "truncated": int(m.truncated), "text": speech.text,
-         "n_paragraphs": len(speech.paragraphs), "n_sentences": len(units)},
+         "n_paragraphs": len(speech.paragraphs),
+         "n_sentences": len(speech.sentences)},     # the speech's own count, as its outline says (同志们： too)
         [(speech.id, _json(s.path), s.level, s.label, s.title, s.span.start, s.span.end) for s in speech.walk_sections()],
         paragraphs,
         units,

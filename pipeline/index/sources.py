@@ -1,4 +1,4 @@
-"""sources: which files an index build reads, and the speeches in them.
+"""sources: the speeches an index build reads from the files parse.discover finds.
 
 A file named on the command line that cannot be read is an error (the build stops
 before any work); a file found by walking a folder is reported and skipped, so one
@@ -12,19 +12,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterable
 
-from .. import api
+from .. import parse
 from ..errors import GovSpeechError, InputError
-from ..load import COLLECTION_SUFFIXES, SPEECH_SUFFIXES
+from ..load import COLLECTION_SUFFIXES
 from ..model import Speech
+from ..parse import Source, discover
 
 
 Progress = Callable[..., None]
-
-
-@dataclass(frozen=True)
-class Source:
-    path: Path
-    named: bool          # named by the user (an error if unreadable) rather than found in a folder
 
 
 @dataclass(frozen=True)
@@ -32,22 +27,6 @@ class ReadSpeech:
     key: str             # the source identity an index tracks: resolved path, or collection record key
     speech: Speech
     content_hash: str
-
-
-def discover(paths: Iterable[str | Path]) -> list[Source]:
-    """Files to index: named files as they are (a missing one is an InputError now);
-    folders searched recursively for speech files and .jsonl/.csv collections, in a
-    stable order."""
-    found: list[Source] = []
-    for p in map(Path, paths):
-        if p.is_dir():
-            found.extend(Source(f, False) for f in sorted(p.rglob("*")) if f.is_file() and not f.name.startswith(".")
-                         and f.suffix.lower() in SPEECH_SUFFIXES | COLLECTION_SUFFIXES)
-        elif not p.exists():
-            raise InputError(p, "no such file or folder")
-        else:
-            found.append(Source(p, True))
-    return found
 
 
 def content_hash(speech: Speech) -> str:
@@ -58,8 +37,8 @@ def read_source(source: Source) -> list[ReadSpeech]:
     """The speeches in one file (one, or a collection's many)."""
     f = source.path
     if f.suffix.lower() in COLLECTION_SUFFIXES:
-        return [ReadSpeech(s.meta.source, s, content_hash(s)) for s in api.read_collection(f)]
-    speech = api.read_speech(f)
+        return [ReadSpeech(s.meta.source, s, content_hash(s)) for s in parse.read_collection(f)]
+    speech = parse.read_speech(f)
     return [ReadSpeech(str(f.resolve()), speech, content_hash(speech))]
 
 

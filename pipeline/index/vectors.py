@@ -163,15 +163,3 @@ def embed_passages(encoder: Encoder, passages: Sequence[str], cache: EmbeddingCa
         done.result()
     stats.seconds = time.perf_counter() - started
     return out, stats
-
-
-def cached_vectors(folder: Path, encoder: Encoder, passages: Sequence[str], progress: Progress | None = None
-                   ) -> tuple[np.ndarray, EmbedStats]:
-    """embed_passages through the cache file in `folder`: how benchmarks and tools outside
-    an index reuse vectors across runs."""
-    folder.mkdir(parents=True, exist_ok=True)
-    cache = EmbeddingCache(folder / CACHE_FILE, encoder)
-    try:
-        return embed_passages(encoder, passages, cache, progress)
-    finally:
-        cache.close()

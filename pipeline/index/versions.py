@@ -106,6 +106,16 @@ def version_dirs(root: Path) -> list[Path]:
     return sorted((p for p in folder.glob("v*") if p.name[1:].isdigit()), key=lambda p: int(p.name[1:]))
 
 
+def live_stamp(root: Path) -> tuple:
+    """What changes when a writer switches the live version (a new CURRENT renamed into
+    place): one stat, for readers that re-open when it moves; () where there is none."""
+    try:
+        st = os.stat(root / "CURRENT")
+    except FileNotFoundError:
+        return ()
+    return (st.st_ino, st.st_mtime_ns, st.st_size)
+
+
 def current_version(root: Path) -> Path | None:
     """The live version's folder; None where no index was ever built here."""
     try:
