@@ -102,7 +102,6 @@ class E5Runtime:
                 chunk = content[a:a + self.window]
                 windows.append((i, max(len(chunk), 1), [self.bos, *chunk, self.eos]))
         windows.sort(key=lambda w: len(w[2]))
-        weights = np.zeros(len(texts), np.float64)
         start = 0
         while start < len(windows):
             end = start + 1
@@ -118,8 +117,7 @@ class E5Runtime:
             pool = (mask / mask.sum(axis=1, keepdims=True)).astype(np.float32)[..., None]
             pooled = session.run(None, {"embeddings": self._embeddings(ids), "mask": mask, "pool": pool})[0]
             for j, (i, weight, _) in enumerate(batch):
-                out[i] += weight * pooled[j]
-                weights[i] += weight
+                out[i] += weight * pooled[j]            # a long text: windows weighted by their tokens
             start = end
         norms = np.linalg.norm(out, axis=1, keepdims=True)
         norms[norms < 1e-6] = 1.0
