@@ -144,7 +144,7 @@ def test_an_index_built_by_one_runtime_answers_the_other(seed_indexes, built_by,
     same = Index.open(root, model=built_by).search(question, k=3, mode="dense")   # by the runtime that built it
 
     def where(found):
-        return [(h.citation.speech_id, h.citation.paragraph) for h in found]
+        return [(h.citation.speech_id, h.citation.start, h.citation.end) for h in found]
 
     assert len(hits) == 3 and where(hits)[0] == where(same)[0]
     assert len(set(where(hits)) & set(where(same))) >= 2

