@@ -399,7 +399,7 @@ class Index(CorpusIndex):
         Args:
             query: a term (`exact=True`: its occurrences in each speech's clean text,
                 NFKC, white space ignored) or a directive in plain Chinese (the sentences
-                search scores above the fitted threshold, each counted once).
+                search finds whose score and cosine to the query clear the fitted thresholds, each counted once).
             by: "year", "place" or "speech"; speeches that state none go in "unknown".
             filters: a Filters or a dict: speech ids, since / until and place choose the
                 speeches; section, kind and strength which sentences count.

