@@ -108,6 +108,19 @@ def test_values_parse_into_intervals():
     assert parse_value("增长较快") is None
 
 
+def test_a_five_year_paragraph_naming_annual_goals_does_not_outrank_this_years_goal_list():
+    from pipeline.api import parse_text
+    from pipeline.compare.targets import best_mentions
+
+    text = ("2021年政府工作报告\n\n各位代表：\n\n二、“十四五”时期主要目标任务\n\n"
+            "经济运行保持在合理区间，各年度视情提出经济增长预期目标，城镇调查失业率控制在5.5%以内。\n\n"
+            "三、2021年重点工作\n\n"
+            "今年发展主要预期目标是：国内生产总值增长6%以上；城镇新增就业1100万人以上，城镇调查失业率5.5%左右。\n")
+    best = best_mentions(parse_text(text, "plan_2021"))
+    assert best["城镇调查失业率"].value.text == "5.5%左右"
+    assert best["城镇新增就业"].value.text == "1100万人以上"
+
+
 # -- sections, terms, strength ----------------------------------------------------------------
 
 def test_sections_are_aligned_kept_reworded_new_dropped(county_change):
