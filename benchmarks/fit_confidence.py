@@ -26,7 +26,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from trust_common import FIT_SETS, NO_ANSWER_FIT, built, gold, right  # noqa: E402
+from trust_common import FIT_SETS, NO_ANSWER_FIT, built, gold, reliability, right  # noqa: E402
 
 from pipeline.confidence import FEATURES, RESOURCE  # noqa: E402
 from pipeline.lexicon import resource_path  # noqa: E402
@@ -48,17 +48,6 @@ def labelled(index, questions: list[dict], k: int = 10) -> tuple[list[np.ndarray
     return rows, labels, ranks
 
 
-def ece(p: np.ndarray, y: np.ndarray, bins: int = 10) -> float:
-    """Expected calibration error over equal-width bins."""
-    total = 0.0
-    for b in range(bins):
-        lo, hi = b / bins, (b + 1) / bins
-        inside = (p >= lo) & ((p < hi) if b < bins - 1 else (p <= hi))
-        if inside.any():
-            total += inside.sum() / len(p) * abs(float(p[inside].mean()) - float(y[inside].mean()))
-    return total
-
-
 def leave_one_set_out(parts: dict[str, tuple], C: float) -> None:
     """For each fit set: fit on the others, print its top-hit ECE, the share of its
     off-domain questions with top confidence < 0.5 and of its right first hits below 0.5."""
@@ -72,7 +61,7 @@ def leave_one_set_out(parts: dict[str, tuple], C: float) -> None:
         p = model.predict_proba(Xh)[:, 1]
         top = rh == 1
         off, ans = top & (kh == "offdomain"), top & (kh == "answered")
-        print(f"{held:16} top-hit ECE {ece(p[top], yh[top]):.3f}  off-domain < 0.5 {np.mean(p[off] < 0.5):.3f}  "
+        print(f"{held:16} top-hit ECE {reliability(list(zip(p[top], yh[top])))[1]:.3f}  off-domain < 0.5 {np.mean(p[off] < 0.5):.3f}  "
               f"right first hits < 0.5 {np.mean(p[ans & (yh == 1)] < 0.5):.3f}", file=sys.stderr)
 
 

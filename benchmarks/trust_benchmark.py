@@ -30,12 +30,10 @@ import time
 from datetime import date
 from pathlib import Path
 
-import numpy as np
-
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from corpus_docs import machine, write_section  # noqa: E402
 from trust_common import (FIT_SETS, NO_ANSWER_REPORT, REPORT_SETS, STYLE, Anchor, built, gold,  # noqa: E402
-                          right)
+                          reliability, right)
 
 from pipeline.search import no_good_match  # noqa: E402
 
@@ -140,24 +138,6 @@ def no_answer(index_set: str, names: tuple[str, ...]) -> dict[str, list]:
             out[name].append(([(h.confidence, False, h.rank) for h in hits], no_good_match(index, q["query"], hits)))
     index.close()
     return out
-
-
-def reliability(pairs: list[tuple[float, bool]], bins: int = 10) -> tuple[list[tuple], float]:
-    if not pairs:
-        return [(b / bins, (b + 1) / bins, 0, None, None) for b in range(bins)], float("nan")
-    conf = np.array([c for c, _ in pairs])
-    ok = np.array([r for _, r in pairs], dtype=float)
-    rows, ece = [], 0.0
-    for b in range(bins):
-        lo, hi = b / bins, (b + 1) / bins
-        inside = (conf >= lo) & ((conf < hi) if b < bins - 1 else (conf <= hi))
-        if not inside.any():
-            rows.append((lo, hi, 0, None, None))
-            continue
-        mean, share = float(conf[inside].mean()), float(ok[inside].mean())
-        rows.append((lo, hi, int(inside.sum()), mean, share))
-        ece += inside.sum() / len(conf) * abs(share - mean)
-    return rows, float(ece)
 
 
 def main() -> None:

@@ -86,6 +86,28 @@ def right(hit, q: dict) -> bool:
     return any(answers(sid, text, q) for sid in ids for text in texts)     # its paragraph's other matches count
 
 
+# -- calibration ----------------------------------------------------------------------
+
+def reliability(pairs: list[tuple[float, bool]], bins: int = 10) -> tuple[list[tuple], float]:
+    """(lo, hi, hits, mean confidence, share right) per equal-width bin of confidence, and
+    the expected calibration error Σ (n_bin / n) · |share right − mean confidence|."""
+    if not pairs:
+        return [(b / bins, (b + 1) / bins, 0, None, None) for b in range(bins)], float("nan")
+    conf = np.array([c for c, _ in pairs])
+    ok = np.array([r for _, r in pairs], dtype=float)
+    rows, ece = [], 0.0
+    for b in range(bins):
+        lo, hi = b / bins, (b + 1) / bins
+        inside = (conf >= lo) & ((conf < hi) if b < bins - 1 else (conf <= hi))
+        if not inside.any():
+            rows.append((lo, hi, 0, None, None))
+            continue
+        mean, share = float(conf[inside].mean()), float(ok[inside].mean())
+        rows.append((lo, hi, int(inside.sum()), mean, share))
+        ece += inside.sum() / len(conf) * abs(share - mean)
+    return rows, float(ece)
+
+
 # -- the plain fusion anchor ----------------------------------------------------------
 
 _WORD = re.compile(r"\w")
