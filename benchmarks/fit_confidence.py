@@ -31,7 +31,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from trust_common import FIT_SETS, NO_ANSWER_FIT, built, gold, reliability, right  # noqa: E402
 
-from pipeline.confidence import COSINE_FEATURES, FEATURES, RESOURCE  # noqa: E402
+from pipeline.confidence import COSINE_FEATURES, FEATURES, RESOURCE, Calibrator  # noqa: E402
 from pipeline.lexicon import resource_path  # noqa: E402
 
 
@@ -61,13 +61,12 @@ def fit(X: np.ndarray, y: np.ndarray, ranks: np.ndarray, C: float, top_weight: f
 def leave_one_set_out(parts: dict[str, tuple], C: float, top_weight: float) -> None:
     """For each fit set: fit on the others, print its top-hit ECE and the shares of its
     off-domain and absent-place questions with top confidence < 0.5 and of its right
-    first hits below 0.5 (the absent-place cap applied as at run time); then the means."""
+    first hits below 0.5 (through confidence.Calibrator, as at run time); then the means."""
     rows = []
     for held in parts:
         model = fit(*(np.concatenate([parts[n][i] for n in parts if n != held]) for i in range(3)), C, top_weight)
         Xh, yh, rh, kh = parts[held]
-        p = model.predict_proba(Xh)[:, 1]
-        p = np.where(Xh[:, FEATURES.index("place_absent")] > 0, np.minimum(p, ABSENT_CAP), p)
+        p = Calibrator(model.coef_[0], float(model.intercept_[0]), absent_cap=ABSENT_CAP).predict(Xh)
         top = rh == 1
         off, places, ans = top & (kh == "offdomain"), top & (kh == "places"), top & (kh == "answered")
         rows.append((reliability(list(zip(p[top], yh[top])))[1], np.mean(p[off] < 0.5), np.mean(p[places] < 0.5),

@@ -270,7 +270,8 @@ def search(index: "CorpusIndex", query: str, options: SearchOptions = SearchOpti
         if absent:      # the best hit's paragraph names it (离汉、离鄂… in a paragraph on 武汉、湖北): not absent
             best = units[best_row]
             found = store.paragraph_text(best.speech_id, best.paragraph)
-            absent = [name for name in absent if name not in best.text and (not found or name not in found[2])]
+            named = found[2] if found else best.text
+            absent = [name for name in absent if name not in named]
         calibrator = confidence_module.load_calibrator()
         cosine = calibrator.cosine_feature(float(cosines(store, [best_row], q)[0]), index.manifest["encoder"]["spec"])
         F = confidence_module.feature_table(s[:len(picked)], X[:len(picked)], float(s[-1]) if following else None,

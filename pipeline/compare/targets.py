@@ -40,7 +40,7 @@ _MAGNITUDE = {"千": 1e3, "万": 1e4, "亿": 1e8, "万亿": 1e12}
 _FLOOR = ("以上", "不低于", "不少于", "超过", "高于", "达到")
 _CEILING = ("以内", "以下", "不超过", "不高于", "低于")
 _GOAL_OPENER = re.compile(r"(?:主要)?预期目标(?:是|为)")
-_GOAL_COLON = re.compile(r"预期目标[：:]")
+_GOAL_OPENS = re.compile(r"预期目标(?:是|为|[：:])")    # a sentence that opens this year's goal list
 _GOAL_LEAD = re.compile(r"(?:主要)?预期目标(?:是|为)?[：:]\s*$|目标是[：:]\s*$")
 _CLAUSE = re.compile(r"[^，,；;。！？!?：:]+")
 _OTHER_YEARS = re.compile(r"五年|今后|十[二三四五]五|年均|累计|到20\d\d年|20\d\d年前|[一二三四五六七八九十]年来|过去")
@@ -170,7 +170,7 @@ def _sentence_mentions(speech: Speech, sentence: Sentence, after_goal_lead: bool
     text, base = sentence.text, sentence.span.start
     # a sentence that opens the goal list (预期目标是/为/：), not any naming 预期目标 (the 14th plan's
     # 各年度视情提出经济增长预期目标 sits in a five-year paragraph whose figures are not this year's)
-    goal_list = after_goal_lead or bool(_GOAL_OPENER.search(text) or _GOAL_COLON.search(text))
+    goal_list = after_goal_lead or bool(_GOAL_OPENS.search(text))
     found: list[Mention] = []
     for clause in _CLAUSE.finditer(text):
         c_text, c_start = clause.group(0), clause.start()
