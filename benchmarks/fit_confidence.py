@@ -5,14 +5,15 @@
 Labelled hits: the top 10 hits (one per paragraph, the default search) of every
 question of the fit sets (trust_common.FIT_SETS: a hit is right when it or a sentence
 of its paragraph's other matches holds the answer), and of the off-domain and
-absent-place fit questions searched in its index (no hit is right). A logistic
+absent-place questions written with it, searched in its index (trust_common.NO_ANSWER;
+no hit is right). A logistic
 regression (scikit-learn) over confidence.FEATURES, each question's first hit weighted
 TOP_WEIGHT times a lower one: the calibration, the no-good-match line and every bar
 are about the first hit, and the nine lower hits of each question would otherwise
 outweigh it. Its weights and bias are written as data, applied at run time with numpy.
 
-The sets the confidence is reported on (trust_common.REPORT_SETS, and the off-domain
-and absent-place report questions) are not read here: benchmarks/trust_benchmark.py
+The sets the confidence is reported on (trust_common.REPORT_SETS, and their off-domain
+and absent-place questions) are not read here: benchmarks/trust_benchmark.py
 reports the calibration on them. Before fitting, the method was chosen by leaving one
 fit set out at a time (benchmarks/fit_confidence.py --cv prints it).
 """
@@ -29,7 +30,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from trust_common import FIT_SETS, NO_ANSWER_FIT, built, gold, reliability, right  # noqa: E402
+from trust_common import FIT_SETS, NO_ANSWER, built, gold, reliability, right  # noqa: E402
 
 from pipeline.confidence import COSINE_FEATURES, FEATURES, RESOURCE, Calibrator  # noqa: E402
 from pipeline.lexicon import resource_path  # noqa: E402
@@ -91,7 +92,7 @@ def main() -> None:
     for name in FIT_SETS:
         index = built(name, log=lambda m: print(m, file=sys.stderr))
         X, y, ranks, kinds = [], [], [], []
-        for qset in (name, *NO_ANSWER_FIT):
+        for qset in (name, *NO_ANSWER[name]):
             f, l, r = labelled(index, gold(qset))
             X += f; y += l; ranks += r
             kinds += ["answered" if qset == name else "offdomain" if "offdomain" in qset else "places"] * len(f)

@@ -6,11 +6,10 @@ confidence is calibrated.
 
 Sets (benchmarks/gold/, trust_common.FIT_SETS and REPORT_SETS): the confidence is
 fitted on the first (benchmarks/fit_confidence.py) and reported on the second, which
-no fit read: blind3 (80 questions over eight mixed documents), long5 (40 over two work
-reports, a congress report and two long speeches) and short2 (30 over ten short
-speeches), all written from the texts before any search ran on them. The off-domain
-(40) and absent-place (24) report questions, searched in each report set's index, have
-no right answer. `--sets` chooses the sets of a run (default: all).
+no fit read: blind4 (64 questions over three work reports, a congress report and five
+2020 speeches), written from the texts before any search ran on it, with its own
+off-domain (30) and absent-place (20) questions, searched in its index, that have no
+right answer (trust_common.NO_ANSWER). `--sets` chooses the sets of a run (default: all).
 
 Systems: the plain fusion anchor (trust_common.Anchor: sentences encoded alone by the
 same encoder, bm25s over jieba words, RRF k=60), the default search one hit per
@@ -32,7 +31,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from corpus_docs import machine, write_section  # noqa: E402
-from trust_common import (FIT_SETS, NO_ANSWER_REPORT, REPORT_SETS, STYLE, Anchor, built, gold,  # noqa: E402
+from trust_common import (FIT_SETS, NO_ANSWER, REPORT_SETS, STYLE, Anchor, built, gold,  # noqa: E402
                           reliability, right)
 
 from pipeline.search import no_good_match  # noqa: E402
@@ -167,7 +166,7 @@ def main() -> None:
                              mp_context=multiprocessing.get_context("spawn")) as pool:
         runs = {name: pool.submit(run_set, name, True, args.misses) for name in args.sets}
         refusals = {(name, extra): pool.submit(no_answer, name, (extra,))
-                    for name in report_sets for extra in NO_ANSWER_REPORT}
+                    for name in report_sets for extra in NO_ANSWER[name]}
         tables, labelled = {}, {}
         for name, future in runs.items():
             tables[name], labelled[name] = future.result()
@@ -196,7 +195,7 @@ def write(args, tables, labelled, negatives, report_sets, started, load_before) 
             lines.append(f"| {STYLE.get(name, name)} ({len(gold(name))}) | {system} | {m['R@1']:.3f} | {m['R@5']:.3f} "
                          f"| {m['MRR@10']:.3f} | {m['twice']} |")
     # calibration on the report sets only
-    missing = [f"{s} × {n}" for s in report_sets for n in NO_ANSWER_REPORT if n not in negatives.get(s, {})] + \
+    missing = [f"{s} × {n}" for s in report_sets for n in NO_ANSWER[s] if n not in negatives.get(s, {})] + \
               [s for s in report_sets if s not in labelled]
     if missing:
         lines += ["", f"Not in this run (the part did not finish in time): {', '.join(missing)}."]
@@ -210,7 +209,8 @@ def write(args, tables, labelled, negatives, report_sets, started, load_before) 
     top_rows, top_ece = reliability([(c, r) for c, r, _ in tops])
     all_rows, all_ece = reliability([(c, r) for c, r, _ in every])
     lines += ["", f"Calibration on sets it was not fitted on ({', '.join(report_sets)} questions, and the "
-              f"{' and '.join(NO_ANSWER_REPORT)} questions searched in each of their indexes): "
+              f"{' and '.join(sorted({n for s in report_sets for n in NO_ANSWER[s]}))} questions searched in their "
+              "indexes): "
               f"**ECE of the top hit {top_ece:.3f}** ({len(tops)} top hits), ECE of all hits {all_ece:.3f} "
               f"({len(every)} hits).", "",
               "| confidence | top hits | mean confidence | share right | all hits | mean confidence | share right |",
