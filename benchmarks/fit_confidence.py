@@ -59,12 +59,13 @@ def fit(X: np.ndarray, y: np.ndarray, ranks: np.ndarray, C: float, top_weight: f
     return LogisticRegression(C=C, max_iter=5000).fit(X, y, sample_weight=np.where(ranks == 1, top_weight, 1.0))
 
 
-def leave_one_set_out(parts: dict[str, tuple], C: float, top_weight: float) -> None:
-    """For each fit set: fit on the others, print its top-hit ECE and the shares of its
+def leave_one_set_out(parts: dict[str, tuple], C: float, top_weight: float, held_out=None) -> None:
+    """For each fit set (or each of `held_out`): fit on the others, print its top-hit ECE and the shares of its
     off-domain and absent-place questions with top confidence < 0.5 and of its right
-    first hits below 0.5 (through confidence.Calibrator, as at run time); then the means."""
-    rows = []
-    for held in parts:
+    first hits below 0.5 (through confidence.Calibrator, as at run time); then the means,
+    and the right first hits below 0.5 counted over all the folds."""
+    rows, low, right_first = [], 0, 0
+    for held in held_out or parts:
         model = fit(*(np.concatenate([parts[n][i] for n in parts if n != held]) for i in range(3)), C, top_weight)
         Xh, yh, rh, kh = parts[held]
         p = Calibrator(model.coef_[0], float(model.intercept_[0]), absent_cap=ABSENT_CAP).predict(Xh)
@@ -72,17 +73,20 @@ def leave_one_set_out(parts: dict[str, tuple], C: float, top_weight: float) -> N
         off, places, ans = top & (kh == "offdomain"), top & (kh == "places"), top & (kh == "answered")
         rows.append((reliability(list(zip(p[top], yh[top])))[1], np.mean(p[off] < 0.5), np.mean(p[places] < 0.5),
                      np.mean(p[ans & (yh == 1)] < 0.5)))
+        low, right_first = low + int(np.sum(p[ans & (yh == 1)] < 0.5)), right_first + int(np.sum(ans & (yh == 1)))
         print(f"{held:16} top-hit ECE {rows[-1][0]:.3f}  off-domain < 0.5 {rows[-1][1]:.3f}  absent places < 0.5 "
               f"{rows[-1][2]:.3f}  right first hits < 0.5 {rows[-1][3]:.3f}", file=sys.stderr)
     m = np.mean(rows, axis=0)
     print(f"{'mean':16} top-hit ECE {m[0]:.3f}  off-domain < 0.5 {m[1]:.3f}  absent places < 0.5 {m[2]:.3f}  "
-          f"right first hits < 0.5 {m[3]:.3f}", file=sys.stderr)
+          f"right first hits < 0.5 {m[3]:.3f} ({low} of {right_first} over the folds)", file=sys.stderr)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--dry-run", action="store_true", help="print the fit, do not write the resource")
     parser.add_argument("--cv", action="store_true", help="also print the leave-one-set-out calibration")
+    parser.add_argument("--held-out", nargs="*", metavar="SET",
+                        help="with --cv, leave out only these sets (each fitted on all the others)")
     parser.add_argument("--C", type=float, default=1.0, help="inverse L2 strength of the logistic regression")
     parser.add_argument("--top-weight", type=float, default=TOP_WEIGHT, help="weight of a question's first hit")
     args = parser.parse_args()
@@ -100,7 +104,7 @@ def main() -> None:
         parts[name] = (np.array(X), np.array(y), np.array(ranks), np.array(kinds))
         index.close()
     if args.cv:
-        leave_one_set_out(parts, args.C, args.top_weight)
+        leave_one_set_out(parts, args.C, args.top_weight, args.held_out)
     X = np.vstack([p[0] for p in parts.values()])
     y = np.concatenate([p[1] for p in parts.values()])
     ranks = np.concatenate([p[2] for p in parts.values()])
