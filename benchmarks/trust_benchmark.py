@@ -162,6 +162,9 @@ def main() -> None:
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
+    for name in args.sets:      # one process builds a missing index: three at once would race for its lock
+        built(name, log=lambda m: print(m, file=sys.stderr)).close()
+
     with ProcessPoolExecutor(max_workers=len(args.sets) + 2 * len(report_sets),
                              mp_context=multiprocessing.get_context("spawn")) as pool:
         runs = {name: pool.submit(run_set, name, True, args.misses) for name in args.sets}

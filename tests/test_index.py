@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import os
+import pickle
 import shutil
 import subprocess
 import sys
@@ -485,6 +486,22 @@ def test_a_build_that_reads_nothing_keeps_the_old_index(copy_of_base, tmp_path):
         Index.build([bad], name=str(copy_of_base), replace=True)
     assert [f for f, _ in caught.value.report.errors] == [str(bad / "empty.txt")]
     assert snapshot(copy_of_base) == before
+    # raised in a worker process, it arrives in the parent as itself, report and all
+    back = pickle.loads(pickle.dumps(caught.value))
+    assert type(back) is NothingRead and str(back) == str(caught.value) and back.report.errors == caught.value.report.errors
+
+
+def test_errors_cross_process_boundaries_as_themselves(tmp_path):
+    """Ray and process pools pickle an exception raised in a worker: each error must come
+    back with its class, path and one-line message (it came back as a TypeError)."""
+    with pytest.raises(InputError) as read:
+        read_speech(tmp_path / "missing.txt")
+    (tmp_path / "not_an_index").mkdir()
+    with pytest.raises(IndexStoreError) as opened:
+        Index.open(str(tmp_path / "not_an_index"))
+    for error in (read.value, opened.value):
+        back = pickle.loads(pickle.dumps(error))
+        assert type(back) is type(error) and (back.path, back.problem, str(back)) == (error.path, error.problem, str(error))
 
 
 @pytest.mark.slow

@@ -60,6 +60,9 @@ class NothingRead(GovSpeechError):
         self.report = report
         super().__init__(message)
 
+    def __reduce__(self):      # picklable, like errors._PathError: raised in a worker, it arrives as itself
+        return type(self), (self.report, str(self))
+
 
 @dataclass
 class Plan:
