@@ -21,12 +21,12 @@ from functools import lru_cache
 
 from .errors import GovSpeechError
 from .lexicon import gazetteer_rows, question_cues, read_list, resource_path
+from .text import years_named
 from .tokenize import index_terms, terms
 
 QUERY_WORDS = "query.txt"
 SYNONYMS = "synonyms.tsv"
 _NUMBER = r"(?:[0-9０-９]+(?:[.．][0-9０-９]+)?|[一二三四五六七八九十两百千万亿零〇几]+多?)"
-_YEAR = re.compile(r"(?<![0-9])((?:19|20)[0-9]{2})\s*年")
 
 
 @dataclass(frozen=True)
@@ -219,7 +219,7 @@ def understand(query: str, literal: bool = False) -> Understood:
         return Understood(quantity=bool(question_cues().quantity_question.search(query)))
     words = query_words()
     places = places_in(query)
-    years = tuple(dict.fromkeys(int(y) for y in _YEAR.findall(query)))
+    years = years_named(query)
     offset = next((n for w, n in sorted(words.relative.items(), key=lambda x: -len(x[0])) if w in query), None)
     period = next((span for w, span in words.periods.items() if w in query), None)
     quantity = _quantity_question(query)

@@ -25,6 +25,7 @@ import numpy as np
 from .errors import GovSpeechError
 from .lexicon import question_cues, resource_path
 from .query import Understood, content_words, places_in, tense, unit_kinds
+from .text import years_named
 
 RANKER = "ranker.json"
 FEATURES = (
@@ -104,7 +105,7 @@ def features(query: str, understood: Understood, candidates: Sequence[Candidate]
             f["place_sentence"] = float(any(n in c.text or s in c.text for n, s in place_names))
         offset = understood.offset
         if understood.years:
-            in_sentence = any(f"{y}年" in c.text for y in understood.years)
+            in_sentence = bool(set(understood.years) & set(years_named(c.text)))
             if c.speech_year is not None:
                 # a report of year Y speaks of Y (今年) and of Y−1 (过去一年)
                 match = in_sentence or any(y in (c.speech_year, c.speech_year - 1) for y in understood.years)

@@ -16,7 +16,7 @@ from functools import lru_cache
 from . import lexicon
 from .headings import Marker, Style, cn_number, match_marker
 from .model import Meta, Paragraph, Section, Sentence, Span, Speech
-from .text import CLOSERS, HAN_RANGE, PARAGRAPH_END, SENTENCE_END, all_han
+from .text import CLOSERS, HAN_RANGE, PARAGRAPH_END, SENTENCE_END, all_han, first_date, years_named
 
 _SENTENCE_END = re.compile(f"[{re.escape(SENTENCE_END)}]")
 MAX_HEADING = 80     # a run-in heading longer than this is body text that happens to start with 一、
@@ -456,8 +456,6 @@ def _ends_complete(paragraph: str) -> bool:
     return bool(tail) and tail[-1] in PARAGRAPH_END
 
 
-_DATE = re.compile(r"(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日")
-_YEAR = re.compile(r"(19\d{2}|20\d{2})\s*年")
 _LEVEL = re.compile(r"全(国|省|市|县|区|州|盟|旗|镇|乡)")
 _MEETING = re.compile(r"在(.{2,60}?)(?:上|时)的(?:主题|总结|开幕|闭幕)?(?:讲话|报告|致辞|发言|主持词|演讲)")
 _PLACE = re.compile(rf"(?:^在?|[在于年])([{HAN_RANGE}]{{2,6}}?(?:省|市|县|自治区|自治州|地区))")
@@ -486,8 +484,8 @@ def _place_in(text: str) -> str | None:
 
 def _meta(title: str, front: str, head: str, known: Meta, salutation: str | None, truncated: bool,
           opening: str = "") -> Meta:
-    date = _DATE.search(front) or _DATE.search(title) or _DATE.search(head)
-    year = _YEAR.search(title) or _YEAR.search(front)
+    date = first_date(front) or first_date(title) or first_date(head)     # 2024年1月22日 or 二〇二四年一月二十二日
+    year = next(iter(years_named(title) or years_named(front)), None)
     kinds = re.findall("|".join(map(re.escape, lexicon.speech_kinds())), title)
     meeting = _MEETING.search(title)
     place = next((p for p in _PLACE.findall(title) if not p.startswith(("全", "我", "本", "在全"))), None)
@@ -496,8 +494,8 @@ def _meta(title: str, front: str, head: str, known: Meta, salutation: str | None
     speaker = next((w for w in front.split() if 2 <= len(w) <= 4 and all_han(w)), None)
     return replace(
         known,
-        date=known.date or (f"{int(date[1]):04d}-{int(date[2]):02d}-{int(date[3]):02d}" if date else None),
-        year=known.year or (int(year[1]) if year else (int(date[1]) if date else None)),
+        date=known.date or (f"{date[0]:04d}-{date[1]:02d}-{date[2]:02d}" if date else None),
+        year=known.year or year or (date[0] if date else None),
         level=known.level or (m.group(0) if (m := _LEVEL.search(title)) else None),
         meeting=known.meeting or (meeting.group(1) if meeting else None),
         kind=known.kind or (kinds[-1] if kinds else None),

@@ -92,3 +92,54 @@ def normalised_ends(text: str):
 
     lengths = np.frombuffer(text.translate(_NORMALISED_LENGTH).encode("latin-1"), dtype=np.uint8)
     return np.cumsum(lengths, dtype=np.int64)
+
+
+# -- years and dates as speeches write them ----------------------------------------------
+# 2023年3月5日, full-width ２０２３年３月５日 (PDF text), or in Chinese numerals: years digit
+# by digit with 〇, 零 or ○ for zero (二〇二三年, 一九八○年: congress reports, the reports
+# before 1990, official PDFs), months and days as numbers (三月五日, 十二月二十二日).
+# Written here, not with cn2an: the digit-by-digit year and a number up to 31 are all a
+# date needs, and cn2an would be a dependency for two lines of mapping.
+
+_DIGIT = "0-9０-９〇零○一二三四五六七八九"
+_YEAR_NAMED = re.compile(rf"(?<![{_DIGIT}])([12１２一二][{_DIGIT}]{{3}})\s*年")
+_DATE_NAMED = re.compile(rf"(?<![{_DIGIT}])([12１２一二][{_DIGIT}]{{3}})\s*年\s*([0-9０-９]{{1,2}}|[一二三四五六七八九十]{{1,2}})"
+                         rf"\s*月\s*([0-9０-９]{{1,2}}|[一二三四五六七八九十]{{1,3}})\s*[日号]")
+_DIGITS = str.maketrans("０１２３４５６７８９〇零○一二三四五六七八九", "0123456789000123456789")
+
+
+def _number(written: str) -> int:
+    """1–31 as a date writes it: 5, ５, 五, 十, 十二, 二十, 二十二."""
+    if "十" not in written:
+        return int(written.translate(_DIGITS))
+    tens, _, units = written.partition("十")
+    return int(tens.translate(_DIGITS) or 1) * 10 + int(units.translate(_DIGITS) or 0)
+
+
+def years_named(text: str) -> tuple[int, ...]:
+    """The years 1900–2099 a text names, in order, however they are written.
+
+    >>> years_named("到二〇三五年基本实现社会主义现代化，２０２０年全面建成小康社会，1958年")
+    (2035, 2020, 1958)
+    """
+    found = (int(y.translate(_DIGITS)) for y in _YEAR_NAMED.findall(text))
+    return tuple(dict.fromkeys(y for y in found if 1900 <= y <= 2099))
+
+
+def first_date(text: str) -> tuple[int, int, int] | None:
+    """The first real date (year, month, day) a text names, however it is written.
+
+    >>> first_date("（二〇二四年一月二十二日在河南省第十四届人民代表大会第二次会议上）")
+    (2024, 1, 22)
+    """
+    import datetime
+
+    for m in _DATE_NAMED.finditer(text):
+        y, mo, d = int(m[1].translate(_DIGITS)), _number(m[2]), _number(m[3])
+        try:
+            datetime.date(y, mo, d)
+        except ValueError:
+            continue
+        if 1900 <= y <= 2099:
+            return y, mo, d
+    return None

@@ -15,6 +15,7 @@ from pipeline import GovSpeechError
 from pipeline.clauses import clause_spans
 from pipeline.query import gazetteer, read_synonyms, synonyms, tense, understand, unit_kinds
 from pipeline.rank import FEATURES, Candidate, Ranker, features, load_ranker, speech_places
+from pipeline.text import years_named
 
 
 # -- places, years, quantities ---------------------------------------------------
@@ -43,6 +44,7 @@ def test_common_words_that_are_also_county_names_are_not_places():
 
 def test_years_relative_years_and_asked_units():
     assert understand("2026年全省粮食产量目标").years == (2026,)
+    assert understand("一九五八年钢产量是多少").years == (1958,)
     u = understand("江苏去年城镇新增就业多少万人")
     assert u.offset == -1 and u.units == ("people",) and u.provinces == {"江苏省"}
     assert understand("会上播放了什么视频材料").empty()
@@ -151,3 +153,23 @@ def test_a_malformed_weights_file_is_a_one_line_error_naming_it(tmp_path, conten
         Ranker.load(path)
     message = str(err.value)
     assert str(path) in message and problem in message and "\n" not in message
+
+
+def test_years_are_read_however_a_report_writes_them():
+    # the 12th congress report (1982) writes years digit by digit with ○ for zero, the
+    # 19th with 二○二○, the 1993 work report in full-width digits
+    assert years_named("力争使全国工农业的年总产值翻两番，即由一九八○年的七千一百亿元增加到二○○○年的二万八千亿元左右。") \
+        == (1980, 2000)
+    assert years_named("从现在到二○二○年，是全面建成小康社会决胜期。") == (2020,)
+    assert years_named("争取１９９７年粮食产量达到４．７５亿吨") == (1997,)
+    # numbers that are not years
+    assert years_named("“十四五”时期，再奋斗十五年，三十年来，第十二个五年计划，一二年级") == ()
+
+
+def test_a_sentence_naming_the_asked_year_in_chinese_numerals_matches_it():
+    # a question about 2000 and the 1982 report's sentence that names 二○○○年: the year
+    # agrees (it did not: only "2000年" was looked for), whatever year the report is of
+    sentence = "力争使全国工农业的年总产值翻两番，即由一九八○年的七千一百亿元增加到二○○○年的二万八千亿元左右。"
+    query = "2000年工农业总产值要达到多少"
+    row = features(query, understand(query), [Candidate(0, sentence, "target", frozenset(), 1982, 1.0, 1.0, 1.0)])[0]
+    assert row[FEATURES.index("year_match")] == 1.0 and row[FEATURES.index("year_other")] == 0.0

@@ -531,3 +531,16 @@ def test_an_address_inside_a_section_followed_by_more_headings_stays_there():
     text = ("一、坚持稳中求进\n各位代表！\n要加大宏观政策实施力度。\n二、扩大国内需求\n要着力扩大消费。\n")
     speech = parse_text(text, "report")
     assert [p.section_path for p in speech.paragraphs] == [("一",), ("一",), ("一",), ("二",), ("二",)]
+
+
+def test_a_date_written_in_chinese_numerals_dates_the_speech():
+    # the front matter as official PDFs print it: the date in Chinese numerals, 〇 for zero
+    raw = ("政府工作报告\n\n——二〇二四年一月二十二日在河南省第十四届人民代表大会第二次会议上\n\n"
+           "各位代表：\n\n现在，我代表省人民政府，向大会报告工作，请予审议。\n\n"
+           "一、2023年工作回顾\n\n过去一年，全省地区生产总值增长4.1%。\n")
+    meta = parse_text(raw).meta
+    assert (meta.date, meta.year) == ("2024-01-22", 2024)
+    # a date that is no day (十三月) is not taken for one; the year in the title still is
+    raw = raw.replace("二〇二四年一月二十二日", "二〇二四年十三月二十二日").replace("政府工作报告", "二〇二四年政府工作报告", 1)
+    meta = parse_text(raw).meta
+    assert (meta.date, meta.year) == (None, 2024)
