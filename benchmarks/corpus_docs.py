@@ -40,7 +40,8 @@ def __getattr__(name: str):
 
 
 def corpus_text(key: str) -> tuple[str, str]:
-    """(title, text) of a document key: seed, work_report_YYYY, congress_N, speech_YYYY-MM-DD."""
+    """(title, text) of a document key: seed, work_report_YYYY, congress_N, npc_N-S (the Nth
+    NPC's session S resolution on the work report), speech_YYYY-MM-DD."""
     if key == "seed":
         return "", SEED.read_text(encoding="utf-8")
     CORPUS = require_corpus()
@@ -56,6 +57,11 @@ def corpus_text(key: str) -> tuple[str, str]:
             d = json.loads(line)
             if str(d.get("congress")) == str(n):
                 return d["title"], d["content"]
+    if key.startswith("npc_"):           # npc_13-3: the 13th NPC's 3rd session's resolution on the work report
+        for line in open(CORPUS / "npc_resolutions_on_reports.jsonl", encoding="utf-8"):
+            d = json.loads(line)
+            if npc_key(d["title"]) == key:
+                return d["title"], d["content"]
     if key.startswith("speech_"):
         date = key.split("_", 1)[1]
         with open(CORPUS / "speeches_2020.csv", encoding="utf-8") as f:
@@ -63,6 +69,25 @@ def corpus_text(key: str) -> tuple[str, str]:
                 if row["Date"] == date:
                     return "", row["Text"]
     raise KeyError(key)
+
+
+_SMALL = {c: n for n, c in enumerate("一二三四五六七八九", 1)}
+
+
+def _small(written: str) -> int:
+    """1–99 in Chinese numerals (十四, 二十) for an NPC's number and session."""
+    if "十" not in written:
+        return _SMALL[written]
+    tens, _, units = written.partition("十")
+    return _SMALL.get(tens, 1) * 10 + _SMALL.get(units, 0)
+
+
+def npc_key(title: str) -> str | None:
+    """第十三届全国人民代表大会第三次会议关于政府工作报告的决议 → npc_13-3."""
+    import re
+
+    m = re.match(r"第(.+?)届全国人民代表大会第(.+?)次会议", title)
+    return f"npc_{_small(m[1])}-{_small(m[2])}" if m else None
 
 
 def doc_id(key: str) -> str:
