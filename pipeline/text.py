@@ -5,6 +5,7 @@ sentence or a paragraph. One definition each; the stages import them from here.
 
 from __future__ import annotations
 
+import datetime
 import re
 import unicodedata
 
@@ -132,8 +133,6 @@ def first_date(text: str) -> tuple[int, int, int] | None:
     >>> first_date("（二〇二四年一月二十二日在河南省第十四届人民代表大会第二次会议上）")
     (2024, 1, 22)
     """
-    import datetime
-
     for m in _DATE_NAMED.finditer(text):
         y, mo, d = int(m[1].translate(_DIGITS)), _number(m[2]), _number(m[3])
         try:
