@@ -40,8 +40,9 @@ def __getattr__(name: str):
 
 
 def corpus_text(key: str) -> tuple[str, str]:
-    """(title, text) of a document key: seed, work_report_YYYY, congress_N, npc_N-S (the Nth
-    NPC's session S resolution on the work report), speech_YYYY-MM-DD."""
+    """(title, text) of a document key: seed, work_report_YYYY, closing_YYYY (its last four
+    paragraphs), congress_N, npc_N-S (the Nth NPC's session S resolution on the work
+    report), speech_YYYY-MM-DD."""
     if key == "seed":
         return "", SEED.read_text(encoding="utf-8")
     CORPUS = require_corpus()
@@ -57,6 +58,9 @@ def corpus_text(key: str) -> tuple[str, str]:
             d = json.loads(line)
             if str(d.get("congress")) == str(n):
                 return d["title"], d["content"]
+    if key.startswith("closing_"):       # closing_2019: the last four paragraphs of that year's work report
+        title, text = corpus_text(f"work_report_{key.rsplit('_', 1)[1]}")
+        return f"{title}（结尾）", closing(text)
     if key.startswith("npc_"):           # npc_13-3: the 13th NPC's 3rd session's resolution on the work report
         for line in open(CORPUS / "npc_resolutions_on_reports.jsonl", encoding="utf-8"):
             d = json.loads(line)
@@ -69,6 +73,18 @@ def corpus_text(key: str) -> tuple[str, str]:
                 if row["Date"] == date:
                     return "", row["Text"]
     raise KeyError(key)
+
+
+def closing(text: str, paragraphs: int = 4) -> str:
+    """A work report's last paragraphs (Hong Kong, Macao and Taiwan, foreign policy, the
+    closing call), before Wikisource's licence footer (本作品是…): texts that differ from
+    year to year in a few words, like a collection of notices."""
+    import re
+
+    parts = [p.strip() for p in re.split(r"\n\s*\n", text) if p.strip()]
+    end = next((i for i, p in enumerate(parts) if p.startswith("本作品是")), len(parts))
+    body = [p for p in parts[:end] if p not in ("各位代表！", "各位代表!")]
+    return "\n\n".join(body[-paragraphs:])
 
 
 _SMALL = {c: n for n, c in enumerate("一二三四五六七八九", 1)}
