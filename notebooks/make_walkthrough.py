@@ -105,7 +105,7 @@ fig, ax = plt.subplots(figsize=(7, 3))
 ax.bar(range(len(labels)), mandatory, label="mandatory")
 ax.bar(range(len(labels)), advisory, bottom=mandatory, label="advisory")
 # plot labels in ASCII (一（二） → 1.2): no CJK font is assumed on the machine
-from pipeline.headings import cn_number
+from pipeline.text import cn_number
 ascii_labels = [".".join(str(cn_number(part.strip("（）第"))) for part in s.path) for s in sections]
 ax.set_xticks(range(len(labels)), ascii_labels)
 ax.set_xlabel("section"); ax.set_ylabel("directives"); ax.legend(); plt.tight_layout(); plt.show()

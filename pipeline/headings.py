@@ -10,7 +10,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-CN_DIGITS = "零一二三四五六七八九十"
+from .text import CN_DIGITS, cn_number
+
 _CN = f"[{CN_DIGITS[1:]}]{{1,3}}"
 
 
@@ -37,16 +38,6 @@ class Marker:
     number: int
     label: str     # as printed in a section path: "二", "（一）", "1."
     length: int    # characters the marker takes at the start of the text
-
-
-def cn_number(s: str) -> int:
-    """一 → 1, 十二 → 12, 二十三 → 23 (enough for headings)."""
-    if s.isdigit():
-        return int(s)
-    if "十" in s:
-        tens, _, ones = s.partition("十")
-        return (CN_DIGITS.index(tens) if tens else 1) * 10 + (CN_DIGITS.index(ones) if ones else 0)
-    return CN_DIGITS.index(s) if len(s) == 1 else 0
 
 
 def match_marker(text: str) -> Marker | None:

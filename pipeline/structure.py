@@ -14,9 +14,9 @@ from dataclasses import dataclass, field, replace
 from functools import lru_cache
 
 from . import lexicon
-from .headings import Marker, Style, cn_number, match_marker
+from .headings import Marker, Style, match_marker
 from .model import Meta, Paragraph, Section, Sentence, Span, Speech
-from .text import CLOSERS, HAN_RANGE, PARAGRAPH_END, SENTENCE_END, all_han, first_date, years_named
+from .text import CLOSERS, HAN_RANGE, PARAGRAPH_END, SENTENCE_END, all_han, cn_number, first_date, years_named
 
 _SENTENCE_END = re.compile(f"[{re.escape(SENTENCE_END)}]")
 MAX_HEADING = 80     # a run-in heading longer than this is body text that happens to start with 一、

@@ -99,22 +99,27 @@ def normalised_ends(text: str):
 # 2023年3月5日, full-width ２０２３年３月５日 (PDF text), or in Chinese numerals: years digit
 # by digit with 〇, 零 or ○ for zero (二〇二三年, 一九八○年: congress reports, the reports
 # before 1990, official PDFs), months and days as numbers (三月五日, 十二月二十二日).
-# Written here, not with cn2an: the digit-by-digit year and a number up to 31 are all a
-# date needs, and cn2an would be a dependency for two lines of mapping.
+# Written here, not with cn2an: the digit-by-digit year and a number up to 31 (cn_number,
+# which headings use too) are all a date needs, and cn2an would be a dependency for that.
 
 _DIGIT = "0-9０-９〇零○一二三四五六七八九"
-_YEAR_NAMED = re.compile(rf"(?<![{_DIGIT}])([12１２一二][{_DIGIT}]{{3}})\s*年")
-_DATE_NAMED = re.compile(rf"(?<![{_DIGIT}])([12１２一二][{_DIGIT}]{{3}})\s*年\s*([0-9０-９]{{1,2}}|[一二三四五六七八九十]{{1,2}})"
+_YEAR_WRITTEN = rf"(?<![{_DIGIT}])([12１２一二][{_DIGIT}]{{3}})\s*年"
+_YEAR_NAMED = re.compile(_YEAR_WRITTEN)
+_DATE_NAMED = re.compile(rf"{_YEAR_WRITTEN}\s*([0-9０-９]{{1,2}}|[一二三四五六七八九十]{{1,2}})"
                          rf"\s*月\s*([0-9０-９]{{1,2}}|[一二三四五六七八九十]{{1,3}})\s*[日号]")
 _DIGITS = str.maketrans("０１２３４５６７８９〇零○一二三四五六七八九", "0123456789000123456789")
+CN_DIGITS = "零一二三四五六七八九十"
 
 
-def _number(written: str) -> int:
-    """1–31 as a date writes it: 5, ５, 五, 十, 十二, 二十, 二十二."""
-    if "十" not in written:
-        return int(written.translate(_DIGITS))
-    tens, _, units = written.partition("十")
-    return int(tens.translate(_DIGITS) or 1) * 10 + int(units.translate(_DIGITS) or 0)
+def cn_number(s: str) -> int:
+    """A number up to 99 as headings and dates write it: 一 → 1, 十二 → 12, 二十三 → 23,
+    digits (half- or full-width) as they are; anything else 0."""
+    if s.isdigit():
+        return int(s)
+    if "十" in s:
+        tens, _, ones = s.partition("十")
+        return (CN_DIGITS.index(tens) if tens else 1) * 10 + (CN_DIGITS.index(ones) if ones else 0)
+    return CN_DIGITS.index(s) if len(s) == 1 else 0
 
 
 def years_named(text: str) -> tuple[int, ...]:
@@ -134,7 +139,7 @@ def first_date(text: str) -> tuple[int, int, int] | None:
     (2024, 1, 22)
     """
     for m in _DATE_NAMED.finditer(text):
-        y, mo, d = int(m[1].translate(_DIGITS)), _number(m[2]), _number(m[3])
+        y, mo, d = int(m[1].translate(_DIGITS)), cn_number(m[2]), cn_number(m[3])
         try:
             datetime.date(y, mo, d)
         except ValueError:
