@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import json
 import os
+import re
 import sys
 from pathlib import Path
 
@@ -79,31 +80,24 @@ def closing(text: str, paragraphs: int = 4) -> str:
     """A work report's last paragraphs (Hong Kong, Macao and Taiwan, foreign policy, the
     closing call), before Wikisource's licence footer (本作品是…): texts that differ from
     year to year in a few words, like a collection of notices."""
-    import re
-
     parts = [p.strip() for p in re.split(r"\n\s*\n", text) if p.strip()]
     end = next((i for i, p in enumerate(parts) if p.startswith("本作品是")), len(parts))
     body = [p for p in parts[:end] if p not in ("各位代表！", "各位代表!")]
     return "\n\n".join(body[-paragraphs:])
 
 
-_SMALL = {c: n for n, c in enumerate("一二三四五六七八九", 1)}
+def npc_session(title: str) -> tuple[int, int] | None:
+    """第十三届全国人民代表大会第三次会议… → (13, 3): which NPC, which session."""
+    from pipeline.text import cn_number
 
-
-def _small(written: str) -> int:
-    """1–99 in Chinese numerals (十四, 二十) for an NPC's number and session."""
-    if "十" not in written:
-        return _SMALL[written]
-    tens, _, units = written.partition("十")
-    return _SMALL.get(tens, 1) * 10 + _SMALL.get(units, 0)
+    m = re.search(r"第(.+?)届全国人民代表大会第(.+?)次会议", title)
+    return (cn_number(m[1]), cn_number(m[2])) if m else None
 
 
 def npc_key(title: str) -> str | None:
     """第十三届全国人民代表大会第三次会议关于政府工作报告的决议 → npc_13-3."""
-    import re
-
-    m = re.match(r"第(.+?)届全国人民代表大会第(.+?)次会议", title)
-    return f"npc_{_small(m[1])}-{_small(m[2])}" if m else None
+    session = npc_session(title)
+    return f"npc_{session[0]}-{session[1]}" if session else None
 
 
 def doc_id(key: str) -> str:

@@ -22,7 +22,7 @@ import unicodedata
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
-from corpus_docs import CORPUS  # noqa: E402  (exits in one line when the corpus is absent)
+from corpus_docs import CORPUS, npc_session  # noqa: E402  (exits in one line when the corpus is absent)
 
 from pipeline import parse_text, read_speech  # noqa: E402
 from pipeline.model import Sentence, Speech  # noqa: E402
@@ -77,23 +77,12 @@ def work_reports() -> dict[int, dict]:
     return out
 
 
-CN_DIGITS = {"一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
-
-
-def cn_number(s: str) -> int:
-    """一..九十九: 十四 = 14, 十 = 10, 二十一 = 21."""
-    if "十" in s:
-        tens, _, ones = s.partition("十")
-        return (CN_DIGITS[tens] if tens else 1) * 10 + (CN_DIGITS[ones] if ones else 0)
-    return CN_DIGITS[s]
-
-
 def npc_year(title: str) -> int | None:
     """The year of an NPC session: 十三届一次 = 2018 (+1 per session, +5 per congress from 九届 = 1998); 二届三次 = 1962."""
-    m = re.search(r"第(.+?)届全国人民代表大会第(.+?)次会议", title)
-    if not m:
+    session = npc_session(title)
+    if not session:
         return None
-    n, s = cn_number(m.group(1)), cn_number(m.group(2))
+    n, s = session
     if n >= 9:
         return 1998 + 5 * (n - 9) + (s - 1)
     return {(2, 3): 1962}.get((n, s))
