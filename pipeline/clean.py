@@ -116,7 +116,14 @@ def clean(raw: str, chrome: Sequence[re.Pattern] | None = None) -> Cleaned:
 
 _RELATED = re.compile(r"^(相关报道|相关链接|相关阅读|相关新闻|相关文章|推荐阅读|热点推荐)[:：]?$")
 _NOTES = re.compile(r"^(注释|注\s*释|名词解释)[:：]?$")   # a portal's glossary after the speech
-_LICENCE = re.compile(r"^本作品(是|在|来自|属于).{0,30}$")     # Wikisource's licence box after the text
+# Wikisource's licence box after the text: 本作品是中华人民共和国的… (work reports),
+# 本作品来自中华人民共和国全国人民代表大会…的决定、决议。依据《 (NPC resolutions), 本作品来自
+# 1949年10月1日（含）之后的中国共产党文件… (congress reports), 这部作品在1931年1月1日以前…屬於公有領域。
+# A line that opens so starts it only when a licence's words follow within _LICENCE_REACH
+# characters: a speech's own 这部作品在群众中反响很好 does not end the speech.
+_LICENCE = re.compile(r"^(本|这部|這部|此)作品(是|在|来自|來自|属于|屬於)")
+_LICENCE_WORDS = re.compile(r"公有领域|公有領域|Public\s*domain|著作权法|著作權法", re.IGNORECASE)
+_LICENCE_REACH = 600
 
 
 def _drop_chrome(m: Mapped, patterns: Sequence[re.Pattern]) -> Mapped:
@@ -129,7 +136,7 @@ def _drop_chrome(m: Mapped, patterns: Sequence[re.Pattern]) -> Mapped:
         stripped = line.strip(" \t\u3000\u00a0")
         if not stripped:
             continue
-        if in_notes or ((_NOTES.match(stripped) or _LICENCE.match(stripped)) and start > len(m.text) // 2):
+        if in_notes or ((_NOTES.match(stripped) or _licence(stripped, m.text, start)) and start > len(m.text) // 2):
             in_notes = True
             drop.append((start, end))
             continue
@@ -152,6 +159,11 @@ def _drop_chrome(m: Mapped, patterns: Sequence[re.Pattern]) -> Mapped:
     keep_text.append(m.text[last:])
     keep_offs.extend(m.offs[last:])
     return Mapped("".join(keep_text), keep_offs, m.raw_len)
+
+
+def _licence(line: str, text: str, start: int) -> bool:
+    """The line opens a licence box: it starts like one and a licence's words follow."""
+    return bool(_LICENCE.match(line)) and bool(_LICENCE_WORDS.search(text, start, start + _LICENCE_REACH))
 
 
 _PIECE = re.compile(r"[^ \t\u3000\u00a0\n]+")

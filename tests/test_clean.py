@@ -273,3 +273,28 @@ def test_a_list_marker_alone_on_its_line_numbers_the_next_line():
         "今年要在已有工作基础上，以增强国际竞争力为核心，重点抓好以下几个方面：",
         "一是按照法制统一、非歧视、公开透明的原则，抓紧完善涉外经济法律法规体系。",
         "二是按照加入世贸组织的承诺，有步骤地扩大对外开放领域。"]
+
+
+# The licence boxes Wikisource puts after the texts of ../shared/corpus, as they arrive
+# (their links break them into lines): the NPC resolutions' and a congress report's.
+_NPC_FOOTER = ("\n\n\n\n本作品来自中华人民共和国全国人民代表大会及其常务委员会的决定、决议。依据《\n中华人民共和国著作权法\n"
+               "》第五条，本作品不适用于该法，所以属于\n公有领域\n。\n\n\n\n本模板所指的决定包括由中华人民共和国主席令公布的"
+               "修改或废止法律的决定。\n\n\n\nPublic domain\nPublic domain\nfalse\nfalse")
+_OLD_FOOTER = ("\n这部作品在1931年1月1日以前以匿名或別名發表，確實作者身份不明（包括僅以法人名義發表），在美國以及版權期限是"
+               "匿名別名作品發表起95年以下的國家以及地区（包括新加坡、加拿大、韓國、新西蘭、兩岸四地、馬來西亞）屬於公有領域。")
+_RESOLUTION = ("第十二届全国人民代表大会第二次会议关于政府工作报告的决议\n\n第十二届全国人民代表大会第二次会议听取和审议了"
+               "国务院总理李克强所作的政府工作报告。会议充分肯定国务院过去一年的工作，同意报告提出的2014年工作总体部署、"
+               "目标任务和重点工作，决定批准这个报告。\n\n会议号召，全国各族人民紧密团结在以习近平同志为总书记的党中央周围，"
+               "齐心协力，锐意进取，扎实工作，为实现中华民族伟大复兴的中国梦而努力奋斗！")
+
+
+@pytest.mark.parametrize("footer", [_NPC_FOOTER, _OLD_FOOTER], ids=["npc-resolution", "congress-report"])
+def test_a_wikisource_licence_box_after_the_text_is_dropped_to_the_end(footer):
+    cleaned = clean(_RESOLUTION + footer)
+    assert cleaned.text.endswith("而努力奋斗！")
+    assert cleaned.text == clean(_RESOLUTION).text
+
+
+def test_a_speech_sentence_about_a_work_is_no_licence_box():
+    text = _RESOLUTION + "\n\n这部作品在群众中反响很好，要总结经验，推出更多精品力作。"
+    assert clean(text).text.endswith("推出更多精品力作。")
