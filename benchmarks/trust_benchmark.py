@@ -6,10 +6,10 @@ confidence is calibrated.
 
 Sets (benchmarks/gold/, trust_common.FIT_SETS and REPORT_SETS): the confidence is
 fitted on the first (benchmarks/fit_confidence.py) and reported on the second, which
-no fit read: blind4 (64 questions over three work reports, a congress report and five
-2020 speeches) and npc (30 over the NPC's 18 near-identical resolutions on the work
-reports), written from the texts before any search ran on them, with 30 off-domain and
-20 absent-place questions searched in each of their indexes, that have no right answer
+no fit read: closings (30 questions over the last four paragraphs of the work reports
+1998–2023, texts that differ from year to year in a few words), written from the texts
+before any search ran on it, with 30 off-domain and 20 absent-place questions written
+for it without any search, searched in its index, that have no right answer
 (trust_common.NO_ANSWER). `--sets` chooses the sets of a run (default: all).
 
 Systems: the plain fusion anchor (trust_common.Anchor: sentences encoded alone by the

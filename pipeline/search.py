@@ -273,7 +273,7 @@ def search(index: "CorpusIndex", query: str, options: SearchOptions = SearchOpti
             named = found[2] if found else best.text
             absent = [name for name in absent if name not in named]
         calibrator = confidence_module.load_calibrator()
-        cosine = calibrator.cosine_feature(float(cosines(store, [best_row], q)[0]), index.manifest["encoder"]["spec"])
+        cosine = calibrator.cosine_feature(best_cosine(store, best_row, q, clauses), index.manifest["encoder"]["spec"])
         F = confidence_module.feature_table(s[:len(picked)], X[:len(picked)], float(s[-1]) if following else None,
                                             bool(absent), cosine)
         conf = calibrator.predict(F)
@@ -288,6 +288,18 @@ def cosines(store: "Store", rows: Sequence[int], q: np.ndarray) -> np.ndarray:
     if not len(rows):
         return np.zeros(0, dtype=np.float32)
     return store.vectors(rows) @ np.asarray(q, dtype=np.float32)
+
+
+def best_cosine(store: "Store", row: int, q: np.ndarray, clauses: bool = True) -> float:
+    """The cosine to the query of a row's sentence, or of its best clause when that is
+    closer (and `clauses`): an answer that is one clause of a 100-character sentence (会议号召，
+    全国各族人民…，为…而努力奋斗) is far from the question as a whole sentence, near it as a clause."""
+    best = float(cosines(store, [row], q)[0])
+    found = store.clauses([row]).get(row) if clauses else None
+    if found:
+        clause_rows = np.array([c for c, _, _ in found], dtype=np.int64)
+        best = max(best, float(store.clause_scores(np.asarray(q, dtype=np.float32), clause_rows).max()))
+    return best
 
 
 def _hits(store: "Store", picked: list[group.Picked], units: dict[int, Unit], spans: dict[int, tuple[int, int]],

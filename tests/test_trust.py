@@ -188,6 +188,25 @@ def test_an_off_domain_question_has_a_lower_top_cosine_than_an_answered_one(inde
     assert answered[0] > off[0] and answered[1] > off[1]
 
 
+def test_the_confidence_reads_a_long_sentences_best_clause_cosine_when_it_is_closer(index):
+    """A question about one target of the report's 60-character target sentence is nearer
+    that clause than the whole sentence: the confidence takes the clause's cosine."""
+    from pipeline.search import best_cosine, query_text
+
+    query = "今年城镇调查失业率要控制在多少"
+    q = index.encoder.encode_queries([query_text(query)])[0]
+    hit = index.search(query, k=1)[0]
+    assert hit.citation.text.startswith("今年经济社会发展的主要预期目标是")
+    sentence = float(index.store.vectors([hit.row])[0] @ q)
+    clauses = index.store.clauses([hit.row])[hit.row]
+    by_clause = index.store.clause_scores(q, np.array([c for c, _, _ in clauses], dtype=np.int64))
+    assert len(clauses) >= 3 and by_clause.max() > sentence
+    assert best_cosine(index.store, hit.row, q) == pytest.approx(float(by_clause.max()))
+    assert best_cosine(index.store, hit.row, q, clauses=False) == pytest.approx(sentence)
+    closest = clauses[int(np.argmax(by_clause))]
+    assert "失业率" in hit.citation.text[closest[1]:closest[2]]
+
+
 @pytest.mark.slow
 def test_no_good_match_says_why_when_the_place_is_not_in_the_index(index):
     hits = index.search("宁夏今年新建多少公里农村公路", k=5)
