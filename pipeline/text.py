@@ -6,8 +6,10 @@ sentence or a paragraph. One definition each; the stages import them from here.
 from __future__ import annotations
 
 import datetime
+import functools
 import re
 import unicodedata
+from importlib import resources
 
 # Chinese characters: CJK Unified Ideographs with Extension A (U+3400–U+9FFF) and the
 # compatibility ideographs (U+F900–U+FAFF). A fragment for inside a regex class: [{HAN_RANGE}].
@@ -122,14 +124,55 @@ def cn_number(s: str) -> int:
     return CN_DIGITS.index(s) if len(s) == 1 else 0
 
 
+# A national congress session names its year (第十二届全国人民代表大会第四次会议, 十二届全国人大
+#四次会议, 全国政协十三届二次会议, 政协第十三届全国委员会第二次会议); a provincial one
+# (河南省第十四届人民代表大会) does not, its terms differ by province. The standing
+# committee's sessions (全国人大常委会第十次会议) are no annual session and are not read.
+_N = rf"第?\s*([{CN_DIGITS}]{{1,3}}|[0-9]{{1,2}}|首)\s*"          # 首届, 首次: the first
+_SESSION_NAMED = re.compile(
+    rf"{_N}届\s*(?:全国人民代表大会|全国人大)\s*{_N}次\s*(?:全体)?会议"
+    rf"|(?:全国人大|全国人民代表大会)\s*{_N}届\s*{_N}次\s*会议"
+    rf"|全国政协\s*{_N}届\s*{_N}次\s*会议"
+    rf"|政协\s*{_N}届\s*全国委员会\s*{_N}次\s*会议")
+
+
+@functools.lru_cache(maxsize=1)
+def _session_years() -> dict[tuple[int, int], int]:
+    """(term, session) → year, from resources/npc_sessions.tsv (read here, not through
+    lexicon, which is a layer above text)."""
+    path = resources.files("pipeline") / "resources" / "npc_sessions.tsv"
+    years = {}
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if line.strip() and not line.startswith("#"):
+            term, *sessions = line.split()
+            years.update({(int(term), i + 1): int(y) for i, y in enumerate(sessions)})
+    return years
+
+
+def session_years(text: str) -> list[tuple[int, int]]:
+    """(offset, year) of each national congress session a text names."""
+    known = _session_years()
+    found = []
+    for m in _SESSION_NAMED.finditer(text):
+        term, session = (1 if g == "首" else cn_number(g) for g in m.groups() if g is not None)
+        if (term, session) in known:
+            found.append((m.start(), known[term, session]))
+    return found
+
+
 def years_named(text: str) -> tuple[int, ...]:
-    """The years 1900–2099 a text names, in order, however they are written.
+    """The years 1900–2099 a text names, in order, however they are written: as years
+    or as a session of the national congress.
 
     >>> years_named("到二〇三五年基本实现社会主义现代化，２０２０年全面建成小康社会，1958年")
     (2035, 2020, 1958)
+    >>> years_named("十二届全国人大四次会议的决议")
+    (2016,)
     """
-    found = (int(y.translate(_DIGITS)) for y in _YEAR_NAMED.findall(text))
-    return tuple(dict.fromkeys(y for y in found if 1900 <= y <= 2099))
+    found = [(m.start(), int(m[1].translate(_DIGITS))) for m in _YEAR_NAMED.finditer(text)]
+    if "会议" in text:
+        found = sorted(found + session_years(text))
+    return tuple(dict.fromkeys(y for _, y in found if 1900 <= y <= 2099))
 
 
 def first_date(text: str) -> tuple[int, int, int] | None:

@@ -166,6 +166,16 @@ def test_years_are_read_however_a_report_writes_them():
     assert years_named("“十四五”时期，再奋斗十五年，三十年来，第十二个五年计划，一二年级") == ()
 
 
+def test_a_national_congress_session_names_its_year():
+    # how questions and resolutions name a year: the session of the NPC or the CPPCC
+    assert understand("十二届全国人大四次会议的决议要求在哪两件事之间找平衡").years == (2016,)
+    assert years_named("十四届全国人大首次会议的决议强调要抓好哪几个“稳”") == (2023,)
+    assert years_named("第二届全国人民代表大会第三次会议听取和审议了周恩来总理的报告") == (1962,)
+    assert years_named("全国政协十三届二次会议和政协第十三届全国委员会第三次会议") == (2019, 2020)
+    # the standing committee's sessions and a province's congress name no year
+    assert years_named("第十三届全国人民代表大会常务委员会第二十次会议，河南省第十四届人民代表大会第二次会议") == ()
+
+
 def test_a_sentence_naming_the_asked_year_in_chinese_numerals_matches_it():
     # a question about 2000 and the 1982 report's sentence that names 二○○○年: the year
     # agrees (it did not: only "2000年" was looked for), whatever year the report is of

@@ -544,3 +544,14 @@ def test_a_date_written_in_chinese_numerals_dates_the_speech():
     raw = raw.replace("二〇二四年一月二十二日", "二〇二四年十三月二十二日").replace("政府工作报告", "二〇二四年政府工作报告", 1)
     meta = parse_text(raw).meta
     assert (meta.date, meta.year) == (None, 2024)
+
+
+def test_a_national_congress_session_in_the_title_dates_the_resolution():
+    # the NPC's older resolutions on the work report, as Wikisource has them: no date but
+    # the session the title names (the 12th NPC's 4th session met in 2016)
+    raw = ("第十二届全国人民代表大会第四次会议关于政府工作报告的决议\n\n"
+           "第十二届全国人民代表大会第四次会议听取和审议了国务院总理李克强所作的政府工作报告。会议充分肯定国务院过去一年的工作，"
+           "同意报告提出的“十三五”时期主要目标任务和重大举措，决定批准这个报告。\n")
+    assert parse_text(raw).meta.year == 2016
+    # a provincial congress's terms differ by province: its session names no year
+    assert parse_text(raw.replace("全国人民代表大会", "河南省人民代表大会")).meta.year is None
