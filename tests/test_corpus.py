@@ -73,3 +73,24 @@ def test_speech_2020_paragraphs_marked_only_by_ideographic_spaces(corpus, assert
     assert speech.paragraphs[1].text.startswith("你们好！来信收悉。")
     assert speech.paragraphs[-1].text == "《人民日报》（2020年05月19日01版）"
     assert_exact_spans(speech)
+
+
+@pytest.mark.parametrize("name", ["national_work_reports.jsonl", "cpc_congress_reports.jsonl",
+                                  "npc_resolutions_on_reports.jsonl"])
+def test_no_wikisource_licence_box_is_left_in_any_text(corpus, name):
+    """Every text of the corpus ends in a Wikisource licence box (three wordings); none
+    of its words may reach the clean text, where they were indexed as sentences."""
+    from pipeline.clean import clean
+
+    for row in jsonl(corpus, name):
+        text = clean(row["content"]).text
+        left = [w for w in ("公有领域", "公有領域", "Public domain", "false", "本模板", "维基文库") if w in text]
+        assert not left, f"{row['title']}: {left}"
+
+
+def test_every_npc_resolution_has_the_year_of_its_session(corpus):
+    # as a .jsonl collection loads them: the record's title with its text (most texts
+    # start with their first paragraph, 第十一届全国人民代表大会第一次会议听取和审议了…)
+    years = sorted(parse_text(r["content"], f"npc-{i}", title=r["title"]).meta.year or 0
+                   for i, r in enumerate(jsonl(corpus, "npc_resolutions_on_reports.jsonl")))
+    assert years == [1962, *range(2007, 2024)]
