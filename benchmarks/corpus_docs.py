@@ -88,10 +88,10 @@ def closing(text: str, paragraphs: int = 4) -> str:
 
 def npc_session(title: str) -> tuple[int, int] | None:
     """第十三届全国人民代表大会第三次会议… → (13, 3): which NPC, which session."""
-    from pipeline.text import cn_number
+    from pipeline.text import sessions_named
 
-    m = re.search(r"第(.+?)届全国人民代表大会第(.+?)次会议", title)
-    return (cn_number(m[1]), cn_number(m[2])) if m else None
+    found = sessions_named(title)
+    return found[0][1:] if found else None
 
 
 def npc_key(title: str) -> str | None:

@@ -25,6 +25,7 @@ sys.path.insert(0, str(HERE))
 from corpus_docs import CORPUS, npc_session  # noqa: E402  (exits in one line when the corpus is absent)
 
 from pipeline import parse_text, read_speech  # noqa: E402
+from pipeline.text import session_year  # noqa: E402
 from pipeline.model import Sentence, Speech  # noqa: E402
 
 
@@ -78,14 +79,9 @@ def work_reports() -> dict[int, dict]:
 
 
 def npc_year(title: str) -> int | None:
-    """The year of an NPC session: 十三届一次 = 2018 (+1 per session, +5 per congress from 九届 = 1998); 二届三次 = 1962."""
+    """The year of an NPC session (十三届一次 = 2018, 二届三次 = 1962: pipeline/resources/npc_sessions.tsv)."""
     session = npc_session(title)
-    if not session:
-        return None
-    n, s = session
-    if n >= 9:
-        return 1998 + 5 * (n - 9) + (s - 1)
-    return {(2, 3): 1962}.get((n, s))
+    return session_year(*session) if session else None
 
 
 def resolution_text(rec: dict) -> str:

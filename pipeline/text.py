@@ -149,15 +149,16 @@ def _session_years() -> dict[tuple[int, int], int]:
     return years
 
 
-def session_years(text: str) -> list[tuple[int, int]]:
-    """(offset, year) of each national congress session a text names."""
-    known = _session_years()
-    found = []
-    for m in _SESSION_NAMED.finditer(text):
-        term, session = (1 if g == "首" else cn_number(g) for g in m.groups() if g is not None)
-        if (term, session) in known:
-            found.append((m.start(), known[term, session]))
-    return found
+def sessions_named(text: str) -> list[tuple[int, int, int]]:
+    """(offset, term, session) of each national congress session a text names:
+    第十三届全国人民代表大会第三次会议 → (0, 13, 3)."""
+    return [(m.start(), *(1 if g == "首" else cn_number(g) for g in m.groups() if g is not None))
+            for m in _SESSION_NAMED.finditer(text)]
+
+
+def session_year(term: int, session: int) -> int | None:
+    """The year the national congress's `term` met for its `session` (None: not in the table)."""
+    return _session_years().get((term, session))
 
 
 def years_named(text: str) -> tuple[int, ...]:
@@ -171,7 +172,8 @@ def years_named(text: str) -> tuple[int, ...]:
     """
     found = [(m.start(), int(m[1].translate(_DIGITS))) for m in _YEAR_NAMED.finditer(text)]
     if "会议" in text:
-        found = sorted(found + session_years(text))
+        found = sorted(found + [(at, y) for at, term, session in sessions_named(text)
+                                if (y := session_year(term, session)) is not None])
     return tuple(dict.fromkeys(y for _, y in found if 1900 <= y <= 2099))
 
 
